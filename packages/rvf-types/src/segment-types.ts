@@ -1,0 +1,99 @@
+/**
+ * Segment type codes. The reference's codes come first; rvfjs's own extension segments
+ * live in 0x40..0x4F, a range the reference neither defines nor interprets: it lists them
+ * in the manifest directory, ignores them on load and copies them verbatim on compaction.
+ */
+export const SegmentType = {
+  Invalid: 0x00,
+  Vec: 0x01,
+  Index: 0x02,
+  Overlay: 0x03,
+  Journal: 0x04,
+  Manifest: 0x05,
+  Quant: 0x06,
+  Meta: 0x07,
+  Hot: 0x08,
+  Sketch: 0x09,
+  Witness: 0x0a,
+  Profile: 0x0b,
+  Crypto: 0x0c,
+  MetaIdx: 0x0d,
+  Kernel: 0x0e,
+  Ebpf: 0x0f,
+  Wasm: 0x10,
+  Dashboard: 0x11,
+  CowMap: 0x20,
+  Refcount: 0x21,
+  Membership: 0x22,
+  Delta: 0x23,
+  TransferPrior: 0x30,
+  PolicyKernel: 0x31,
+  CostCurve: 0x32,
+  FederatedManifest: 0x33,
+  DiffPrivacyProof: 0x34,
+  RedactionLog: 0x35,
+  AggregateWeights: 0x36,
+  // rvfjs extensions (see extensions.ts for what each carries)
+  RvfjsMetadata: 0x40,
+  RvfjsFieldNames: 0x41,
+  RvfjsHnswGraph: 0x42,
+  RvfjsState: 0x43,
+  RvfjsSignature: 0x44,
+  RvfjsBranchPin: 0x45,
+} as const;
+
+export type SegmentTypeName = keyof typeof SegmentType;
+export type SegmentTypeCode = (typeof SegmentType)[SegmentTypeName];
+
+/** Names as the reference binding's `segments()` prints them (`vec`, `cow_map`, ...). */
+const bindingNames: Record<number, string> = {
+  0x01: 'vec',
+  0x02: 'index',
+  0x03: 'overlay',
+  0x04: 'journal',
+  0x05: 'manifest',
+  0x06: 'quant',
+  0x07: 'meta',
+  0x08: 'hot',
+  0x09: 'sketch',
+  0x0a: 'witness',
+  0x0b: 'profile',
+  0x0c: 'crypto',
+  0x0d: 'meta_idx',
+  0x0e: 'kernel',
+  0x0f: 'ebpf',
+  0x10: 'wasm',
+  0x11: 'dashboard',
+  0x20: 'cow_map',
+  0x21: 'refcount',
+  0x22: 'membership',
+  0x23: 'delta',
+  0x30: 'transfer_prior',
+  0x31: 'policy_kernel',
+  0x32: 'cost_curve',
+  0x33: 'federated_manifest',
+  0x34: 'diff_privacy_proof',
+  0x35: 'redaction_log',
+  0x36: 'aggregate_weights',
+  0x40: 'rvfjs_metadata',
+  0x41: 'rvfjs_field_names',
+  0x42: 'rvfjs_hnsw_graph',
+  0x43: 'rvfjs_state',
+  0x44: 'rvfjs_signature',
+  0x45: 'rvfjs_branch_pin',
+};
+
+/** `vec`, `manifest`, ... or `unknown(0xNN)` for a code nobody defines. */
+export function segmentTypeName(code: number): string {
+  return bindingNames[code] ?? `unknown(0x${code.toString(16).padStart(2, '0')})`;
+}
+
+/** True for the codes this package names (the reference's and rvfjs's own). */
+export function isKnownSegmentType(code: number): boolean {
+  return code in bindingNames;
+}
+
+/** rvfjs extension codes; the reference treats all of them as unknown-and-preserved. */
+export function isRvfjsExtension(code: number): boolean {
+  return code >= 0x40 && code <= 0x4f;
+}

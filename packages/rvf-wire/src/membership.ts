@@ -1,0 +1,84 @@
+import { MEMBERSHIP_HEADER_SIZE, MEMBERSHIP_MAGIC, type Membership } from '@rvfjs/types';
+import { ByteReader, ByteWriter } from './byte-reader.js';
+
+/**
+ * MEMBERSHIP_SEG payload (spec §11.3): a 96-byte header and a dense bitmap of u64 words.
+ * The filter hash is carried as stored; computing simple_hash is the caller's business
+ * (rvf-crypto), which keeps this package free of hashing policy.
+ */
+export function decodeMembershipPayload(payload: Uint8Array, fileOffset = 0): Membership {
+  const r = new ByteReader(payload, 'MEMBERSHIP payload', fileOffset, 'MembershipInvalid');
+  const magic = r.u32('magic');
+  if (magic !== MEMBERSHIP_MAGIC) throw r.fail(`bad magic 0x${magic.toString(16)}`);
+  const version = r.u16();
+  const filterType = r.u8();
+  const filterMode = r.u8();
+  const vectorCount = r.u64();
+  const memberCount = r.u64();
+  const filterOffset = r.u64();
+  const filterSize = r.u32();
+  const generationId = r.u32();
+  const filterHash = r.bytesCopy(32, 'filter_hash');
+  const bloomOffset = r.u64();
+  const bloomSize = r.u32();
+  r.skip(12, 'reserved');
+  if (filterOffset !== BigInt(MEMBERSHIP_HEADER_SIZE)) throw r.fail(`filter_offset ${filterOffset} is not 96`);
+  if (BigInt(filterSize) !== 8n * ((vectorCount + 63n) / 64n)) {
+    throw r.fail(`filter_size ${filterSize} does not fit vector_count ${vectorCount}`);
+  }
+  const bitmap = r.bytesCopy(filterSize, 'bitmap');
+  if (r.remaining !== 0) throw r.fail(`${r.remaining} unexpected trailing bytes`);
+  return {
+    version,
+    filterType,
+    filterMode,
+    vectorCount,
+    memberCount,
+    filterOffset,
+    generationId,
+    filterHash,
+    bloomOffset,
+    bloomSize,
+    bitmap,
+  };
+}
+
+export function encodeMembershipPayload(m: Membership): Uint8Array {
+  const w = new ByteWriter(MEMBERSHIP_HEADER_SIZE + m.bitmap.length);
+  w.u32(MEMBERSHIP_MAGIC).u16(m.version).u8(m.filterType).u8(m.filterMode);
+  w.u64(m.vectorCount).u64(m.memberCount).u64(MEMBERSHIP_HEADER_SIZE).u32(m.bitmap.length);
+  w.u32(m.generationId).bytes_(m.filterHash).u64(m.bloomOffset).u32(m.bloomSize).zeros(12);
+  w.bytes_(m.bitmap);
+  return w.finish();
+}
+
+/** Bitmap bytes for a capacity of `vectorCount` ids (whole u64 words). */
+export function emptyBitmap(vectorCount: bigint | number): Uint8Array {
+  return new Uint8Array(Number(8n * ((BigInt(vectorCount) + 63n) / 64n)));
+}
+
+export function bitmapHas(bitmap: Uint8Array, id: bigint | number): boolean {
+  const n = typeof id === 'bigint' ? id : BigInt(id);
+  const byte = n >> 3n;
+  if (n < 0n || byte >= BigInt(bitmap.length)) return false;
+  return ((bitmap[Number(byte)]! >> Number(n & 7n)) & 1) === 1;
+}
+
+export function bitmapSet(bitmap: Uint8Array, id: number, on: boolean): void {
+  const byte = id >>> 3;
+  if (byte >= bitmap.length) return;
+  if (on) bitmap[byte]! |= 1 << (id & 7);
+  else bitmap[byte]! &= ~(1 << (id & 7));
+}
+
+export function bitmapCount(bitmap: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bitmap.length; i++) {
+    let b = bitmap[i]!;
+    while (b) {
+      b &= b - 1;
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { checkContentHash, contentHash, crc32 } from '../src/index.js';
+import { hex } from './golden.js';
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+describe('content hash (CRC32 in four rotated lanes)', () => {
+  it('matches the spec test vector for "123456789"', () => {
+    expect(crc32(ascii('123456789'))).toBe(0xcbf43926);
+    expect(hex(contentHash(ascii('123456789')))).toBe('2639f4cbcb2639f4f4cb263939f4cb26');
+  });
+
+  it('is all zero for an empty payload, which means "unset"', () => {
+    expect(hex(contentHash(new Uint8Array(0)))).toBe('0'.repeat(32));
+    expect(checkContentHash(new Uint8Array(16), ascii('anything'))).toBe('unset');
+  });
+
+  it('agrees with zlib crc32 on random data', async () => {
+    const { crc32: zcrc } = await import('node:zlib');
+    for (let n = 0; n < 50; n++) {
+      const data = new Uint8Array(n * 37).map(() => (Math.random() * 256) | 0);
+      expect(crc32(data)).toBe(zcrc(data) >>> 0);
+    }
+  });
+
+  it('detects a changed payload', () => {
+    const p = ascii('payload bytes');
+    const h = contentHash(p);
+    expect(checkContentHash(h, p)).toBe('ok');
+    p[3]! ^= 1;
+    expect(checkContentHash(h, p)).toBe('mismatch');
+  });
+});
