@@ -18,3 +18,6 @@ export * from './varint.js';
 export * from './vec-seg.js';
 export * from './witness-seg.js';
 export * from './payload.js';
+export * from './ext-field-names.js';
+export * from './ext-metadata.js';
+export * from './ext-state.js';
