@@ -53,6 +53,10 @@ export function decodeIndexPayload(payload: Uint8Array, fileOffset = 0): IndexGr
   for (let i = 0; i < restartCount; i++) restarts[i] = r.u32();
   const adjStart = INDEX_CODEC_HEADER_SIZE + pad64(8 + 4 * restartCount);
   if (adjStart > codecLen) throw r.fail('restart index runs past the codec part');
+  // Every node takes at least one adjacency byte (its layer count): bound node_count before allocating.
+  if (nodeCount > codecLen - adjStart) {
+    throw r.fail(`node_count ${nodeCount} exceeds the ${codecLen - adjStart} bytes of adjacency data`);
+  }
   const adj = new ByteReader(payload.subarray(adjStart, codecLen), 'INDEX adjacency', fileOffset + adjStart);
   const nodes: number[][][] = new Array(nodeCount);
   for (let k = 0; k < nodeCount; k++) {

@@ -6,6 +6,8 @@ import { decodeSegmentHeader } from './segment-header.js';
 export interface ReadSegment {
   offset: number;
   header: SegmentHeader;
+  /** The whole segment, header and payload, as stored. */
+  raw: Uint8Array;
   payload: Uint8Array;
   /** 'unset' when the stored hash is all zero (reference files may leave it so). */
   hash: HashCheck;
@@ -40,5 +42,5 @@ export async function readSegmentAt(source: ByteSource, entry: DirectoryEntry): 
   const payload = bytes.subarray(SEGMENT_HEADER_SIZE);
   const hash = checkContentHash(header.contentHash, payload);
   if (hash === 'mismatch') throw fail('content hash mismatch (the payload is damaged)');
-  return { offset: entry.offset, header, payload, hash };
+  return { offset: entry.offset, header, raw: bytes, payload, hash };
 }

@@ -1,0 +1,32 @@
+import { constants, promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { rvfError } from '@rvfjs/types';
+
+/** Maps a failed write or fsync to the reference's codes, keeping the cause. */
+export function ioError(e: unknown, what: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return rvfError('DiskFull', `${what}: disk full`, {}, e);
+  return rvfError('FsyncFailed', `${what}: ${(e as Error).message}`, {}, e);
+}
+
+/** Writes all of `bytes` at `position` (FileHandle.write may write less than asked). */
+export async function writeAll(fh: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** fsync of the folder, so a created or renamed file's name is durable too. */
+export async function syncDir(path: string): Promise<void> {
+  let dh: fs.FileHandle | undefined;
+  try {
+    dh = await fs.open(dirname(path), constants.O_RDONLY);
+    await dh.sync();
+  } catch {
+    // Some platforms cannot fsync a directory; the data itself is already synced.
+  } finally {
+    await dh?.close();
+  }
+}

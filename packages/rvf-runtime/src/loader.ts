@@ -1,0 +1,113 @@
+import { type DirectoryEntry, rvfError, SegmentType } from '@rvfjs/types';
+import {
+  type ByteSource,
+  decodeFieldNamesPayload,
+  decodeMetadataPayload,
+  decodeStatePayload,
+  decodeVecPayload,
+  type FoundManifest,
+  readSegmentAt,
+  type StoreState,
+} from '@rvfjs/wire';
+import { bigintToKey } from './ids.js';
+import { FieldTable } from './metadata.js';
+import { VectorTable } from './vector-table.js';
+
+export interface DamagedSegment {
+  offset: number;
+  segType: number;
+  message: string;
+}
+
+/** Everything a store builds from one manifest: its snapshot tables. */
+export interface LoadedState {
+  table: VectorTable;
+  fields: FieldTable;
+  state: StoreState | undefined;
+  /** Last committed WITNESS (its payload links the next one). */
+  lastWitness: DirectoryEntry | undefined;
+  /** Last entries of the types later features read lazily. */
+  latest: Map<number, DirectoryEntry>;
+  /** Segments skipped by a recovery open. */
+  damaged: DamagedSegment[];
+}
+
+/**
+ * Replays the manifest's directory in order (spec §14): VEC records into the vector table
+ * (later wins), our metadata and field-name extensions, the last state record. Every data
+ * segment is hash-checked; a damaged one fails the open with its offset, unless `recover`
+ * is set, in which case it is skipped and reported.
+ */
+export async function loadState(source: ByteSource, found: FoundManifest, recover = false): Promise<LoadedState> {
+  const { manifest } = found;
+  const table = new VectorTable(manifest.dimension, Math.max(16, Number(manifest.totalVectors)));
+  let fieldNames: DirectoryEntry | undefined;
+  let stateEntry: DirectoryEntry | undefined;
+  let lastWitness: DirectoryEntry | undefined;
+  const latest = new Map<number, DirectoryEntry>();
+  const damaged: DamagedSegment[] = [];
+  const guarded = async (entry: DirectoryEntry, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (e) {
+      if (!recover) throw e;
+      damaged.push({ offset: entry.offset, segType: entry.segType, message: (e as Error).message });
+    }
+  };
+  for (const entry of manifest.directory) {
+    switch (entry.segType) {
+      case SegmentType.Vec:
+        await guarded(entry, async () => {
+          const { payload } = await readSegmentAt(source, entry);
+          const block = decodeVecPayload(payload, entry.offset + 64);
+          if (block.dimension !== manifest.dimension) {
+            throw rvfError('InvalidChecksum', `VEC segment at offset ${entry.offset} has dimension ${block.dimension}, the store ${manifest.dimension}`, { offset: entry.offset });
+          }
+          for (let i = 0; i < block.ids.length; i++) {
+            const ord = table.put(bigintToKey(block.ids[i]!), block.vectors, i * block.dimension);
+            table.metadata[ord] = undefined; // a new version of the vector starts without metadata
+          }
+        });
+        break;
+      case SegmentType.RvfjsMetadata:
+        await guarded(entry, async () => {
+          const { payload } = await readSegmentAt(source, entry);
+          for (const rec of decodeMetadataPayload(payload, entry.offset + 64)) {
+            const ord = table.ordinalOf.get(bigintToKey(rec.id));
+            if (ord !== undefined) table.metadata[ord] = rec.fields.length > 0 ? rec.fields : undefined;
+          }
+        });
+        break;
+      case SegmentType.RvfjsFieldNames:
+        fieldNames = entry;
+        break;
+      case SegmentType.RvfjsState:
+        stateEntry = entry;
+        break;
+      case SegmentType.Witness:
+        lastWitness = entry;
+        break;
+      default:
+        latest.set(entry.segType, entry);
+    }
+  }
+  let fields = new FieldTable();
+  if (fieldNames) {
+    const e = fieldNames;
+    await guarded(e, async () => {
+      fields = new FieldTable(decodeFieldNamesPayload((await readSegmentAt(source, e)).payload, e.offset + 64));
+    });
+  }
+  let state: StoreState | undefined;
+  if (stateEntry) {
+    const e = stateEntry;
+    await guarded(e, async () => {
+      state = decodeStatePayload((await readSegmentAt(source, e)).payload, e.offset + 64);
+    });
+  }
+  for (const id of manifest.deletedIds) {
+    const key = bigintToKey(id);
+    if (table.ordinalOf.has(key)) table.deleted.add(key);
+  }
+  return { table, fields, state, lastWitness, latest, damaged };
+}

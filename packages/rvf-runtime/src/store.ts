@@ -1,0 +1,829 @@
+import { promises as fs } from 'node:fs';
+import {
+  type DirectoryEntry,
+  type FileIdentity,
+  isKnownSegmentType,
+  isMetric,
+  type Manifest,
+  type Metric,
+  MetricCode,
+  metricFromCode,
+  RvfError,
+  rvfError,
+  SegmentType,
+  type SegmentHeader,
+  segmentTypeName,
+  WitnessType,
+} from '@rvfjs/types';
+import {
+  type ByteSource,
+  bytesSource,
+  deleteJournal,
+  encodeFieldNamesPayload,
+  encodeJournalPayload,
+  encodeManifestPayload,
+  encodeMetadataPayload,
+  encodeSegment,
+  encodeStatePayload,
+  encodeVecPayload,
+  fileHandleSource,
+  findLatestManifest,
+  type FoundManifest,
+  type MetadataRecord,
+  readSegmentAt,
+  rootIdentityFields,
+  type StoreState,
+  walkSegments,
+} from '@rvfjs/wire';
+import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
+import { hexOf, makeFileId, wallClockNs } from './identity.js';
+import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
+import { ioError, syncDir, writeAll } from './file-io.js';
+import { type DamagedSegment, loadState } from './loader.js';
+import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
+import { FieldTable, groupMetadata, type MetadataInput, type MetaScalar, metadataToObject } from './metadata.js';
+import { searchTable } from './search.js';
+import { flattenVectors, toQueryVector, type VectorInput, type VectorsInput } from './vectors-input.js';
+import { VectorTable } from './vector-table.js';
+import { verifyWitnesses, type WitnessReport, witnessPayload } from './witness.js';
+
+export interface CreateOptions {
+  dimension: number;
+  metric?: Metric;
+  /** Profile byte of the manifest (0..3), as the reference's create option. */
+  profile?: number;
+  /** HNSW parameters, persisted in the file (defaults 16 / 200 / 100). */
+  m?: number;
+  efConstruction?: number;
+  efSearch?: number;
+  lock?: LockOptions;
+  /** Clock for witness timestamps and the file id (tests pin it). */
+  clock?: () => bigint;
+  /** A fixed file id (16 bytes) instead of the time-derived one (tests regenerate golden files). */
+  fileId?: Uint8Array;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Read-only only: skip damaged data segments instead of failing, and report them in status(). */
+  recover?: boolean;
+  lock?: LockOptions;
+  clock?: () => bigint;
+}
+
+export interface IngestOptions {
+  /** Drop invalid rows (wrong length, NaN, ±Infinity) and count them as rejected instead of throwing. */
+  skipInvalid?: boolean;
+}
+
+export interface QueryOptions {
+  filter?: FilterInput | string;
+  efSearch?: number;
+  /** Attach each hit's metadata (default true). */
+  includeMetadata?: boolean;
+}
+
+export interface QueryResult {
+  id: IdKey;
+  distance: number;
+  metadata?: Record<string, MetaScalar>;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  epoch: number;
+}
+
+export interface DeleteResult {
+  deleted: number;
+  epoch: number;
+}
+
+export interface CompactResult {
+  segmentsCompacted: number;
+  bytesReclaimed: number;
+  epoch: number;
+}
+
+export interface StoreStatus {
+  totalVectors: number;
+  totalSegments: number;
+  fileSize: number;
+  currentEpoch: number;
+  profileId: number;
+  compactionState: 'idle';
+  deadSpaceRatio: number;
+  readOnly: boolean;
+  frozen: boolean;
+  dimension: number;
+  metric: Metric;
+  /** Which engine answered the last query. */
+  lastQueryEngine: 'exact' | 'hnsw' | null;
+  damagedSegments: DamagedSegment[];
+}
+
+export interface SegmentInfo {
+  id: number;
+  offset: number;
+  payloadLength: number;
+  segType: string;
+}
+
+const DEFAULT_STATE: StoreState = { frozen: false, frozenEpoch: 0, hnswM: 16, hnswEfConstruction: 200, hnswEfSearch: 100 };
+
+interface PendingSegment {
+  segType: number;
+  payload: Uint8Array;
+}
+
+/**
+ * An RVF store: one append-only file, a snapshot of it in memory, and one commit path.
+ * Every write is: append data segments → fsync → append MANIFEST → fsync → publish the
+ * new snapshot in memory. A failed write leaves the snapshot as it was.
+ */
+export class RvfStore {
+  private table!: VectorTable;
+  private fields!: FieldTable;
+  private state: StoreState = { ...DEFAULT_STATE };
+  private manifest!: Manifest;
+  /** The current manifest's own directory entry (it is not in its own directory). */
+  private manifestEntry!: DirectoryEntry;
+  private nextSegId = 1n;
+  private fileEnd = 0;
+  private lastWitnessPayload: Uint8Array | undefined;
+  private damaged: DamagedSegment[] = [];
+  private closed = false;
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private lastEngine: 'exact' | 'hnsw' | null = null;
+
+  private constructor(
+    readonly path: string,
+    private fh: fs.FileHandle,
+    readonly readOnly: boolean,
+    private readonly lock: WriterLock | undefined,
+    private readonly clock: () => bigint,
+    private readonly recover: boolean,
+  ) {}
+
+  // ---------------------------------------------------------------- lifecycle
+
+  static async create(path: string, options: CreateOptions): Promise<RvfStore> {
+    const { dimension } = options ?? ({} as CreateOptions);
+    if (!Number.isInteger(dimension) || dimension < 1 || dimension > 0xffff) {
+      throw rvfError('InvalidManifest', `dimension must be an integer from 1 to 65535, got ${String(dimension)}`);
+    }
+    const metric = options.metric ?? 'l2';
+    if (!isMetric(metric)) throw rvfError('MetricUnsupported', `unknown metric '${String(metric)}' (l2, inner_product, cosine)`);
+    const profile = options.profile ?? 0;
+    if (!Number.isInteger(profile) || profile < 0 || profile > 255) throw rvfError('InvalidManifest', `profile ${profile} is not a u8`);
+    const state: StoreState = {
+      ...DEFAULT_STATE,
+      hnswM: positiveInt(options.m, DEFAULT_STATE.hnswM, 'm'),
+      hnswEfConstruction: positiveInt(options.efConstruction, DEFAULT_STATE.hnswEfConstruction, 'efConstruction'),
+      hnswEfSearch: positiveInt(options.efSearch, DEFAULT_STATE.hnswEfSearch, 'efSearch'),
+    };
+    const clock = options.clock ?? wallClockNs;
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(path, 'wx+');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
+      }
+      throw ioError(e, `cannot create ${path}`);
+    }
+    let lock: WriterLock | undefined;
+    try {
+      lock = await acquireWriterLock(path, options.lock);
+      const store = new RvfStore(path, fh, false, lock, clock, false);
+      const identity = rootIdentityFields(options.fileId ?? makeFileId(path, clock()));
+      await store.initEmpty({ dimension, metric, profile, identity, state });
+      await syncDir(path);
+      return store;
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await lock?.release();
+      await fs.rm(path, { force: true });
+      throw e;
+    }
+  }
+
+  static async open(path: string, options: OpenOptions = {}): Promise<RvfStore> {
+    const readOnly = options.readOnly ?? false;
+    if (options.recover && !readOnly) throw rvfError('ReadOnly', 'recover is only available for read-only opens');
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(path, readOnly ? 'r' : 'r+');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw rvfError('ManifestNotFound', `${path} does not exist`, { path });
+      throw ioError(e, `cannot open ${path}`);
+    }
+    let lock: WriterLock | undefined;
+    try {
+      if (!readOnly) lock = await acquireWriterLock(path, options.lock);
+      const store = new RvfStore(path, fh, readOnly, lock, options.clock ?? wallClockNs, options.recover ?? false);
+      await store.load();
+      if (!readOnly) await store.fenceTornTail();
+      return store;
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await lock?.release();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writeQueue.catch(() => undefined);
+    this.closed = true;
+    await this.fh.close();
+    await this.lock?.release();
+  }
+
+  /** Read-only handles: pick up epochs committed since open (or the file a compaction put in place). */
+  async refresh(): Promise<boolean> {
+    this.assertOpen();
+    const st = await fs.stat(this.path);
+    const mine = await this.fh.stat();
+    if (st.ino !== mine.ino) {
+      await this.fh.close();
+      this.fh = await fs.open(this.path, this.readOnly ? 'r' : 'r+');
+    } else if (st.size === this.fileEnd) {
+      return false;
+    }
+    const before = this.manifestEntry.offset;
+    await this.load();
+    return this.manifestEntry.offset !== before || st.ino !== mine.ino;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  get dimension(): number {
+    return this.manifest.dimension;
+  }
+
+  get metric(): Metric {
+    return metricFromCode(this.manifest.metricCode);
+  }
+
+  get epoch(): number {
+    return this.manifest.epoch;
+  }
+
+  get fileId(): string {
+    return hexOf(this.identity.fileId);
+  }
+
+  get parentId(): string {
+    return hexOf(this.identity.parentId);
+  }
+
+  get lineageDepth(): number {
+    return this.identity.lineageDepth;
+  }
+
+  get frozen(): boolean {
+    return this.state.frozen;
+  }
+
+  private get identity(): FileIdentity {
+    return this.manifest.identity ?? rootIdentityFields(new Uint8Array(16));
+  }
+
+  /** The field-name table (names given in the object metadata form). */
+  fieldNames(): { fieldId: number; name: string }[] {
+    return this.fields.entries();
+  }
+
+  async query(vector: VectorInput, k: number, options: QueryOptions = {}): Promise<QueryResult[]> {
+    this.assertOpen();
+    const q = toQueryVector(vector, this.dimension);
+    if (!Number.isInteger(k) || k < 1) throw rvfError('KTooLarge', `k must be a positive integer, got ${String(k)}`);
+    const filter = options.filter === undefined ? undefined : parseFilter(options.filter, this.fields);
+    const table = this.table;
+    const accept = filter
+      ? (ord: number) => table.isLive(ord) && matches(filter, table.metadata[ord])
+      : table.deleted.size > 0
+        ? (ord: number) => table.isLive(ord)
+        : undefined;
+    const hits = searchTable(table, this.metric, q, k, accept);
+    this.lastEngine = 'exact';
+    const withMeta = options.includeMetadata ?? true;
+    return hits.map(({ ordinal, distance }) => {
+      const out: QueryResult = { id: table.ids[ordinal]!, distance };
+      const meta = table.metadata[ordinal];
+      if (withMeta && meta) out.metadata = metadataToObject(meta, this.fields);
+      return out;
+    });
+  }
+
+  /** The live vector and metadata stored under an id, or undefined. */
+  get(id: IdInput): { vector: Float32Array; metadata?: Record<string, MetaScalar> } | undefined {
+    this.assertOpen();
+    const key = toIdKey(id);
+    const ord = this.table.ordinalOf.get(key);
+    if (ord === undefined || this.table.deleted.has(key)) return undefined;
+    const meta = this.table.metadata[ord];
+    return {
+      vector: this.table.vectorOf(ord).slice(),
+      ...(meta ? { metadata: metadataToObject(meta, this.fields) } : {}),
+    };
+  }
+
+  status(): StoreStatus {
+    this.assertOpen();
+    const t = this.table;
+    return {
+      totalVectors: t.liveCount,
+      totalSegments: this.manifest.directory.length,
+      fileSize: this.fileEnd,
+      currentEpoch: this.manifest.epoch,
+      profileId: this.manifest.profileId,
+      compactionState: 'idle',
+      deadSpaceRatio: t.count === 0 ? 0 : t.deleted.size / t.count,
+      readOnly: this.readOnly || this.state.frozen,
+      frozen: this.state.frozen,
+      dimension: this.dimension,
+      metric: this.metric,
+      lastQueryEngine: this.lastEngine,
+      damagedSegments: [...this.damaged],
+    };
+  }
+
+  segments(): SegmentInfo[] {
+    this.assertOpen();
+    return this.manifest.directory.map((e) => ({
+      id: Number(e.segId),
+      offset: e.offset,
+      payloadLength: e.payloadLength,
+      segType: segmentTypeName(e.segType),
+    }));
+  }
+
+  /** Walks every committed witness and reports chains, link kinds and the first broken link. */
+  async verifyWitness(): Promise<WitnessReport> {
+    this.assertOpen();
+    return verifyWitnesses(this.source(), this.manifest.directory);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  async ingestBatch(
+    vectors: VectorsInput,
+    ids: readonly IdInput[] | BigUint64Array,
+    metadata?: MetadataInput,
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
+    return this.exclusive(async () => {
+      this.assertWritable();
+      const dim = this.dimension;
+      const keys = toIdKeys(ids);
+      const rowCount = Array.isArray(vectors) ? vectors.length : (vectors as Float32Array).length / dim;
+      if (Number.isInteger(rowCount) && rowCount !== keys.length) {
+        throw rvfError('DimensionMismatch', `${rowCount} vectors but ${keys.length} ids`);
+      }
+      const flat = flattenVectors(vectors, dim, options);
+      const fields = this.fields.clone();
+      const used = this.usedFieldIds();
+      const grouped = groupMetadata(metadata, keys.length, fields, used);
+      const acceptedKeys = flat.keptRows.map((r) => keys[r]!);
+      const acceptedMeta = flat.keptRows.map((r) => grouped.perVector[r]);
+      if (flat.count === 0) return { accepted: 0, rejected: flat.rejectedRows.length, epoch: this.epoch };
+
+      const epoch = this.epoch + 1;
+      const segs: PendingSegment[] = [
+        {
+          segType: SegmentType.Vec,
+          payload: encodeVecPayload({
+            dimension: dim,
+            ids: BigUint64Array.from(acceptedKeys, keyToBigint),
+            vectors: flat.flat,
+          }),
+        },
+      ];
+      if (grouped.namesAdded) segs.push({ segType: SegmentType.RvfjsFieldNames, payload: encodeFieldNamesPayload(fields.entries()) });
+      // Metadata is written when the batch has some, or when it replaces vectors that had some.
+      const needsMeta = acceptedKeys.some((key, i) => {
+        const ord = this.table.ordinalOf.get(key);
+        return acceptedMeta[i] !== undefined || (ord !== undefined && this.table.metadata[ord] !== undefined);
+      });
+      if (needsMeta) {
+        const records: MetadataRecord[] = acceptedKeys.map((key, i) => ({ id: keyToBigint(key), fields: acceptedMeta[i] ?? [] }));
+        segs.push({ segType: SegmentType.RvfjsMetadata, payload: encodeMetadataPayload(records) });
+      }
+      const action = `ingest:count=${flat.count},epoch=${epoch}`;
+      const witness = this.witness(WitnessType.Computation, action);
+      segs.push({ segType: SegmentType.Witness, payload: witness });
+
+      // Re-ingesting a deleted id makes it visible again (the reference keeps it hidden).
+      const deleted = new Set(this.table.deleted);
+      for (const key of acceptedKeys) deleted.delete(key);
+      const newIds = new Set(acceptedKeys.filter((key) => !this.table.ordinalOf.has(key)));
+      await this.commit(segs, {
+        epoch,
+        deletedIds: deleted,
+        totalVectors: this.table.count + newIds.size,
+      });
+
+      const t = this.table;
+      acceptedKeys.forEach((key, i) => {
+        const ord = t.put(key, flat.flat, i * dim);
+        t.metadata[ord] = acceptedMeta[i];
+        t.deleted.delete(key);
+      });
+      this.fields = fields;
+      this.lastWitnessPayload = witness;
+      return { accepted: flat.count, rejected: flat.rejectedRows.length, epoch };
+    });
+  }
+
+  async delete(ids: readonly IdInput[] | BigUint64Array): Promise<DeleteResult> {
+    return this.exclusive(async () => {
+      this.assertWritable();
+      const keys = toIdKeys(ids);
+      return this.commitDelete(keys);
+    });
+  }
+
+  async deleteByFilter(filter: FilterInput | string): Promise<DeleteResult> {
+    return this.exclusive(async () => {
+      this.assertWritable();
+      const f: Filter = parseFilter(filter, this.fields);
+      const t = this.table;
+      const keys: IdKey[] = [];
+      for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord) && matches(f, t.metadata[ord])) keys.push(t.ids[ord]!);
+      if (keys.length === 0) return { deleted: 0, epoch: this.epoch };
+      return this.commitDelete(keys);
+    });
+  }
+
+  private async commitDelete(keys: IdKey[]): Promise<DeleteResult> {
+    const t = this.table;
+    const removed = [...new Set(keys)].filter((k) => t.ordinalOf.has(k) && !t.deleted.has(k));
+    const epoch = this.epoch + 1;
+    const journal = encodeJournalPayload(deleteJournal(epoch, keys.map(keyToBigint)));
+    const witness = this.witness(WitnessType.DataProvenance, `delete:count=${removed.length},epoch=${epoch}`);
+    const deleted = new Set(t.deleted);
+    for (const k of removed) deleted.add(k);
+    await this.commit(
+      [
+        { segType: SegmentType.Journal, payload: journal },
+        { segType: SegmentType.Witness, payload: witness },
+      ],
+      { epoch, deletedIds: deleted, totalVectors: t.count },
+    );
+    for (const k of removed) t.deleted.add(k);
+    this.lastWitnessPayload = witness;
+    return { deleted: removed.length, epoch };
+  }
+
+  /**
+   * Rewrites the file with only live vectors (temp file, fsync, rename, as the reference
+   * does). Segments rvfjs does not own are copied byte-for-byte with their ids; witnesses
+   * are kept so the chain goes on; our own extensions are written afresh for the live set.
+   */
+  async compact(): Promise<CompactResult> {
+    return this.exclusive(async () => {
+      this.assertWritable();
+      const t = this.table;
+      const source = this.source();
+      const dim = this.dimension;
+      const live: number[] = [];
+      for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord)) live.push(ord);
+      live.sort((a, b) => cmpKeys(t.ids[a]!, t.ids[b]!));
+      const purged = t.count - live.length;
+      const epoch = this.epoch + 1;
+
+      const parts: Uint8Array[] = [];
+      const directory: DirectoryEntry[] = [];
+      let offset = 0;
+      let nextId = 1n;
+      const place = (segType: number, segId: bigint, bytes: Uint8Array) => {
+        directory.push({ segId, offset, payloadLength: bytes.length - 64, segType });
+        parts.push(bytes);
+        offset += bytes.length;
+        if (segId >= nextId) nextId = segId + 1n;
+      };
+      const fresh = (segType: number, payload: Uint8Array) => place(segType, nextId, encodeSegment(segType, nextId, payload));
+
+      if (live.length > 0) {
+        const vecs = new Float32Array(live.length * dim);
+        live.forEach((ord, i) => vecs.set(t.vectorOf(ord), i * dim));
+        fresh(SegmentType.Vec, encodeVecPayload({ dimension: dim, ids: BigUint64Array.from(live, (o) => keyToBigint(t.ids[o]!)), vectors: vecs }));
+      }
+      const rewritten = new Set<number>([
+        SegmentType.Vec,
+        SegmentType.Manifest,
+        SegmentType.Journal,
+        SegmentType.RvfjsMetadata,
+        SegmentType.RvfjsFieldNames,
+        SegmentType.RvfjsState,
+        SegmentType.RvfjsHnswGraph,
+      ]);
+      for (const entry of this.manifest.directory) {
+        if (rewritten.has(entry.segType)) continue;
+        // Verified before it is copied: compaction must not launder a damaged segment.
+        place(entry.segType, entry.segId, (await readSegmentAt(source, entry)).raw);
+      }
+      // Complete segments of unknown types appended after the manifest by other tools are kept
+      // too, as the reference's compaction keeps them.
+      for (const extra of await this.trailingSegments()) {
+        if (!isKnownSegmentType(extra.header.segType)) place(extra.header.segType, extra.header.segmentId, extra.raw);
+      }
+      if (this.fields.size > 0) fresh(SegmentType.RvfjsFieldNames, encodeFieldNamesPayload(this.fields.entries()));
+      const metaRecords: MetadataRecord[] = [];
+      for (const ord of live) {
+        const m = t.metadata[ord];
+        if (m) metaRecords.push({ id: keyToBigint(t.ids[ord]!), fields: m });
+      }
+      if (metaRecords.length > 0) fresh(SegmentType.RvfjsMetadata, encodeMetadataPayload(metaRecords));
+      if (!sameState(this.state, DEFAULT_STATE)) fresh(SegmentType.RvfjsState, encodeStatePayload(this.state));
+      const action = `compact:segments_compacted=${purged},bytes_reclaimed=${purged * dim * 4},epoch=${epoch}`;
+      const witness = this.witness(WitnessType.Computation, action);
+      fresh(SegmentType.Witness, witness);
+      const manifest: Manifest = {
+        ...this.manifest,
+        epoch,
+        totalVectors: BigInt(live.length),
+        directory,
+        deletedIds: [],
+      };
+      const mPayload = encodeManifestPayload(manifest);
+      parts.push(encodeSegment(SegmentType.Manifest, nextId, mPayload));
+
+      const tmp = `${this.path}.compact.tmp`;
+      await fs.rm(tmp, { force: true });
+      const out = await fs.open(tmp, 'wx');
+      try {
+        let at = 0;
+        for (const p of parts) {
+          await writeAll(out, p, at);
+          at += p.length;
+        }
+        await out.sync();
+      } catch (e) {
+        await out.close().catch(() => undefined);
+        await fs.rm(tmp, { force: true });
+        throw ioError(e, `compaction of ${this.path}`);
+      }
+      await out.close();
+      await fs.rename(tmp, this.path);
+      await syncDir(this.path);
+      await this.fh.close();
+      this.fh = await fs.open(this.path, 'r+');
+      await this.load();
+      return { segmentsCompacted: purged, bytesReclaimed: purged * dim * 4, epoch };
+    });
+  }
+
+  /**
+   * Makes the store a persistent snapshot: the state record marks it frozen, and any
+   * handle on it (including after reopen) refuses writes with SnapshotFrozen. Branch from
+   * it to keep working. Returns the epoch (unchanged, as the reference).
+   */
+  async freeze(): Promise<number> {
+    return this.exclusive(async () => {
+      this.assertWritable();
+      const state = { ...this.state, frozen: true, frozenEpoch: this.epoch };
+      await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }], {
+        epoch: this.epoch,
+        deletedIds: this.table.deleted,
+        totalVectors: this.table.count,
+      });
+      this.state = state;
+      return this.epoch;
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private source(): ByteSource {
+    return fileHandleSource(this.fh, this.fileEnd);
+  }
+
+  private async initEmpty(args: {
+    dimension: number;
+    metric: Metric;
+    profile: number;
+    identity: FileIdentity;
+    state: StoreState;
+  }): Promise<void> {
+    const manifest: Manifest = {
+      epoch: 0,
+      dimension: args.dimension,
+      totalVectors: 0n,
+      profileId: args.profile,
+      metricCode: MetricCode[args.metric],
+      directory: [],
+      deletedIds: [],
+      identity: args.identity,
+    };
+    const payload = encodeManifestPayload(manifest);
+    const bytes = encodeSegment(SegmentType.Manifest, 1n, payload);
+    try {
+      await writeAll(this.fh, bytes, 0);
+      await this.fh.sync();
+    } catch (e) {
+      throw ioError(e, `cannot write ${this.path}`);
+    }
+    this.manifest = manifest;
+    this.manifestEntry = { segId: 1n, offset: 0, payloadLength: payload.length, segType: SegmentType.Manifest };
+    this.nextSegId = 2n;
+    this.fileEnd = bytes.length;
+    this.table = new VectorTable(args.dimension);
+    this.fields = new FieldTable();
+    this.state = args.state;
+    // Non-default index parameters are persisted right away, so a reopen uses them.
+    if (!sameState(args.state, DEFAULT_STATE)) {
+      await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(args.state) }], {
+        epoch: 0,
+        deletedIds: new Set(),
+        totalVectors: 0,
+      });
+    }
+  }
+
+  private async load(): Promise<void> {
+    const size = (await this.fh.stat()).size;
+    const source = fileHandleSource(this.fh, size);
+    let found: FoundManifest;
+    try {
+      found = await findLatestManifest(source);
+    } catch (e) {
+      if (RvfError.is(e)) {
+        const head = size >= 4 ? await source.read(0, 4) : new Uint8Array(0);
+        const looksRvf = head.length === 4 && head[0] === 0x53 && head[1] === 0x46 && head[2] === 0x56 && head[3] === 0x52;
+        throw rvfError(
+          'ManifestNotFound',
+          looksRvf
+            ? `${this.path}: no intact MANIFEST segment found; the file is damaged (${e.message})`
+            : `${this.path} is not an RVF file (${size} bytes, no RVF segment at offset 0 and no manifest)`,
+          { path: this.path },
+        );
+      }
+      throw e;
+    }
+    const loaded = await loadState(fileHandleSource(this.fh, found.end), found, this.recover);
+    this.manifest = found.manifest;
+    this.manifestEntry = {
+      segId: found.header.segmentId,
+      offset: found.offset,
+      payloadLength: found.header.payloadLength,
+      segType: SegmentType.Manifest,
+    };
+    this.table = loaded.table;
+    this.fields = loaded.fields;
+    this.state = loaded.state ?? { ...DEFAULT_STATE };
+    this.damaged = loaded.damaged;
+    let maxId = 0n;
+    for (const e of found.manifest.directory) if (e.segId > maxId) maxId = e.segId;
+    this.nextSegId = maxId + 1n;
+    this.fileEnd = size;
+    this.lastWitnessPayload = loaded.lastWitness
+      ? (await readSegmentAt(fileHandleSource(this.fh, found.end), loaded.lastWitness)).payload.slice()
+      : undefined;
+  }
+
+  /**
+   * After a crash the file may end in a torn segment. Before appending, cut the tail back
+   * to the last complete, hash-valid segment after the manifest, so new commits never sit
+   * behind bytes a reader could misparse. Complete foreign segments there are kept.
+   */
+  private async fenceTornTail(): Promise<void> {
+    const size = (await this.fh.stat()).size;
+    const manifestEnd = this.manifestEntry.offset + 64 + this.manifestEntry.payloadLength;
+    if (size === manifestEnd) return;
+    const tail = await fileHandleSource(this.fh, size).read(manifestEnd, size - manifestEnd);
+    let keep = 0;
+    for await (const item of walkSegments(bytesSource(tail), { verifyHashes: true })) {
+      if (item.kind !== 'segment' || item.offset !== keep || item.hash === 'mismatch') break;
+      if (item.header.segType === SegmentType.Manifest) break;
+      keep = item.offset + 64 + item.header.payloadLength;
+    }
+    const cut = manifestEnd + keep;
+    if (cut < size) {
+      await this.fh.truncate(cut);
+      await this.fh.sync();
+    }
+    this.fileEnd = cut;
+  }
+
+  /** Complete, hash-valid segments after the current manifest (crash orphans or foreign appends). */
+  private async trailingSegments(): Promise<{ header: SegmentHeader; raw: Uint8Array }[]> {
+    const start = this.manifestEntry.offset + 64 + this.manifestEntry.payloadLength;
+    if (this.fileEnd <= start) return [];
+    const tail = await this.source().read(start, this.fileEnd - start);
+    const out: { header: SegmentHeader; raw: Uint8Array }[] = [];
+    for await (const item of walkSegments(bytesSource(tail), { verifyHashes: true })) {
+      if (item.kind !== 'segment' || item.hash === 'mismatch') break;
+      out.push({ header: item.header, raw: tail.slice(item.offset, item.offset + 64 + item.header.payloadLength) });
+    }
+    return out;
+  }
+
+  /** The one commit path: data → fsync → manifest → fsync → publish. */
+  private async commit(
+    segs: PendingSegment[],
+    next: { epoch: number; deletedIds: ReadonlySet<IdKey>; totalVectors: number },
+  ): Promise<void> {
+    const start = this.fileEnd;
+    const entries: DirectoryEntry[] = [];
+    const chunks: Uint8Array[] = [];
+    let offset = start;
+    let segId = this.nextSegId;
+    for (const s of segs) {
+      const bytes = encodeSegment(s.segType, segId, s.payload);
+      entries.push({ segId, offset, payloadLength: s.payload.length, segType: s.segType });
+      chunks.push(bytes);
+      offset += bytes.length;
+      segId++;
+    }
+    const manifest: Manifest = {
+      ...this.manifest,
+      epoch: next.epoch,
+      totalVectors: BigInt(next.totalVectors),
+      directory: [...this.manifest.directory, this.manifestEntry, ...entries],
+      deletedIds: [...next.deletedIds].map(keyToBigint).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    };
+    const mPayload = encodeManifestPayload(manifest);
+    const mBytes = encodeSegment(SegmentType.Manifest, segId, mPayload);
+    const data = concat(chunks);
+    try {
+      if (data.length > 0) {
+        await writeAll(this.fh, data, start);
+        await this.fh.sync();
+      }
+      await writeAll(this.fh, mBytes, offset);
+      await this.fh.sync();
+    } catch (e) {
+      // Leave no torn tail behind if we can help it; the snapshot in memory is unchanged.
+      await this.fh.truncate(start).catch(() => undefined);
+      throw ioError(e, `commit to ${this.path}`);
+    }
+    this.manifest = manifest;
+    this.manifestEntry = { segId, offset, payloadLength: mPayload.length, segType: SegmentType.Manifest };
+    this.nextSegId = segId + 1n;
+    this.fileEnd = offset + mBytes.length;
+  }
+
+  private witness(type: number, action: string): Uint8Array {
+    return witnessPayload(this.lastWitnessPayload, type, this.clock(), action);
+  }
+
+  private usedFieldIds(): Set<number> {
+    const used = new Set<number>();
+    for (const m of this.table.metadata) if (m) for (const f of m) used.add(f.fieldId);
+    return used;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(fn, fn);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw rvfError('ReadOnly', `${this.path} is closed`);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.readOnly) throw rvfError('ReadOnly', `${this.path} was opened read-only`);
+    if (this.state.frozen) {
+      throw rvfError('SnapshotFrozen', `${this.path} is a frozen snapshot (epoch ${this.state.frozenEpoch}); branch from it to write`);
+    }
+  }
+}
+
+function positiveInt(v: number | undefined, fallback: number, name: string): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 1) throw rvfError('InvalidManifest', `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function sameState(a: StoreState, b: StoreState): boolean {
+  return (
+    a.frozen === b.frozen &&
+    a.frozenEpoch === b.frozenEpoch &&
+    a.hnswM === b.hnswM &&
+    a.hnswEfConstruction === b.hnswEfConstruction &&
+    a.hnswEfSearch === b.hnswEfSearch
+  );
+}
+
+function cmpKeys(a: IdKey, b: IdKey): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RvfStore } from '../src/index.js';
+import { GOLDEN_DIR, goldenJson, goldenNames, tempDir } from './helpers.js';
+
+const work = tempDir();
+afterAll(() => work.cleanup());
+
+/** Copies a golden file (and its parent, for a branch child) to a scratch folder. */
+function stage(name: string): string {
+  for (const n of [name, goldenJson(name).parentFile?.replace(/\.rvf$/, '')].filter(Boolean)) {
+    copyFileSync(join(GOLDEN_DIR, `${n}.rvf`), join(work.dir, `${n}.rvf`));
+  }
+  return join(work.dir, `${name}.rvf`);
+}
+
+describe.each(goldenNames())('reference file %s.rvf', (name) => {
+  const j = goldenJson(name);
+  const recorded = j.reopenReadonly;
+
+  it('opens read-only with the reference status and answers its recorded queries', async () => {
+    const store = await RvfStore.open(stage(name), { readOnly: true });
+    try {
+      const s = store.status();
+      expect(s.currentEpoch).toBe(recorded.status.currentEpoch);
+      expect(s.fileSize).toBe(recorded.status.fileSize);
+      expect(s.totalSegments).toBe(recorded.status.totalSegments);
+      expect(s.profileId).toBe(recorded.status.profileId);
+      expect(store.segments()).toEqual(recorded.segments);
+      if (j.fileId) expect(store.fileId).toBe(j.fileId);
+      for (const q of recorded.queries) {
+        const got = await store.query(q.vector, q.k, q.filter ? { filter: q.filter } : {});
+        if (Array.isArray(q.result)) {
+          expect(got.map((r) => r.id), q.name).toEqual(q.result.map((r: { id: number }) => r.id));
+          got.forEach((r, i) => expect(r.distance).toBeCloseTo(q.result[i].distance, 5));
+        }
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const GOLDEN_DIR =
+  process.env.RVF_GOLDEN_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden');
+if (!existsSync(GOLDEN_DIR)) throw new Error(`golden files not found at ${GOLDEN_DIR}: clone next to shared/ or set RVF_GOLDEN_DIR`);
+
+// biome-ignore lint/suspicious/noExplicitAny: sidecars are free-form JSON written by the reference's script
+export const goldenJson = (name: string): any => JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8'));
+export const goldenNames = (): string[] =>
+  readdirSync(GOLDEN_DIR)
+    .filter((f) => f.endsWith('.rvf'))
+    .map((f) => f.slice(0, -4))
+    .sort();
+
+/** A fresh temp folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'rvfjs-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Seeded PRNG (mulberry32), so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomVectors(n: number, dim: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = r() * 2 - 1;
+  return out;
+}
+
+/** Brute force in float64, independent of the library's kernels. */
+export function bruteForce(
+  vectors: Float32Array,
+  ids: readonly number[],
+  dim: number,
+  metric: 'l2' | 'inner_product' | 'cosine',
+  q: ArrayLike<number>,
+  k: number,
+  keep: (id: number, i: number) => boolean = () => true,
+): { id: number; distance: number }[] {
+  const out: { id: number; distance: number }[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (!keep(ids[i]!, i)) continue;
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    let l2 = 0;
+    for (let d = 0; d < dim; d++) {
+      const a = vectors[i * dim + d]!;
+      const b = q[d]!;
+      dot += a * b;
+      na += a * a;
+      nb += b * b;
+      l2 += (a - b) * (a - b);
+    }
+    const den = Math.sqrt(na * nb);
+    const distance = metric === 'l2' ? l2 : metric === 'inner_product' ? -dot : den < 1.1920929e-7 ? 1 : 1 - dot / den;
+    out.push({ id: ids[i]!, distance });
+  }
+  out.sort((a, b) => a.distance - b.distance || a.id - b.id);
+  return out.slice(0, k);
+}
+
+/** Same ids in the same order, distances equal to f32 precision. */
+export function expectSameResults(
+  got: { id: unknown; distance: number }[],
+  want: { id: number; distance: number }[],
+  expect: (v: unknown) => { toEqual(x: unknown): void; toBeLessThanOrEqual(x: number): void },
+): void {
+  expect(got.map((r) => Number(r.id))).toEqual(want.map((r) => r.id));
+  got.forEach((r, i) => {
+    const w = want[i]!.distance;
+    expect(Math.abs(r.distance - w)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w)));
+  });
+}
