@@ -38,9 +38,16 @@ export interface LoadedState {
  * segment is hash-checked; a damaged one fails the open with its offset, unless `recover`
  * is set, in which case it is skipped and reported.
  */
-export async function loadState(source: ByteSource, found: FoundManifest, recover = false): Promise<LoadedState> {
+export async function loadState(
+  source: ByteSource,
+  found: FoundManifest,
+  recover = false,
+  /** A branch child's starting table (its parent's view); own records replay on top. */
+  base?: VectorTable,
+  baseFields?: FieldTable,
+): Promise<LoadedState> {
   const { manifest } = found;
-  const table = new VectorTable(manifest.dimension, Math.max(16, Number(manifest.totalVectors)));
+  const table = base ?? new VectorTable(manifest.dimension, Math.max(16, Number(manifest.totalVectors)));
   let fieldNames: DirectoryEntry | undefined;
   let stateEntry: DirectoryEntry | undefined;
   let lastWitness: DirectoryEntry | undefined;
@@ -91,11 +98,12 @@ export async function loadState(source: ByteSource, found: FoundManifest, recove
         latest.set(entry.segType, entry);
     }
   }
-  let fields = new FieldTable();
+  let fields = baseFields ?? new FieldTable();
   if (fieldNames) {
     const e = fieldNames;
     await guarded(e, async () => {
-      fields = new FieldTable(decodeFieldNamesPayload((await readSegmentAt(source, e)).payload, e.offset + 64));
+      const own = decodeFieldNamesPayload((await readSegmentAt(source, e)).payload, e.offset + 64);
+      fields = new FieldTable([...(baseFields?.entries() ?? []), ...own]);
     });
   }
   let state: StoreState | undefined;
@@ -107,7 +115,8 @@ export async function loadState(source: ByteSource, found: FoundManifest, recove
   }
   for (const id of manifest.deletedIds) {
     const key = bigintToKey(id);
-    if (table.ordinalOf.has(key)) table.deleted.add(key);
+    const ord = table.ordinalOf.get(key);
+    if (ord !== undefined && table.isOwn(ord)) table.deleted.add(key);
   }
   return { table, fields, state, lastWitness, latest, damaged };
 }

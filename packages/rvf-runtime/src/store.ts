@@ -5,6 +5,7 @@ import {
   isKnownSegmentType,
   isMetric,
   type Manifest,
+  type Membership,
   type Metric,
   MetricCode,
   metricFromCode,
@@ -20,12 +21,19 @@ import {
   bytesSource,
   deleteJournal,
   encodeFieldNamesPayload,
+  branchCowMap,
+  bitmapCount,
+  bitmapSet,
+  encodeBranchPinPayload,
+  encodeCowMapPayload,
   encodeJournalPayload,
+  encodeMembershipPayload,
   encodeManifestPayload,
   encodeMetadataPayload,
   encodeSegment,
   encodeStatePayload,
   encodeVecPayload,
+  emptyBitmap,
   fileHandleSource,
   findLatestManifest,
   type FoundManifest,
@@ -35,11 +43,13 @@ import {
   type StoreState,
   walkSegments,
 } from '@rvfjs/wire';
+import { shake256_256, simpleHash } from '@rvfjs/crypto';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
-import { hexOf, makeFileId, wallClockNs } from './identity.js';
+import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
+import { type BranchLink, loadLayer, type ParentView } from './lineage.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
 import { ioError, syncDir, writeAll } from './file-io.js';
-import { type DamagedSegment, loadState } from './loader.js';
+import type { DamagedSegment } from './loader.js';
 import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
 import { FieldTable, groupMetadata, type MetadataInput, type MetaScalar, metadataToObject } from './metadata.js';
 import { searchTable } from './search.js';
@@ -69,6 +79,29 @@ export interface OpenOptions {
   recover?: boolean;
   lock?: LockOptions;
   clock?: () => bigint;
+  /** Where a branch child's parent is now, if it moved (re-links; verified by file id and pin). */
+  parentPath?: string;
+}
+
+export interface BranchOptions {
+  lock?: LockOptions;
+  clock?: () => bigint;
+}
+
+export interface CowStats {
+  clusterCount: number;
+  /** Clusters in which the child has overridden or hidden at least one inherited vector. */
+  localClusters: number;
+  inheritedClusters: number;
+  clusterSizeBytes: number;
+  vectorsPerCluster: number;
+  frozen: boolean;
+}
+
+export interface MembershipInfo {
+  mode: 'include' | 'exclude';
+  memberCount: number;
+  vectorCount: number;
 }
 
 export interface IngestOptions {
@@ -107,7 +140,10 @@ export interface CompactResult {
 }
 
 export interface StoreStatus {
+  /** Vectors a query can see (for a branch: inherited and own). */
   totalVectors: number;
+  /** Vectors stored in this file itself, tombstoned ones excluded. */
+  ownVectors: number;
   totalSegments: number;
   fileSize: number;
   currentEpoch: number;
@@ -130,7 +166,14 @@ export interface SegmentInfo {
   segType: string;
 }
 
-const DEFAULT_STATE: StoreState = { frozen: false, frozenEpoch: 0, hnswM: 16, hnswEfConstruction: 200, hnswEfSearch: 100 };
+const DEFAULT_STATE: StoreState = {
+  frozen: false,
+  frozenEpoch: 0,
+  hnswM: 16,
+  hnswEfConstruction: 200,
+  hnswEfSearch: 100,
+  branchCount: 0,
+};
 
 interface PendingSegment {
   segType: number;
@@ -156,6 +199,9 @@ export class RvfStore {
   private closed = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private lastEngine: 'exact' | 'hnsw' | null = null;
+  private link: BranchLink | undefined;
+  private parent: ParentView | undefined;
+  private parentPathOverride: string | undefined;
 
   private constructor(
     readonly path: string,
@@ -184,6 +230,31 @@ export class RvfStore {
       hnswEfSearch: positiveInt(options.efSearch, DEFAULT_STATE.hnswEfSearch, 'efSearch'),
     };
     const clock = options.clock ?? wallClockNs;
+    return RvfStore.createFile(path, {
+      dimension,
+      metric,
+      profile,
+      identity: rootIdentityFields(options.fileId ?? makeFileId(path, clock())),
+      state,
+      clock,
+      ...(options.lock ? { lock: options.lock } : {}),
+    });
+  }
+
+  /** Creates a file: the epoch-0 manifest, then (for a branch) its link segments in one commit. */
+  private static async createFile(
+    path: string,
+    args: {
+      dimension: number;
+      metric: Metric;
+      profile: number;
+      identity: FileIdentity;
+      state: StoreState;
+      clock: () => bigint;
+      lock?: LockOptions;
+      branch?: { segments: PendingSegment[]; table: VectorTable; link: BranchLink; parent: ParentView; fields: FieldTable };
+    },
+  ): Promise<RvfStore> {
     let fh: fs.FileHandle;
     try {
       fh = await fs.open(path, 'wx+');
@@ -195,10 +266,16 @@ export class RvfStore {
     }
     let lock: WriterLock | undefined;
     try {
-      lock = await acquireWriterLock(path, options.lock);
-      const store = new RvfStore(path, fh, false, lock, clock, false);
-      const identity = rootIdentityFields(options.fileId ?? makeFileId(path, clock()));
-      await store.initEmpty({ dimension, metric, profile, identity, state });
+      lock = await acquireWriterLock(path, args.lock);
+      const store = new RvfStore(path, fh, false, lock, args.clock, false);
+      await store.initEmpty(args);
+      if (args.branch) {
+        await store.commit(args.branch.segments, { epoch: 0, deletedIds: new Set(), totalVectors: 0 });
+        store.table = args.branch.table;
+        store.fields = args.branch.fields;
+        store.link = args.branch.link;
+        store.parent = args.branch.parent;
+      }
       await syncDir(path);
       return store;
     } catch (e) {
@@ -224,6 +301,7 @@ export class RvfStore {
     try {
       if (!readOnly) lock = await acquireWriterLock(path, options.lock);
       const store = new RvfStore(path, fh, readOnly, lock, options.clock ?? wallClockNs, options.recover ?? false);
+      store.parentPathOverride = options.parentPath;
       await store.load();
       if (!readOnly) await store.fenceTornTail();
       return store;
@@ -305,9 +383,9 @@ export class RvfStore {
     const table = this.table;
     const accept = filter
       ? (ord: number) => table.isLive(ord) && matches(filter, table.metadata[ord])
-      : table.deleted.size > 0
-        ? (ord: number) => table.isLive(ord)
-        : undefined;
+      : table.allLive
+        ? undefined
+        : (ord: number) => table.isLive(ord);
     const hits = searchTable(table, this.metric, q, k, accept);
     this.lastEngine = 'exact';
     const withMeta = options.includeMetadata ?? true;
@@ -337,12 +415,13 @@ export class RvfStore {
     const t = this.table;
     return {
       totalVectors: t.liveCount,
+      ownVectors: t.ownCount - t.deleted.size,
       totalSegments: this.manifest.directory.length,
       fileSize: this.fileEnd,
       currentEpoch: this.manifest.epoch,
       profileId: this.manifest.profileId,
       compactionState: 'idle',
-      deadSpaceRatio: t.count === 0 ? 0 : t.deleted.size / t.count,
+      deadSpaceRatio: t.ownCount === 0 ? 0 : t.deleted.size / t.ownCount,
       readOnly: this.readOnly || this.state.frozen,
       frozen: this.state.frozen,
       dimension: this.dimension,
@@ -420,11 +499,10 @@ export class RvfStore {
       // Re-ingesting a deleted id makes it visible again (the reference keeps it hidden).
       const deleted = new Set(this.table.deleted);
       for (const key of acceptedKeys) deleted.delete(key);
-      const newIds = new Set(acceptedKeys.filter((key) => !this.table.ordinalOf.has(key)));
       await this.commit(segs, {
         epoch,
         deletedIds: deleted,
-        totalVectors: this.table.count + newIds.size,
+        totalVectors: this.table.ownCount + this.countNotOwned(acceptedKeys),
       });
 
       const t = this.table;
@@ -461,20 +539,30 @@ export class RvfStore {
 
   private async commitDelete(keys: IdKey[]): Promise<DeleteResult> {
     const t = this.table;
-    const removed = [...new Set(keys)].filter((k) => t.ordinalOf.has(k) && !t.deleted.has(k));
+    const removed = [...new Set(keys)].filter((k) => {
+      const ord = t.ordinalOf.get(k);
+      return ord !== undefined && t.isLive(ord);
+    });
     const epoch = this.epoch + 1;
     const journal = encodeJournalPayload(deleteJournal(epoch, keys.map(keyToBigint)));
     const witness = this.witness(WitnessType.DataProvenance, `delete:count=${removed.length},epoch=${epoch}`);
     const deleted = new Set(t.deleted);
-    for (const k of removed) deleted.add(k);
-    await this.commit(
-      [
-        { segType: SegmentType.Journal, payload: journal },
-        { segType: SegmentType.Witness, payload: witness },
-      ],
-      { epoch, deletedIds: deleted, totalVectors: t.count },
-    );
-    for (const k of removed) t.deleted.add(k);
+    const ownRemoved = removed.filter((k) => t.isOwn(t.ordinalOf.get(k)!));
+    for (const k of ownRemoved) deleted.add(k);
+    const segs: PendingSegment[] = [
+      { segType: SegmentType.Journal, payload: journal },
+      { segType: SegmentType.Witness, payload: witness },
+    ];
+    // A branch hides inherited ids by clearing their membership bits (as the reference does).
+    let membership: Uint8Array | undefined;
+    if (t.membership) {
+      membership = t.membership.slice();
+      for (const k of keys) if (typeof k === 'number') bitmapSet(membership, k, false);
+      if (!sameBytes(membership, t.membership)) segs.push(this.membershipSegment(membership));
+    }
+    await this.commit(segs, { epoch, deletedIds: deleted, totalVectors: t.ownCount });
+    for (const k of ownRemoved) t.deleted.add(k);
+    if (membership) t.membership = membership;
     this.lastWitnessPayload = witness;
     return { deleted: removed.length, epoch };
   }
@@ -484,16 +572,22 @@ export class RvfStore {
    * does). Segments rvfjs does not own are copied byte-for-byte with their ids; witnesses
    * are kept so the chain goes on; our own extensions are written afresh for the live set.
    */
-  async compact(): Promise<CompactResult> {
+  async compact(options: { force?: boolean } = {}): Promise<CompactResult> {
     return this.exclusive(async () => {
       this.assertWritable();
+      if (this.state.branchCount > 0 && !options.force) {
+        throw rvfError(
+          'LineageBroken',
+          `${this.path} has ${this.state.branchCount} branch child(ren) pinned to its current layout; compacting would break them (pass { force: true } to compact anyway)`,
+        );
+      }
       const t = this.table;
       const source = this.source();
       const dim = this.dimension;
       const live: number[] = [];
-      for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord)) live.push(ord);
+      for (let ord = 0; ord < t.count; ord++) if (t.isOwn(ord) && !t.deleted.has(t.ids[ord]!)) live.push(ord);
       live.sort((a, b) => cmpKeys(t.ids[a]!, t.ids[b]!));
-      const purged = t.count - live.length;
+      const purged = t.ownCount - live.length;
       const epoch = this.epoch + 1;
 
       const parts: Uint8Array[] = [];
@@ -539,7 +633,8 @@ export class RvfStore {
         if (m) metaRecords.push({ id: keyToBigint(t.ids[ord]!), fields: m });
       }
       if (metaRecords.length > 0) fresh(SegmentType.RvfjsMetadata, encodeMetadataPayload(metaRecords));
-      if (!sameState(this.state, DEFAULT_STATE)) fresh(SegmentType.RvfjsState, encodeStatePayload(this.state));
+      const state = { ...this.state, branchCount: 0 };
+      if (!sameState(state, DEFAULT_STATE)) fresh(SegmentType.RvfjsState, encodeStatePayload(state));
       const action = `compact:segments_compacted=${purged},bytes_reclaimed=${purged * dim * 4},epoch=${epoch}`;
       const witness = this.witness(WitnessType.Computation, action);
       fresh(SegmentType.Witness, witness);
@@ -587,14 +682,153 @@ export class RvfStore {
     return this.exclusive(async () => {
       this.assertWritable();
       const state = { ...this.state, frozen: true, frozenEpoch: this.epoch };
-      await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }], {
-        epoch: this.epoch,
-        deletedIds: this.table.deleted,
-        totalVectors: this.table.count,
-      });
+      const segs: PendingSegment[] = [{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }];
+      // A branch also records it where the reference looks (COW_MAP frozen / snapshot_epoch).
+      if (this.link) {
+        const cow = { ...this.link.cow, frozen: true, snapshotEpoch: this.epoch };
+        segs.push({ segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) });
+        this.link = { ...this.link, cow };
+      }
+      await this.commit(segs, { epoch: this.epoch, deletedIds: this.table.deleted, totalVectors: this.table.ownCount });
       this.state = state;
       return this.epoch;
     });
+  }
+
+  // ---------------------------------------------------------------- lineage
+
+  /**
+   * A copy-on-write child in constant file work: the child file holds only the reference's
+   * COW_MAP and MEMBERSHIP (so the reference can open it) and a pin to this file's current
+   * manifest (so later writes here change nothing for the child). The child sees this
+   * store's visible vectors, with metadata, plus its own edits; children nest to any depth.
+   * This file records that it has children, which makes compact() refuse unless forced.
+   */
+  async branch(childPath: string, options: BranchOptions = {}): Promise<RvfStore> {
+    return this.exclusive(async () => {
+      this.assertOpen();
+      if (!this.readOnly) {
+        // Bookkeeping, not data: allowed on a frozen store too.
+        const state = { ...this.state, branchCount: this.state.branchCount + 1 };
+        await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }], {
+          epoch: this.epoch,
+          deletedIds: this.table.deleted,
+          totalVectors: this.table.ownCount,
+        });
+        this.state = state;
+      }
+      const size = (await this.fh.stat()).size;
+      const source = fileHandleSource(this.fh, size);
+      const manifestRaw = await source.read(this.manifestEntry.offset, 64 + this.manifestEntry.payloadLength);
+      const parentHash = tailHash(await source.read(Math.max(0, size - 65536), Math.min(size, 65536)));
+      const t = this.table;
+      let maxId = -1;
+      for (const id of t.ids) {
+        if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
+          throw rvfError('MembershipInvalid', `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`);
+        }
+        if (id > maxId) maxId = id;
+      }
+      const capacity = maxId + 1;
+      const bitmap = emptyBitmap(capacity);
+      for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord)) bitmapSet(bitmap, t.ids[ord] as number, true);
+      const cow = branchCowMap({
+        dimension: this.dimension,
+        parentVectorCount: t.count,
+        baseFileId: this.identity.fileId,
+        baseFileHash: parentHash,
+        parentPath: relativeParentPath(childPath, this.path),
+      });
+      const pin = {
+        parentEpoch: this.epoch,
+        manifestOffset: this.manifestEntry.offset,
+        manifestPayloadLength: this.manifestEntry.payloadLength,
+        manifestDigest: shake256_256(manifestRaw),
+        parentFileId: this.identity.fileId,
+      };
+      const clock = options.clock ?? this.clock;
+      const childState = { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 };
+      const link: BranchLink = { cow, membership: membershipOf(bitmap, BigInt(capacity)), pin };
+      const segments: PendingSegment[] = [
+        { segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) },
+        { segType: SegmentType.Membership, payload: encodeMembershipPayload(link.membership) },
+        { segType: SegmentType.RvfjsBranchPin, payload: encodeBranchPinPayload(pin) },
+      ];
+      if (!sameState(childState, DEFAULT_STATE)) segments.push({ segType: SegmentType.RvfjsState, payload: encodeStatePayload(childState) });
+      return RvfStore.createFile(childPath, {
+        dimension: this.dimension,
+        metric: this.metric,
+        profile: this.manifest.profileId,
+        identity: {
+          fileId: makeFileId(childPath, clock()),
+          parentId: this.identity.fileId,
+          parentHash,
+          lineageDepth: this.lineageDepth + 1,
+        },
+        state: childState,
+        clock,
+        ...(options.lock ? { lock: options.lock } : {}),
+        branch: {
+          segments,
+          table: t.forkForChild(bitmap),
+          link,
+          parent: { path: this.path, table: t, fields: this.fields, fileId: this.identity.fileId, depth: this.lineageDepth },
+          fields: this.fields.clone(),
+        },
+      });
+    });
+  }
+
+  /** The reference's lineage-only child: a new empty store that records this file as its parent. */
+  async derive(childPath: string, options: BranchOptions = {}): Promise<RvfStore> {
+    this.assertOpen();
+    const size = (await this.fh.stat()).size;
+    const source = fileHandleSource(this.fh, size);
+    const parentHash = tailHash(await source.read(Math.max(0, size - 65536), Math.min(size, 65536)));
+    const clock = options.clock ?? this.clock;
+    return RvfStore.createFile(childPath, {
+      dimension: this.dimension,
+      metric: this.metric,
+      profile: this.manifest.profileId,
+      identity: { fileId: makeFileId(childPath, clock()), parentId: this.identity.fileId, parentHash, lineageDepth: this.lineageDepth + 1 },
+      state: { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 },
+      clock,
+      ...(options.lock ? { lock: options.lock } : {}),
+    });
+  }
+
+  /** Copy-on-write statistics of a branch, or undefined for a store that is not one. */
+  cowStats(): CowStats | undefined {
+    this.assertOpen();
+    if (!this.link || !this.parent) return undefined;
+    const { cow } = this.link;
+    const vpc = cow.vectorsPerCluster;
+    const t = this.table;
+    const local = new Set<number>();
+    for (let ord = 0; ord < this.parent.table.count; ord++) {
+      if (t.isOwn(ord) || !t.isLive(ord)) local.add(Math.floor(ord / vpc));
+    }
+    return {
+      clusterCount: cow.entries.length,
+      localClusters: local.size,
+      inheritedClusters: cow.entries.length - local.size,
+      clusterSizeBytes: cow.clusterSizeBytes,
+      vectorsPerCluster: vpc,
+      frozen: cow.frozen || this.state.frozen,
+    };
+  }
+
+  /** The branch's membership filter (which inherited ids it can see), or undefined for a root store. */
+  membershipFilter(): MembershipInfo | undefined {
+    this.assertOpen();
+    const bitmap = this.table.membership;
+    if (!bitmap || !this.link) return undefined;
+    return { mode: 'include', memberCount: bitmapCount(bitmap), vectorCount: Number(this.link.membership.vectorCount) };
+  }
+
+  /** Path of the parent file this branch reads, or undefined. */
+  get parentPath(): string | undefined {
+    return this.parent?.path;
   }
 
   // ---------------------------------------------------------------- internals
@@ -665,7 +899,12 @@ export class RvfStore {
       }
       throw e;
     }
-    const loaded = await loadState(fileHandleSource(this.fh, found.end), found, this.recover);
+    const loaded = await loadLayer(this.path, fileHandleSource(this.fh, found.end), found, new Set(), {
+      recover: this.recover,
+      ...(this.parentPathOverride ? { parentPath: this.parentPathOverride } : {}),
+    });
+    this.link = loaded.link;
+    this.parent = loaded.parent;
     this.manifest = found.manifest;
     this.manifestEntry = {
       segId: found.header.segmentId,
@@ -772,6 +1011,20 @@ export class RvfStore {
     return witnessPayload(this.lastWitnessPayload, type, this.clock(), action);
   }
 
+  private membershipSegment(bitmap: Uint8Array): PendingSegment {
+    const capacity = this.link?.membership.vectorCount ?? BigInt(bitmap.length * 8);
+    return { segType: SegmentType.Membership, payload: encodeMembershipPayload(membershipOf(bitmap, capacity)) };
+  }
+
+  private countNotOwned(keys: readonly IdKey[]): number {
+    const seen = new Set<IdKey>();
+    for (const k of keys) {
+      const ord = this.table.ordinalOf.get(k);
+      if (ord === undefined || !this.table.isOwn(ord)) seen.add(k);
+    }
+    return seen.size;
+  }
+
   private usedFieldIds(): Set<number> {
     const used = new Set<number>();
     for (const m of this.table.metadata) if (m) for (const f of m) used.add(f.fieldId);
@@ -811,6 +1064,31 @@ function sameState(a: StoreState, b: StoreState): boolean {
     a.hnswEfConstruction === b.hnswEfConstruction &&
     a.hnswEfSearch === b.hnswEfSearch
   );
+}
+
+/** Dense bitmaps above this many ids would be larger than a branch should ever write. */
+const MAX_BRANCH_ID = 2 ** 28;
+
+function membershipOf(bitmap: Uint8Array, capacity: bigint): Membership {
+  return {
+    version: 1,
+    filterType: 0,
+    filterMode: 0,
+    vectorCount: capacity,
+    memberCount: BigInt(bitmapCount(bitmap)),
+    filterOffset: 96n,
+    generationId: 0,
+    filterHash: simpleHash(bitmap),
+    bloomOffset: 0n,
+    bloomSize: 0,
+    bitmap,
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function cmpKeys(a: IdKey, b: IdKey): number {

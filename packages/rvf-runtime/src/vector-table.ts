@@ -1,21 +1,36 @@
+import { bitmapHas } from '@rvfjs/wire';
 import type { MetaValue } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
 
 /**
- * The store's own vectors: user id ↔ dense ordinal, vectors flat by ordinal, metadata by
- * ordinal. Ordinals are assigned in first-appearance order while VEC records are replayed,
- * so a reopened store rebuilds exactly the ordinals its writer had (the saved index relies
- * on that). A re-ingested id keeps its ordinal; its vector and metadata are replaced.
+ * What a store can see: user id ↔ dense ordinal, vectors flat by ordinal, metadata by
+ * ordinal. Ordinals are assigned in first-appearance order while records are replayed, so a
+ * reopened store rebuilds exactly the ordinals its writer had (a saved index relies on
+ * that). A re-ingested id keeps its ordinal; its vector and metadata are replaced.
+ *
+ * A branch child starts from a copy of its parent's table (the parent's view at the pinned
+ * manifest): those ordinals are *inherited* and visible only while the child's MEMBERSHIP
+ * bitmap has their id. Ordinals the child writes are its *own*, hidden only by its own
+ * tombstones. Inherited ordinals keep the parent's numbering, so they are stable across opens.
  */
 export class VectorTable {
   readonly ordinalOf = new Map<IdKey, number>();
   ids: IdKey[] = [];
   vectors: Float32Array;
   metadata: (MetaValue[] | undefined)[] = [];
-  /** Tombstoned ids of this file (the manifest's deleted list). */
+  /** Tombstoned own ids (the manifest's deleted list). */
   readonly deleted = new Set<IdKey>();
+  /** 1 where the ordinal's current version comes from the parent; absent for a root store. */
+  inherited: Uint8Array | undefined;
+  /** The child's MEMBERSHIP bitmap (include mode); absent for a root store. */
+  membership: Uint8Array | undefined;
+  /** Own ordinals (the file's own vector table size, tombstoned included). */
+  ownCount = 0;
 
-  constructor(readonly dimension: number, capacity = 1024) {
+  constructor(
+    readonly dimension: number,
+    capacity = 1024,
+  ) {
     this.vectors = new Float32Array(Math.max(1, capacity) * dimension);
   }
 
@@ -23,11 +38,20 @@ export class VectorTable {
     return this.ids.length;
   }
 
+  /** Visible vectors; O(1) for a root store, a scan for a branch. */
   get liveCount(): number {
-    return this.ids.length - this.deleted.size;
+    if (!this.inherited) return this.ids.length - this.deleted.size;
+    let n = 0;
+    for (let ord = 0; ord < this.ids.length; ord++) if (this.isLive(ord)) n++;
+    return n;
   }
 
-  /** Inserts or replaces; returns the ordinal. */
+  /** True when every ordinal is visible (a root store without tombstones): queries skip the check. */
+  get allLive(): boolean {
+    return !this.inherited && this.deleted.size === 0;
+  }
+
+  /** Inserts or replaces as the table's own vector; returns the ordinal. */
   put(id: IdKey, vector: Float32Array, offset = 0): number {
     let ord = this.ordinalOf.get(id);
     if (ord === undefined) {
@@ -36,10 +60,18 @@ export class VectorTable {
       this.ids.push(id);
       this.metadata.push(undefined);
       this.ordinalOf.set(id, ord);
+      this.ownCount++;
+    } else if (this.inherited?.[ord]) {
+      this.inherited[ord] = 0;
+      this.ownCount++;
     }
     const d = this.dimension;
     this.vectors.set(vector.subarray(offset, offset + d), ord * d);
     return ord;
+  }
+
+  isOwn(ord: number): boolean {
+    return !this.inherited?.[ord];
   }
 
   vectorOf(ord: number): Float32Array {
@@ -47,15 +79,45 @@ export class VectorTable {
   }
 
   isLive(ord: number): boolean {
-    return !this.deleted.has(this.ids[ord]!);
+    const id = this.ids[ord]!;
+    if (this.inherited?.[ord]) return this.membership !== undefined && bitmapHas(this.membership, id);
+    return !this.deleted.has(id);
+  }
+
+  /**
+   * A child's starting table: this table's visible vectors, all marked inherited, gated by
+   * `membership`. Hidden parent ordinals are kept (hidden) so numbering stays stable.
+   */
+  forkForChild(membership: Uint8Array): VectorTable {
+    const child = new VectorTable(this.dimension, Math.max(16, this.count * 2));
+    child.vectors.set(this.vectors.subarray(0, this.count * this.dimension));
+    child.ids = this.ids.slice();
+    for (let ord = 0; ord < this.ids.length; ord++) child.ordinalOf.set(this.ids[ord]!, ord);
+    child.metadata = this.metadata.slice();
+    child.inherited = new Uint8Array(Math.max(16, this.count * 2));
+    child.inherited.fill(1, 0, this.count);
+    // A parent vector that the parent itself hides stays hidden even if a bit claims it.
+    const gated = membership.slice();
+    for (let ord = 0; ord < this.count; ord++) {
+      const id = this.ids[ord]!;
+      if (!this.isLive(ord) && typeof id === 'number' && id < gated.length * 8) gated[id >>> 3]! &= ~(1 << (id & 7));
+    }
+    child.membership = gated;
+    return child;
   }
 
   private ensureCapacity(n: number): void {
-    if (n * this.dimension <= this.vectors.length) return;
-    let cap = this.vectors.length / this.dimension;
-    while (cap < n) cap *= 2;
-    const next = new Float32Array(cap * this.dimension);
-    next.set(this.vectors);
-    this.vectors = next;
+    if (n * this.dimension > this.vectors.length) {
+      let cap = this.vectors.length / this.dimension;
+      while (cap < n) cap *= 2;
+      const next = new Float32Array(cap * this.dimension);
+      next.set(this.vectors);
+      this.vectors = next;
+    }
+    if (this.inherited && n > this.inherited.length) {
+      const next = new Uint8Array(Math.max(n, this.inherited.length * 2));
+      next.set(this.inherited);
+      this.inherited = next;
+    }
   }
 }

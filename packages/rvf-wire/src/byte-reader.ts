@@ -37,7 +37,10 @@ export class ByteReader {
   }
 
   fail(message: string, extra: Record<string, unknown> = {}): Error {
-    return rvfError(this.errorName, `${this.what}: ${message}`, { offset: this.baseOffset + this.pos, ...extra });
+    return rvfError(this.errorName, `${this.what}: ${message}`, {
+      offset: this.baseOffset + this.pos,
+      ...extra,
+    });
   }
 
   skip(n: number, field?: string): void {

@@ -15,9 +15,13 @@ function checkRange(size: number, offset: number, length: number, what: string):
     throw rvfError('TruncatedSegment', `${what}: invalid read of ${length} bytes at ${offset}`, { offset });
   }
   if (offset + length > size) {
-    throw rvfError('TruncatedSegment', `${what}: read of ${length} bytes at ${offset} runs past the end (${size})`, {
-      offset,
-    });
+    throw rvfError(
+      'TruncatedSegment',
+      `${what}: read of ${length} bytes at ${offset} runs past the end (${size})`,
+      {
+        offset,
+      },
+    );
   }
 }
 
@@ -56,9 +60,13 @@ export function fileHandleSource(handle: ReadableFileHandle, size: number): Byte
       while (done < length) {
         const { bytesRead } = await handle.read(out, done, length - done, offset + done);
         if (bytesRead === 0) {
-          throw rvfError('TruncatedSegment', `file ended at ${offset + done} while reading ${length} bytes at ${offset}`, {
-            offset: offset + done,
-          });
+          throw rvfError(
+            'TruncatedSegment',
+            `file ended at ${offset + done} while reading ${length} bytes at ${offset}`,
+            {
+              offset: offset + done,
+            },
+          );
         }
         done += bytesRead;
       }
@@ -86,17 +94,25 @@ export async function httpSource(url: string, options: HttpSourceOptions = {}): 
     async read(offset, length) {
       checkRange(size, offset, length, url);
       if (length === 0) return new Uint8Array(0);
-      const res = await fetchFn(url, { headers: { ...headers, Range: `bytes=${offset}-${offset + length - 1}` } });
+      const res = await fetchFn(url, {
+        headers: { ...headers, Range: `bytes=${offset}-${offset + length - 1}` },
+      });
       if (res.status !== 206 && res.status !== 200) {
-        throw rvfError('TruncatedSegment', `${url}: range request at ${offset} answered HTTP ${res.status}`, { offset });
+        throw rvfError('TruncatedSegment', `${url}: range request at ${offset} answered HTTP ${res.status}`, {
+          offset,
+        });
       }
       const body = new Uint8Array(await res.arrayBuffer());
       // A server that ignores Range sends the whole file with 200; take our slice of it.
       const bytes = res.status === 200 ? body.subarray(offset, offset + length) : body;
       if (bytes.length !== length) {
-        throw rvfError('TruncatedSegment', `${url}: asked for ${length} bytes at ${offset}, got ${bytes.length}`, {
-          offset,
-        });
+        throw rvfError(
+          'TruncatedSegment',
+          `${url}: asked for ${length} bytes at ${offset}, got ${bytes.length}`,
+          {
+            offset,
+          },
+        );
       }
       return bytes;
     },

@@ -67,7 +67,11 @@ export function encodeCowMapPayload(m: CowMap): Uint8Array {
   const w = new ByteWriter(COW_MAP_EXTENSION_PREFIX_SIZE + path.length + mapLen);
   w.u32(COW_MAP_MAGIC).u16(m.version).u8(m.mapFormat).u8(m.compressionPolicy);
   w.u32(m.clusterSizeBytes).u32(m.vectorsPerCluster).bytes_(m.baseFileId).bytes_(m.baseFileHash);
-  w.u32(m.bytesPerVector).u8(m.frozen ? 1 : 0).u32(m.snapshotEpoch).u32(path.length).u32(mapLen);
+  w.u32(m.bytesPerVector)
+    .u8(m.frozen ? 1 : 0)
+    .u32(m.snapshotEpoch)
+    .u32(path.length)
+    .u32(mapLen);
   w.bytes_(path).u8(m.flatMapFormat).u32(m.entries.length);
   for (const e of m.entries) w.u8(e.tag).u64(e.value);
   return w.finish();

@@ -18,7 +18,8 @@ export function encodeFieldNamesPayload(names: readonly FieldName[]): Uint8Array
   w.u8(1).u8(0).u16(0).u32(names.length);
   names.forEach((n, i) => {
     const b = bytes[i]!;
-    if (b.length > 0xffff) throw rvfError('FilterParseError', `field name '${n.name.slice(0, 40)}…' is too long`);
+    if (b.length > 0xffff)
+      throw rvfError('FilterParseError', `field name '${n.name.slice(0, 40)}…' is too long`);
     w.u16(n.fieldId).u16(b.length).bytes_(b);
   });
   return w.finish();

@@ -41,7 +41,8 @@ export function encodeMetadataPayload(records: readonly MetadataRecord[]): Uint8
   w.u8(1).u8(0).u16(0).u32(records.length);
   let s = 0;
   for (const r of records) {
-    if (r.fields.length > 0xffff) throw rvfError('FilterParseError', `vector ${r.id} has more than 65535 fields`);
+    if (r.fields.length > 0xffff)
+      throw rvfError('FilterParseError', `vector ${r.id} has more than 65535 fields`);
     w.u64(r.id).u16(r.fields.length);
     for (const f of r.fields) {
       w.u16(f.fieldId).u8(ValueType[f.valueType]);

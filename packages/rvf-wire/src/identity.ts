@@ -25,7 +25,8 @@ export const rootIdentityFields = (fileId: Uint8Array): FileIdentity => ({
 });
 
 function fixed(bytes: Uint8Array, size: number, field: string): Uint8Array {
-  if (bytes.length !== size) throw rvfError('InvalidManifest', `${field} must be ${size} bytes, got ${bytes.length}`);
+  if (bytes.length !== size)
+    throw rvfError('InvalidManifest', `${field} must be ${size} bytes, got ${bytes.length}`);
   return bytes;
 }
 

@@ -61,7 +61,9 @@ export function decodeIndexPayload(payload: Uint8Array, fileOffset = 0): IndexGr
   const nodes: number[][][] = new Array(nodeCount);
   for (let k = 0; k < nodeCount; k++) {
     if (k % restartInterval === 0 && restarts[k / restartInterval] !== adj.position) {
-      throw adj.fail(`restart offset for node ${k} is ${restarts[k / restartInterval]}, data is at ${adj.position}`);
+      throw adj.fail(
+        `restart offset for node ${k} is ${restarts[k / restartInterval]}, data is at ${adj.position}`,
+      );
     }
     const layers = readVarint(adj, 'layer_count');
     if (layers > 64) throw adj.fail(`node ${k} claims ${layers} layers`);

@@ -13,9 +13,13 @@ import { crc32 } from './crc32.js';
 export function encodeLockRecord(rec: LockRecord): Uint8Array {
   let host = new TextEncoder().encode(rec.hostname);
   if (host.length > LOCK_HOSTNAME_MAX_BYTES) host = host.subarray(0, LOCK_HOSTNAME_MAX_BYTES);
-  if (rec.writerId.length !== 16) throw rvfError('LockStale', `writer_id must be 16 bytes, got ${rec.writerId.length}`);
+  if (rec.writerId.length !== 16)
+    throw rvfError('LockStale', `writer_id must be 16 bytes, got ${rec.writerId.length}`);
   const w = new ByteWriter(LOCK_FILE_SIZE);
-  w.u32(LOCK_MAGIC).u32(rec.pid).bytes_(host).zeros(LOCK_HOSTNAME_FIELD_SIZE - host.length);
+  w.u32(LOCK_MAGIC)
+    .u32(rec.pid)
+    .bytes_(host)
+    .zeros(LOCK_HOSTNAME_FIELD_SIZE - host.length);
   w.u64(rec.timestampNs).bytes_(rec.writerId).u32(rec.version);
   w.u32(crc32(w.bytes.subarray(0, LOCK_FILE_SIZE - 4)));
   return w.finish();
@@ -25,7 +29,8 @@ export type LockDecode = { ok: true; record: LockRecord } | { ok: false; reason:
 
 /** Decodes a lock file; a short file, bad magic or bad CRC is reported, not thrown (it is a stale lock). */
 export function decodeLockRecord(bytes: Uint8Array): LockDecode {
-  if (bytes.length < LOCK_FILE_SIZE) return { ok: false, reason: `lock file is ${bytes.length} bytes, not 104` };
+  if (bytes.length < LOCK_FILE_SIZE)
+    return { ok: false, reason: `lock file is ${bytes.length} bytes, not 104` };
   const r = new ByteReader(bytes, 'lock file');
   if (r.u32() !== LOCK_MAGIC) return { ok: false, reason: 'lock file has a bad magic' };
   const pid = r.u32();
@@ -36,6 +41,7 @@ export function decodeLockRecord(bytes: Uint8Array): LockDecode {
   const writerId = r.bytesCopy(16);
   const version = r.u32();
   const crc = r.u32();
-  if (crc !== crc32(bytes.subarray(0, LOCK_FILE_SIZE - 4))) return { ok: false, reason: 'lock file CRC mismatch' };
+  if (crc !== crc32(bytes.subarray(0, LOCK_FILE_SIZE - 4)))
+    return { ok: false, reason: 'lock file CRC mismatch' };
   return { ok: true, record: { pid, hostname, timestampNs, writerId, version } };
 }

@@ -26,7 +26,9 @@ export function decodeManifestPayload(payload: Uint8Array, fileOffset = 0): Mani
   const metricCode = r.u8();
   r.skip(2);
   if (segCount * DIRECTORY_ENTRY_SIZE > r.remaining) {
-    throw r.fail(`seg_count ${segCount} needs ${segCount * DIRECTORY_ENTRY_SIZE} bytes, ${r.remaining} remain`);
+    throw r.fail(
+      `seg_count ${segCount} needs ${segCount * DIRECTORY_ENTRY_SIZE} bytes, ${r.remaining} remain`,
+    );
   }
   const directory: DirectoryEntry[] = new Array(segCount);
   for (let i = 0; i < segCount; i++) {
@@ -44,7 +46,8 @@ export function decodeManifestPayload(payload: Uint8Array, fileOffset = 0): Mani
   for (let i = 0; i < deletedCount; i++) deletedIds[i] = r.u64();
   const manifest: Manifest = { epoch, dimension, totalVectors, profileId, metricCode, directory, deletedIds };
   // The trailer is optional (pre-identity files); anything else after the tombstones is ignored.
-  if (r.remaining >= IDENTITY_TRAILER_SIZE && r.u32() === IDENTITY_MARKER) manifest.identity = readFileIdentity(r);
+  if (r.remaining >= IDENTITY_TRAILER_SIZE && r.u32() === IDENTITY_MARKER)
+    manifest.identity = readFileIdentity(r);
   return manifest;
 }
 

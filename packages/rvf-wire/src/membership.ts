@@ -22,7 +22,8 @@ export function decodeMembershipPayload(payload: Uint8Array, fileOffset = 0): Me
   const bloomOffset = r.u64();
   const bloomSize = r.u32();
   r.skip(12, 'reserved');
-  if (filterOffset !== BigInt(MEMBERSHIP_HEADER_SIZE)) throw r.fail(`filter_offset ${filterOffset} is not 96`);
+  if (filterOffset !== BigInt(MEMBERSHIP_HEADER_SIZE))
+    throw r.fail(`filter_offset ${filterOffset} is not 96`);
   if (BigInt(filterSize) !== 8n * ((vectorCount + 63n) / 64n)) {
     throw r.fail(`filter_size ${filterSize} does not fit vector_count ${vectorCount}`);
   }

@@ -1,4 +1,11 @@
-import { type CowMap, type Journal, type Manifest, type Membership, SegmentType, type WitnessRecord } from '@rvfjs/types';
+import {
+  type CowMap,
+  type Journal,
+  type Manifest,
+  type Membership,
+  SegmentType,
+  type WitnessRecord,
+} from '@rvfjs/types';
 import { decodeCowMapPayload, encodeCowMapPayload } from './cow-map.js';
 import { decodeIndexPayload, encodeIndexPayload, type IndexGraph } from './index-seg.js';
 import { decodeJournalPayload, encodeJournalPayload } from './journal.js';

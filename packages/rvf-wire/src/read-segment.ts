@@ -1,4 +1,11 @@
-import { type DirectoryEntry, MAX_PAYLOAD_LENGTH, rvfError, SEGMENT_HEADER_SIZE, type SegmentHeader, segmentTypeName } from '@rvfjs/types';
+import {
+  type DirectoryEntry,
+  MAX_PAYLOAD_LENGTH,
+  rvfError,
+  SEGMENT_HEADER_SIZE,
+  type SegmentHeader,
+  segmentTypeName,
+} from '@rvfjs/types';
 import type { ByteSource } from './byte-source.js';
 import { checkContentHash, type HashCheck } from './content-hash.js';
 import { decodeSegmentHeader } from './segment-header.js';
@@ -21,9 +28,12 @@ export interface ReadSegment {
  */
 export async function readSegmentAt(source: ByteSource, entry: DirectoryEntry): Promise<ReadSegment> {
   const what = `${segmentTypeName(entry.segType)} segment at offset ${entry.offset}`;
-  const fail = (why: string) => rvfError('InvalidChecksum', `${what}: ${why}`, { offset: entry.offset, segId: entry.segId });
-  if (entry.offset + SEGMENT_HEADER_SIZE > source.size) throw fail(`header runs past the end of the file (${source.size})`);
-  if (entry.payloadLength > MAX_PAYLOAD_LENGTH) throw fail(`payload length ${entry.payloadLength} exceeds 256 MiB`);
+  const fail = (why: string) =>
+    rvfError('InvalidChecksum', `${what}: ${why}`, { offset: entry.offset, segId: entry.segId });
+  if (entry.offset + SEGMENT_HEADER_SIZE > source.size)
+    throw fail(`header runs past the end of the file (${source.size})`);
+  if (entry.payloadLength > MAX_PAYLOAD_LENGTH)
+    throw fail(`payload length ${entry.payloadLength} exceeds 256 MiB`);
   const end = entry.offset + SEGMENT_HEADER_SIZE + entry.payloadLength;
   if (end > source.size) throw fail(`payload runs past the end of the file (${end} > ${source.size})`);
   const bytes = await source.read(entry.offset, SEGMENT_HEADER_SIZE + entry.payloadLength);

@@ -1,10 +1,10 @@
 import {
+  SegmentHeaderOffset as O,
   rvfError,
   SEGMENT_HEADER_SIZE,
   SEGMENT_MAGIC,
   SEGMENT_VERSION,
   type SegmentHeader,
-  SegmentHeaderOffset as O,
 } from '@rvfjs/types';
 import { ByteReader } from './byte-reader.js';
 
@@ -18,9 +18,13 @@ export function decodeSegmentHeader(bytes: Uint8Array, fileOffset = 0): SegmentH
   const r = new ByteReader(bytes.subarray(0, SEGMENT_HEADER_SIZE), 'segment header', fileOffset);
   const magic = r.u32();
   if (magic !== SEGMENT_MAGIC) {
-    throw rvfError('InvalidMagic', `no segment magic at offset ${fileOffset} (found 0x${magic.toString(16)})`, {
-      offset: fileOffset,
-    });
+    throw rvfError(
+      'InvalidMagic',
+      `no segment magic at offset ${fileOffset} (found 0x${magic.toString(16)})`,
+      {
+        offset: fileOffset,
+      },
+    );
   }
   const version = r.u8();
   const segType = r.u8();

@@ -15,7 +15,10 @@ const MAGIC = [0x53, 0x46, 0x56, 0x52];
  * where a header does not parse or its payload runs past EOF, the walk reports a gap and
  * resynchronises at the next magic. It is a debugging aid: stores navigate by manifest.
  */
-export async function* walkSegments(source: ByteSource, options: { verifyHashes?: boolean } = {}): AsyncGenerator<WalkItem> {
+export async function* walkSegments(
+  source: ByteSource,
+  options: { verifyHashes?: boolean } = {},
+): AsyncGenerator<WalkItem> {
   const all = await source.read(0, source.size);
   let at = 0;
   let gapStart = -1;
@@ -36,14 +39,16 @@ export async function* walkSegments(source: ByteSource, options: { verifyHashes?
     at = nextMagic(all, at + 1);
   }
   if (gapStart < 0 && at < all.length) gapStart = at;
-  if (gapStart >= 0 && gapStart < all.length) yield { kind: 'gap', offset: gapStart, length: all.length - gapStart };
+  if (gapStart >= 0 && gapStart < all.length)
+    yield { kind: 'gap', offset: gapStart, length: all.length - gapStart };
 }
 
 function segmentAt(all: Uint8Array, at: number): SegmentHeader | undefined {
   for (let k = 0; k < 4; k++) if (all[at + k] !== MAGIC[k]) return undefined;
   try {
     const h = decodeSegmentHeader(all.subarray(at, at + SEGMENT_HEADER_SIZE), at);
-    if (h.payloadLength > MAX_PAYLOAD_LENGTH || at + SEGMENT_HEADER_SIZE + h.payloadLength > all.length) return undefined;
+    if (h.payloadLength > MAX_PAYLOAD_LENGTH || at + SEGMENT_HEADER_SIZE + h.payloadLength > all.length)
+      return undefined;
     return h;
   } catch {
     return undefined;

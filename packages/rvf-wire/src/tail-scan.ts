@@ -42,7 +42,10 @@ const WINDOWS = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
  * payload is oversized, runs past EOF, or does not parse are skipped. Only the tail
  * window is read, so opening over HTTP costs one range request in the common case.
  */
-export async function findLatestManifest(source: ByteSource, options: TailScanOptions = {}): Promise<FoundManifest> {
+export async function findLatestManifest(
+  source: ByteSource,
+  options: TailScanOptions = {},
+): Promise<FoundManifest> {
   const found = await scanTail(source, options);
   if (found) return found;
   throw rvfError(
@@ -54,7 +57,10 @@ export async function findLatestManifest(source: ByteSource, options: TailScanOp
 }
 
 /** Like findLatestManifest, but resolves to undefined instead of throwing when none is found. */
-export async function scanTail(source: ByteSource, options: TailScanOptions = {}): Promise<FoundManifest | undefined> {
+export async function scanTail(
+  source: ByteSource,
+  options: TailScanOptions = {},
+): Promise<FoundManifest | undefined> {
   const verifyHash = options.verifyHash ?? true;
   const limit = Math.min(options.before ?? source.size, source.size);
   if (source.size < SEGMENT_HEADER_SIZE) return undefined;
@@ -66,7 +72,8 @@ export async function scanTail(source: ByteSource, options: TailScanOptions = {}
     const top = Math.min(scannedFrom - 1, source.size - SEGMENT_HEADER_SIZE);
     for (let pos = top; pos >= start; pos--) {
       const i = pos - start;
-      if (bytes[i] !== 0x53 || bytes[i + 1] !== 0x46 || bytes[i + 2] !== 0x56 || bytes[i + 3] !== 0x52) continue;
+      if (bytes[i] !== 0x53 || bytes[i + 1] !== 0x46 || bytes[i + 2] !== 0x56 || bytes[i + 3] !== 0x52)
+        continue;
       if (bytes[i + 5] !== SegmentType.Manifest) continue;
       const hit = tryCandidate(bytes, i, start, source.size, verifyHash);
       if (hit) return hit;

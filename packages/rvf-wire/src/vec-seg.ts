@@ -19,7 +19,9 @@ export function decodeVecPayload(payload: Uint8Array, fileOffset = 0): VecBlock 
   const count = r.u32('vector_count');
   const stride = vecRecordSize(dimension);
   if (count * stride !== r.remaining) {
-    throw r.fail(`${count} records of dimension ${dimension} need ${count * stride} bytes, payload has ${r.remaining}`);
+    throw r.fail(
+      `${count} records of dimension ${dimension} need ${count * stride} bytes, payload has ${r.remaining}`,
+    );
   }
   const ids = new BigUint64Array(count);
   const vectors = new Float32Array(count * dimension);
@@ -37,7 +39,10 @@ export function encodeVecPayload(block: VecBlock): Uint8Array {
   const { dimension, ids, vectors } = block;
   const count = ids.length;
   if (vectors.length !== count * dimension) {
-    throw rvfError('DimensionMismatch', `${vectors.length} floats for ${count} vectors of dimension ${dimension}`);
+    throw rvfError(
+      'DimensionMismatch',
+      `${vectors.length} floats for ${count} vectors of dimension ${dimension}`,
+    );
   }
   const stride = vecRecordSize(dimension);
   const out = new Uint8Array(VEC_HEADER_SIZE + count * stride);

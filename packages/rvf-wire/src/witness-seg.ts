@@ -17,7 +17,8 @@ export function encodeWitnessPayload(w: WitnessRecord): Uint8Array {
   const action = new TextEncoder().encode(w.action);
   const out = new ByteWriter(1 + 8 + 4 + action.length + HASH_SIZE);
   out.u8(w.witnessType).u64(w.timestampNs).u32(action.length).bytes_(action);
-  if (w.prevHash.length !== HASH_SIZE) throw rvfError('TruncatedSegment', `witness prev_hash must be 32 bytes, got ${w.prevHash.length}`);
+  if (w.prevHash.length !== HASH_SIZE)
+    throw rvfError('TruncatedSegment', `witness prev_hash must be 32 bytes, got ${w.prevHash.length}`);
   out.bytes_(w.prevHash);
   return out.finish();
 }

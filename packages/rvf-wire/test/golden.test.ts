@@ -135,7 +135,10 @@ describe('golden specifics', () => {
     const source = bytesSource(goldenBytes('branch_child'));
     const { manifest } = await findLatestManifest(source);
     const lastOf = (t: number) => manifest.directory.filter((e) => e.segType === t).at(-1)!;
-    const cow = decodePayload(SegmentType.CowMap, (await readSegmentAt(source, lastOf(SegmentType.CowMap))).payload);
+    const cow = decodePayload(
+      SegmentType.CowMap,
+      (await readSegmentAt(source, lastOf(SegmentType.CowMap))).payload,
+    );
     const mem = decodePayload(
       SegmentType.Membership,
       (await readSegmentAt(source, lastOf(SegmentType.Membership))).payload,
@@ -160,7 +163,8 @@ describe('golden specifics', () => {
     expect(g.value.ids).toEqual([...Array(1100).keys()]);
     expect([g.value.m, g.value.efConstruction, g.value.m0]).toEqual([8, 50, 16]);
     expect(g.value.nodes.length).toBe(1100);
-    for (const layers of g.value.nodes) for (const list of layers) for (const n of list) expect(n).toBeLessThan(1100);
+    for (const layers of g.value.nodes)
+      for (const list of layers) for (const n of list) expect(n).toBeLessThan(1100);
   });
 
   it('lock_example.bin decodes with a valid CRC', async () => {

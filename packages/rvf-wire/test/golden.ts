@@ -19,9 +19,11 @@ export const goldenNames = (): string[] =>
     .map((f) => f.slice(0, -4))
     .sort();
 
-export const goldenBytes = (name: string): Uint8Array => new Uint8Array(readFileSync(join(GOLDEN_DIR, `${name}.rvf`)));
+export const goldenBytes = (name: string): Uint8Array =>
+  new Uint8Array(readFileSync(join(GOLDEN_DIR, `${name}.rvf`)));
 // biome-ignore lint/suspicious/noExplicitAny: sidecars are free-form JSON written by the reference's script
-export const goldenJson = (name: string): any => JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8'));
+export const goldenJson = (name: string): any =>
+  JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8'));
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
