@@ -18,3 +18,5 @@ export type { IdInput, IdKey } from './ids.js';
 export type { VectorInput, VectorsInput } from './vectors-input.js';
 export type { WitnessReport } from './witness.js';
 export type { LockOptions } from './lock.js';
+export type { ExportRecord } from './ndjson.js';
+export type { BranchOptions, CowStats, MembershipInfo } from './store.js';

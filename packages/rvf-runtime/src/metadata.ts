@@ -162,6 +162,11 @@ export function groupMetadata(
       throw rvfError('FilterParseError', `metadata[${v}] must be an object of named fields`);
     }
     return Object.entries(obj).map(([name, value]) => {
+      // A decimal key that is not a known name addresses a field id directly ("7" → field 7),
+      // which is how exports write fields that were given in the flat form.
+      if (/^\d+$/.test(name) && Number(name) <= 0xffff && table.idOf(name) === undefined) {
+        return inferValue(Number(name), value, `metadata[${v}].${name}`);
+      }
       const { fieldId, added } = table.intern(name, usedIds);
       namesAdded ||= added;
       return inferValue(fieldId, value, `metadata[${v}].${name}`);

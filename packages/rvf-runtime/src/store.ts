@@ -53,6 +53,7 @@ import type { DamagedSegment } from './loader.js';
 import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
 import { FieldTable, groupMetadata, type MetadataInput, type MetaScalar, metadataToObject } from './metadata.js';
 import { searchTable } from './search.js';
+import { lines, parseRecordLine, recordLine } from './ndjson.js';
 import { flattenVectors, toQueryVector, type VectorInput, type VectorsInput } from './vectors-input.js';
 import { VectorTable } from './vector-table.js';
 import { verifyWitnesses, type WitnessReport, witnessPayload } from './witness.js';
@@ -829,6 +830,100 @@ export class RvfStore {
   /** Path of the parent file this branch reads, or undefined. */
   get parentPath(): string | undefined {
     return this.parent?.path;
+  }
+
+  // ---------------------------------------------------------------- copies and export
+
+  /**
+   * Streams every visible vector as NDJSON (`{ id, vector, metadata? }` + newline per record),
+   * all from one epoch: writes on this handle wait until the stream is finished or abandoned.
+   */
+  async *export(): AsyncGenerator<string> {
+    this.assertOpen();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    await new Promise<void>((entered) => {
+      void this.exclusive(async () => {
+        entered();
+        await gate;
+      });
+    });
+    try {
+      const t = this.table;
+      for (let ord = 0; ord < t.count; ord++) {
+        if (!t.isLive(ord)) continue;
+        const meta = t.metadata[ord];
+        yield `${recordLine(t.ids[ord]!, t.vectorOf(ord), meta ? metadataToObject(meta, this.fields) : undefined)}\n`;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Ingests NDJSON records (the export format): from an array of lines, or from a stream of
+   * text chunks such as a file read stream. Each batch commits on its own, so a bad record
+   * stops the import after the batches before it.
+   */
+  async import(
+    source: AsyncIterable<string | Uint8Array> | readonly string[],
+    options: { batchSize?: number } = {},
+  ): Promise<{ accepted: number; epoch: number }> {
+    const batchSize = options.batchSize ?? 10_000;
+    let vectors: number[][] = [];
+    let ids: IdKey[] = [];
+    let metas: (Record<string, MetaScalar> | undefined)[] = [];
+    let accepted = 0;
+    const flush = async () => {
+      if (ids.length === 0) return;
+      const hasMeta = metas.some((m) => m !== undefined);
+      accepted += (await this.ingestBatch(vectors, ids, hasMeta ? metas : undefined)).accepted;
+      vectors = [];
+      ids = [];
+      metas = [];
+    };
+    let lineNo = 0;
+    const input = Array.isArray(source) ? (source as readonly string[]) : lines(source as AsyncIterable<string | Uint8Array>);
+    for await (const line of input) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      const rec = parseRecordLine(line, lineNo);
+      vectors.push(rec.vector);
+      ids.push(rec.id);
+      metas.push(rec.metadata);
+      if (ids.length >= batchSize) await flush();
+    }
+    await flush();
+    return { accepted, epoch: this.epoch };
+  }
+
+  /**
+   * A copy at `dest`. Deep: a new root store holding every visible vector and its metadata,
+   * sharing nothing with this one. Shallow: a copy-on-write branch (constant work; it reads
+   * this file at today's state).
+   */
+  async copy(dest: string, options: { deep?: boolean } = {}): Promise<RvfStore> {
+    this.assertOpen();
+    if (!options.deep) return this.branch(dest);
+    const out = await RvfStore.create(dest, {
+      dimension: this.dimension,
+      metric: this.metric,
+      profile: this.manifest.profileId,
+      m: this.state.hnswM,
+      efConstruction: this.state.hnswEfConstruction,
+      efSearch: this.state.hnswEfSearch,
+      clock: this.clock,
+    });
+    try {
+      await out.import(this.export());
+    } catch (e) {
+      await out.close();
+      await fs.rm(dest, { force: true });
+      throw e;
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- internals

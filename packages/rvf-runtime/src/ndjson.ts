@@ -1,0 +1,63 @@
+import { rvfError } from '@rvfjs/types';
+import type { IdKey } from './ids.js';
+import type { MetaScalar } from './metadata.js';
+
+/** One exported vector: the NDJSON line format of export() and import(). */
+export interface ExportRecord {
+  /** A number, or a decimal string for ids beyond 2^53 (JSON has no u64). */
+  id: number | string;
+  vector: number[];
+  metadata?: Record<string, MetaScalar>;
+}
+
+export function recordLine(id: IdKey, vector: Float32Array, metadata: Record<string, MetaScalar> | undefined): string {
+  const rec: ExportRecord = { id: typeof id === 'bigint' ? id.toString() : id, vector: Array.from(vector) };
+  if (metadata) {
+    const meta: Record<string, MetaScalar> = {};
+    for (const [k, v] of Object.entries(metadata)) meta[k] = typeof v === 'bigint' ? v.toString() : v;
+    rec.metadata = meta;
+  }
+  return JSON.stringify(rec);
+}
+
+/** Parses one NDJSON line; line numbers are 1-based for messages. */
+export function parseRecordLine(line: string, lineNo: number): { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(line);
+  } catch (cause) {
+    throw rvfError('FilterParseError', `line ${lineNo}: not valid JSON (${(cause as Error).message})`);
+  }
+  if (rec === null || typeof rec !== 'object') throw rvfError('FilterParseError', `line ${lineNo}: expected an object`);
+  const r = rec as Record<string, unknown>;
+  let id: IdKey;
+  if (typeof r.id === 'number') id = r.id;
+  else if (typeof r.id === 'string' && /^\d+$/.test(r.id)) id = BigInt(r.id);
+  else throw rvfError('FilterParseError', `line ${lineNo}: id must be a number or a decimal string`);
+  if (!Array.isArray(r.vector)) throw rvfError('DimensionMismatch', `line ${lineNo}: vector must be an array of numbers`);
+  const out: { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } = { id, vector: r.vector as number[] };
+  if (r.metadata !== undefined) {
+    if (r.metadata === null || typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
+      throw rvfError('FilterParseError', `line ${lineNo}: metadata must be an object`);
+    }
+    out.metadata = r.metadata as Record<string, MetaScalar>;
+  }
+  return out;
+}
+
+/** Splits a stream of text chunks into lines (no trailing newline needed). */
+export async function* lines(chunks: AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
+  const dec = new TextDecoder();
+  let buf = '';
+  for await (const c of chunks) {
+    buf += typeof c === 'string' ? c : dec.decode(c, { stream: true });
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      yield buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf('\n');
+    }
+  }
+  buf += dec.decode();
+  if (buf.length > 0) yield buf;
+}
