@@ -8,7 +8,13 @@ import { type FieldTable, type MetaScalar, type MetaValue, typedValue } from './
  * left out when the value's JavaScript type says it.
  */
 export type FilterInput =
-  | { op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'; value: MetaScalar; valueType?: string; fieldId?: number; field?: string }
+  | {
+      op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+      value: MetaScalar;
+      valueType?: string;
+      fieldId?: number;
+      field?: string;
+    }
   | { op: 'in'; values: readonly MetaScalar[]; valueType?: string; fieldId?: number; field?: string }
   | { op: 'range'; low: MetaScalar; high: MetaScalar; valueType?: string; fieldId?: number; field?: string }
   | { op: 'and' | 'or'; children: readonly FilterInput[] }
@@ -32,7 +38,11 @@ export const F = {
   le: (field: string | number, value: MetaScalar): FilterInput => ({ op: 'le', ...fieldRef(field), value }),
   gt: (field: string | number, value: MetaScalar): FilterInput => ({ op: 'gt', ...fieldRef(field), value }),
   ge: (field: string | number, value: MetaScalar): FilterInput => ({ op: 'ge', ...fieldRef(field), value }),
-  in: (field: string | number, values: readonly MetaScalar[]): FilterInput => ({ op: 'in', ...fieldRef(field), values }),
+  in: (field: string | number, values: readonly MetaScalar[]): FilterInput => ({
+    op: 'in',
+    ...fieldRef(field),
+    values,
+  }),
   /** low inclusive, high exclusive, as the reference's range. */
   range: (field: string | number, low: MetaScalar, high: MetaScalar): FilterInput => ({
     op: 'range',
@@ -62,13 +72,15 @@ export function parseFilter(input: unknown, table: FieldTable, path = ''): Filte
     }
     return parseFilter(parsed, table, path);
   }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw bad(path, 'must be an object');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw bad(path, 'must be an object');
   const f = input as Record<string, unknown>;
   const op = f.op;
   switch (op) {
     case 'and':
     case 'or': {
-      if (!Array.isArray(f.children) || f.children.length === 0) throw bad(path, `'${op}' needs a non-empty children array`);
+      if (!Array.isArray(f.children) || f.children.length === 0)
+        throw bad(path, `'${op}' needs a non-empty children array`);
       return { op, children: f.children.map((c, i) => parseFilter(c, table, `${path}.children[${i}]`)) };
     }
     case 'not':
@@ -87,7 +99,12 @@ export function parseFilter(input: unknown, table: FieldTable, path = ''): Filte
       return { op, fieldId: fieldOf(f, table, path), values: f.values.map((v) => scalar(f, v, path)) };
     case 'range':
       if (!('low' in f) || !('high' in f)) throw bad(path, "'range' needs low and high");
-      return { op, fieldId: fieldOf(f, table, path), low: scalar(f, f.low, path), high: scalar(f, f.high, path) };
+      return {
+        op,
+        fieldId: fieldOf(f, table, path),
+        low: scalar(f, f.low, path),
+        high: scalar(f, f.high, path),
+      };
     default:
       throw bad(path, `unknown op '${String(op)}' (eq, ne, lt, le, gt, ge, in, range, and, or, not)`);
   }
@@ -120,7 +137,11 @@ function compare(a: MetaValue['value'], b: MetaValue['value']): number | undefin
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function anyValue(fields: readonly MetaValue[] | undefined, fieldId: number, test: (v: MetaValue['value']) => boolean) {
+function anyValue(
+  fields: readonly MetaValue[] | undefined,
+  fieldId: number,
+  test: (v: MetaValue['value']) => boolean,
+) {
   if (!fields) return false;
   for (const f of fields) if (f.fieldId === fieldId && test(f.value)) return true;
   return false;
@@ -152,7 +173,17 @@ export function matches(filter: Filter, fields: readonly MetaValue[] | undefined
       return anyValue(fields, filter.fieldId, (v) => {
         const c = compare(v, filter.value);
         if (c === undefined) return false;
-        return op === 'eq' ? c === 0 : op === 'ne' ? c !== 0 : op === 'lt' ? c < 0 : op === 'le' ? c <= 0 : op === 'gt' ? c > 0 : c >= 0;
+        return op === 'eq'
+          ? c === 0
+          : op === 'ne'
+            ? c !== 0
+            : op === 'lt'
+              ? c < 0
+              : op === 'le'
+                ? c <= 0
+                : op === 'gt'
+                  ? c > 0
+                  : c >= 0;
       });
     }
   }

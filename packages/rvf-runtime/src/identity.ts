@@ -2,7 +2,8 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { simpleHash } from '@rvfjs/crypto';
 
 /** Wall-clock nanoseconds; the store takes a clock option so tests can pin it. */
-export const wallClockNs = (): bigint => BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n;
+export const wallClockNs = (): bigint =>
+  BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 
 /**
  * file_id as the reference makes it (spec §7.2): the first 16 bytes of

@@ -1,7 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
-import { type CowMap, type FileIdentity, type Membership, rvfError, SEGMENT_HEADER_SIZE, SegmentType } from '@rvfjs/types';
+import {
+  type CowMap,
+  type FileIdentity,
+  type Membership,
+  rvfError,
+  SEGMENT_HEADER_SIZE,
+  SegmentType,
+} from '@rvfjs/types';
 import {
   type BranchPin,
   type ByteSource,
@@ -11,9 +18,9 @@ import {
   decodeManifestPayload,
   decodeMembershipPayload,
   decodeSegmentHeader,
+  type FoundManifest,
   fileHandleSource,
   findLatestManifest,
-  type FoundManifest,
   readSegmentAt,
 } from '@rvfjs/wire';
 import { hexOf } from './identity.js';
@@ -40,38 +47,59 @@ export interface ParentView {
 const MAX_DEPTH = 64;
 
 /** Reads the last COW_MAP, MEMBERSHIP and branch pin of a manifest's directory, if it has them. */
-export async function readBranchLink(source: ByteSource, found: FoundManifest): Promise<BranchLink | undefined> {
+export async function readBranchLink(
+  source: ByteSource,
+  found: FoundManifest,
+): Promise<BranchLink | undefined> {
   const last = (t: number) => found.manifest.directory.filter((e) => e.segType === t).at(-1);
   const cowEntry = last(SegmentType.CowMap);
   if (!cowEntry) return undefined;
   const memEntry = last(SegmentType.Membership);
-  if (!memEntry) throw rvfError('MembershipInvalid', `COW_MAP at offset ${cowEntry.offset} has no MEMBERSHIP segment`);
+  if (!memEntry)
+    throw rvfError('MembershipInvalid', `COW_MAP at offset ${cowEntry.offset} has no MEMBERSHIP segment`);
   const pinEntry = last(SegmentType.RvfjsBranchPin);
   const cow = decodeCowMapPayload((await readSegmentAt(source, cowEntry)).payload, cowEntry.offset + 64);
-  const membership = decodeMembershipPayload((await readSegmentAt(source, memEntry)).payload, memEntry.offset + 64);
+  const membership = decodeMembershipPayload(
+    (await readSegmentAt(source, memEntry)).payload,
+    memEntry.offset + 64,
+  );
   const pin = pinEntry
     ? decodeBranchPinPayload((await readSegmentAt(source, pinEntry)).payload, pinEntry.offset + 64)
     : undefined;
   if (membership.filterType !== 0 || membership.filterMode !== 0) {
-    throw rvfError('MembershipInvalid', `membership filter type ${membership.filterType} / mode ${membership.filterMode} is not supported`);
+    throw rvfError(
+      'MembershipInvalid',
+      `membership filter type ${membership.filterType} / mode ${membership.filterMode} is not supported`,
+    );
   }
   return { cow, membership, pin };
 }
 
 /** The manifest a pin names, verified against the pin's SHAKE-256 digest. */
-async function pinnedManifest(source: ByteSource, pin: BranchPin, parentPath: string): Promise<FoundManifest> {
+async function pinnedManifest(
+  source: ByteSource,
+  pin: BranchPin,
+  parentPath: string,
+): Promise<FoundManifest> {
   const mismatch = (why: string) =>
-    rvfError('ParentHashMismatch', `parent ${parentPath} no longer holds the state this branch was made from: ${why}`, {
-      path: parentPath,
-    });
+    rvfError(
+      'ParentHashMismatch',
+      `parent ${parentPath} no longer holds the state this branch was made from: ${why}`,
+      {
+        path: parentPath,
+      },
+    );
   const end = pin.manifestOffset + SEGMENT_HEADER_SIZE + pin.manifestPayloadLength;
-  if (end > source.size) throw mismatch('the pinned manifest lies beyond its end (was it compacted or replaced?)');
+  if (end > source.size)
+    throw mismatch('the pinned manifest lies beyond its end (was it compacted or replaced?)');
   const raw = await source.read(pin.manifestOffset, end - pin.manifestOffset);
   const digest = shake256_256(raw);
-  if (hexOf(digest) !== hexOf(pin.manifestDigest)) throw mismatch('the pinned manifest differs (was it compacted or replaced?)');
+  if (hexOf(digest) !== hexOf(pin.manifestDigest))
+    throw mismatch('the pinned manifest differs (was it compacted or replaced?)');
   const header = decodeSegmentHeader(raw, pin.manifestOffset);
   const payload = raw.subarray(SEGMENT_HEADER_SIZE);
-  if (checkContentHash(header.contentHash, payload) === 'mismatch') throw mismatch('the pinned manifest is damaged');
+  if (checkContentHash(header.contentHash, payload) === 'mismatch')
+    throw mismatch('the pinned manifest is damaged');
   const manifest = decodeManifestPayload(payload, pin.manifestOffset + SEGMENT_HEADER_SIZE);
   return { offset: pin.manifestOffset, header, manifest, payload, end };
 }
@@ -90,14 +118,19 @@ export async function loadParentView(
 ): Promise<ParentView> {
   const parentPath = options.parentPath ?? resolve(dirname(childPath), link.cow.parentPath);
   const seen = options.seen ?? new Set<string>();
-  if (seen.size >= MAX_DEPTH) throw rvfError('LineageBroken', `lineage of ${childPath} is deeper than ${MAX_DEPTH}`);
+  if (seen.size >= MAX_DEPTH)
+    throw rvfError('LineageBroken', `lineage of ${childPath} is deeper than ${MAX_DEPTH}`);
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(parentPath, 'r');
   } catch {
-    throw rvfError('ParentNotFound', `parent of ${childPath} not found at ${parentPath} (re-link it with { parentPath })`, {
-      path: parentPath,
-    });
+    throw rvfError(
+      'ParentNotFound',
+      `parent of ${childPath} not found at ${parentPath} (re-link it with { parentPath })`,
+      {
+        path: parentPath,
+      },
+    );
   }
   try {
     const size = (await fh.stat()).size;

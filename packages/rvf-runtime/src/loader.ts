@@ -6,7 +6,9 @@ import {
   decodeStatePayload,
   decodeVecPayload,
   type FoundManifest,
+  type MetadataRecord,
   readSegmentAt,
+  vectorFingerprint,
   type StoreState,
 } from '@rvfjs/wire';
 import { bigintToKey } from './ids.js';
@@ -53,6 +55,8 @@ export async function loadState(
   let lastWitness: DirectoryEntry | undefined;
   const latest = new Map<number, DirectoryEntry>();
   const damaged: DamagedSegment[] = [];
+  // Fingerprinted metadata applies to the vector version it names, whatever the segment order.
+  const pendingMeta: MetadataRecord[] = [];
   const guarded = async (entry: DirectoryEntry, work: () => Promise<void>) => {
     try {
       await work();
@@ -68,7 +72,11 @@ export async function loadState(
           const { payload } = await readSegmentAt(source, entry);
           const block = decodeVecPayload(payload, entry.offset + 64);
           if (block.dimension !== manifest.dimension) {
-            throw rvfError('InvalidChecksum', `VEC segment at offset ${entry.offset} has dimension ${block.dimension}, the store ${manifest.dimension}`, { offset: entry.offset });
+            throw rvfError(
+              'InvalidChecksum',
+              `VEC segment at offset ${entry.offset} has dimension ${block.dimension}, the store ${manifest.dimension}`,
+              { offset: entry.offset },
+            );
           }
           for (let i = 0; i < block.ids.length; i++) {
             const ord = table.put(bigintToKey(block.ids[i]!), block.vectors, i * block.dimension);
@@ -80,6 +88,10 @@ export async function loadState(
         await guarded(entry, async () => {
           const { payload } = await readSegmentAt(source, entry);
           for (const rec of decodeMetadataPayload(payload, entry.offset + 64)) {
+            if (rec.fingerprint !== undefined) {
+              pendingMeta.push(rec);
+              continue;
+            }
             const ord = table.ordinalOf.get(bigintToKey(rec.id));
             if (ord !== undefined) table.metadata[ord] = rec.fields.length > 0 ? rec.fields : undefined;
           }
@@ -97,6 +109,12 @@ export async function loadState(
       default:
         latest.set(entry.segType, entry);
     }
+  }
+  for (const rec of pendingMeta) {
+    const ord = table.ordinalOf.get(bigintToKey(rec.id));
+    if (ord === undefined || !table.isOwn(ord)) continue;
+    if (vectorFingerprint(rec.id, table.vectorOf(ord)) !== rec.fingerprint) continue;
+    table.metadata[ord] = rec.fields.length > 0 ? rec.fields : undefined;
   }
   let fields = baseFields ?? new FieldTable();
   if (fieldNames) {

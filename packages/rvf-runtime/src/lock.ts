@@ -91,7 +91,9 @@ function isStale(r: LockRecord, host: string, options: LockOptions): boolean {
   if (r.hostname === host) {
     if (r.pid === process.pid) return false; // another handle in this very process
     const grace =
-      options.staleSameHostMs !== undefined ? BigInt(options.staleSameHostMs) * 1_000_000n : LOCK_STALE_SAME_HOST_NS;
+      options.staleSameHostMs !== undefined
+        ? BigInt(options.staleSameHostMs) * 1_000_000n
+        : LOCK_STALE_SAME_HOST_NS;
     return !pidAlive(r.pid) && ageNs > grace;
   }
   return ageNs > LOCK_STALE_OTHER_HOST_NS;

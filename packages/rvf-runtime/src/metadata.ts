@@ -68,7 +68,10 @@ export class FieldTable {
 }
 
 function isFlatForm(input: readonly unknown[]): boolean {
-  return input.length > 0 && input.every((e) => e !== null && typeof e === 'object' && 'fieldId' in e && 'valueType' in e);
+  return (
+    input.length > 0 &&
+    input.every((e) => e !== null && typeof e === 'object' && 'fieldId' in e && 'valueType' in e)
+  );
 }
 
 /** Parses one typed value as the reference's flat form carries it (strings are allowed for numbers). */
@@ -83,7 +86,11 @@ export function typedValue(fieldId: number, valueType: unknown, value: unknown, 
       return { fieldId, valueType, value };
     case 'f64': {
       const n = typeof value === 'string' ? Number(value.trim() === '' ? Number.NaN : value) : Number(value);
-      if (typeof value === 'bigint' || (typeof value !== 'number' && typeof value !== 'string') || Number.isNaN(n)) {
+      if (
+        typeof value === 'bigint' ||
+        (typeof value !== 'number' && typeof value !== 'string') ||
+        Number.isNaN(n)
+      ) {
         throw bad(`'${String(value)}' is not an f64`);
       }
       return { fieldId, valueType, value: n };
@@ -93,7 +100,8 @@ export function typedValue(fieldId: number, valueType: unknown, value: unknown, 
       let b: bigint;
       try {
         if (typeof value === 'number' && !Number.isInteger(value)) throw new Error();
-        if (typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'string') throw new Error();
+        if (typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'string')
+          throw new Error();
         b = BigInt(typeof value === 'string' ? value.trim() : value);
       } catch {
         throw bad(`'${String(value)}' is not an integer`);
@@ -116,7 +124,10 @@ export function inferValue(fieldId: number, value: unknown, where: string): Meta
     if (Number.isSafeInteger(value)) return { fieldId, valueType: 'i64', value: BigInt(value) };
     if (Number.isFinite(value)) return { fieldId, valueType: 'f64', value };
   }
-  throw rvfError('FilterParseError', `${where}: ${String(value)} is not a supported metadata value (string, number, bigint)`);
+  throw rvfError(
+    'FilterParseError',
+    `${where}: ${String(value)} is not a supported metadata value (string, number, bigint)`,
+  );
 }
 
 /**
@@ -130,7 +141,8 @@ export function groupMetadata(
   table: FieldTable,
   usedIds: ReadonlySet<number>,
 ): { perVector: (MetaValue[] | undefined)[]; namesAdded: boolean } {
-  if (input === undefined || input === null) return { perVector: new Array(vectorCount).fill(undefined), namesAdded: false };
+  if (input === undefined || input === null)
+    return { perVector: new Array(vectorCount).fill(undefined), namesAdded: false };
   if (!Array.isArray(input)) throw rvfError('FilterParseError', 'metadata must be an array');
   if (input.length === 0) return { perVector: new Array(vectorCount).fill(undefined), namesAdded: false };
   if (isFlatForm(input)) {
@@ -176,13 +188,17 @@ export function groupMetadata(
 }
 
 /** A vector's metadata as an object: named fields by name, unnamed ones by their numeric id. */
-export function metadataToObject(fields: readonly MetaValue[], table: FieldTable): Record<string, MetaScalar> {
+export function metadataToObject(
+  fields: readonly MetaValue[],
+  table: FieldTable,
+): Record<string, MetaScalar> {
   const out: Record<string, MetaScalar> = {};
   for (const f of fields) {
     const key = table.nameOf(f.fieldId) ?? String(f.fieldId);
-    out[key] = typeof f.value === 'bigint' && f.value >= -9007199254740991n && f.value <= 9007199254740991n
-      ? Number(f.value)
-      : f.value;
+    out[key] =
+      typeof f.value === 'bigint' && f.value >= -9007199254740991n && f.value <= 9007199254740991n
+        ? Number(f.value)
+        : f.value;
   }
   return out;
 }

@@ -10,7 +10,11 @@ export interface ExportRecord {
   metadata?: Record<string, MetaScalar>;
 }
 
-export function recordLine(id: IdKey, vector: Float32Array, metadata: Record<string, MetaScalar> | undefined): string {
+export function recordLine(
+  id: IdKey,
+  vector: Float32Array,
+  metadata: Record<string, MetaScalar> | undefined,
+): string {
   const rec: ExportRecord = { id: typeof id === 'bigint' ? id.toString() : id, vector: Array.from(vector) };
   if (metadata) {
     const meta: Record<string, MetaScalar> = {};
@@ -21,21 +25,29 @@ export function recordLine(id: IdKey, vector: Float32Array, metadata: Record<str
 }
 
 /** Parses one NDJSON line; line numbers are 1-based for messages. */
-export function parseRecordLine(line: string, lineNo: number): { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } {
+export function parseRecordLine(
+  line: string,
+  lineNo: number,
+): { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } {
   let rec: unknown;
   try {
     rec = JSON.parse(line);
   } catch (cause) {
     throw rvfError('FilterParseError', `line ${lineNo}: not valid JSON (${(cause as Error).message})`);
   }
-  if (rec === null || typeof rec !== 'object') throw rvfError('FilterParseError', `line ${lineNo}: expected an object`);
+  if (rec === null || typeof rec !== 'object')
+    throw rvfError('FilterParseError', `line ${lineNo}: expected an object`);
   const r = rec as Record<string, unknown>;
   let id: IdKey;
   if (typeof r.id === 'number') id = r.id;
   else if (typeof r.id === 'string' && /^\d+$/.test(r.id)) id = BigInt(r.id);
   else throw rvfError('FilterParseError', `line ${lineNo}: id must be a number or a decimal string`);
-  if (!Array.isArray(r.vector)) throw rvfError('DimensionMismatch', `line ${lineNo}: vector must be an array of numbers`);
-  const out: { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } = { id, vector: r.vector as number[] };
+  if (!Array.isArray(r.vector))
+    throw rvfError('DimensionMismatch', `line ${lineNo}: vector must be an array of numbers`);
+  const out: { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } = {
+    id,
+    vector: r.vector as number[],
+  };
   if (r.metadata !== undefined) {
     if (r.metadata === null || typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
       throw rvfError('FilterParseError', `line ${lineNo}: metadata must be an object`);

@@ -15,5 +15,13 @@ export function searchTable(
   k: number,
   accept?: (ordinal: number) => boolean,
 ): Hit[] {
-  return exactSearch({ vectors: table.vectors, dimension: table.dimension, metric, query, k, count: table.count, accept });
+  return exactSearch({
+    vectors: table.vectors,
+    dimension: table.dimension,
+    metric,
+    query,
+    k,
+    count: table.count,
+    accept,
+  });
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { shake256_256, simpleHash } from '@rvfjs/crypto';
 import {
   type DirectoryEntry,
   type FileIdentity,
@@ -11,51 +12,58 @@ import {
   metricFromCode,
   RvfError,
   rvfError,
-  SegmentType,
   type SegmentHeader,
+  SegmentType,
   segmentTypeName,
   WitnessType,
 } from '@rvfjs/types';
 import {
   type ByteSource,
-  bytesSource,
-  deleteJournal,
-  encodeFieldNamesPayload,
-  branchCowMap,
   bitmapCount,
   bitmapSet,
+  branchCowMap,
+  bytesSource,
+  decodeWitnessPayload,
+  deleteJournal,
+  emptyBitmap,
   encodeBranchPinPayload,
   encodeCowMapPayload,
+  encodeFieldNamesPayload,
   encodeJournalPayload,
-  encodeMembershipPayload,
   encodeManifestPayload,
+  encodeMembershipPayload,
   encodeMetadataPayload,
   encodeSegment,
   encodeStatePayload,
   encodeVecPayload,
-  emptyBitmap,
+  type FoundManifest,
   fileHandleSource,
   findLatestManifest,
-  type FoundManifest,
   type MetadataRecord,
   readSegmentAt,
   rootIdentityFields,
   type StoreState,
+  vectorFingerprint,
   walkSegments,
 } from '@rvfjs/wire';
-import { shake256_256, simpleHash } from '@rvfjs/crypto';
+import { ioError, syncDir, writeAll } from './file-io.js';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
-import { type BranchLink, loadLayer, type ParentView } from './lineage.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
-import { ioError, syncDir, writeAll } from './file-io.js';
+import { type BranchLink, loadLayer, type ParentView } from './lineage.js';
 import type { DamagedSegment } from './loader.js';
 import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
-import { FieldTable, groupMetadata, type MetadataInput, type MetaScalar, metadataToObject } from './metadata.js';
-import { searchTable } from './search.js';
+import {
+  FieldTable,
+  groupMetadata,
+  type MetadataInput,
+  type MetaScalar,
+  metadataToObject,
+} from './metadata.js';
 import { lines, parseRecordLine, recordLine } from './ndjson.js';
-import { flattenVectors, toQueryVector, type VectorInput, type VectorsInput } from './vectors-input.js';
+import { searchTable } from './search.js';
 import { VectorTable } from './vector-table.js';
+import { flattenVectors, toQueryVector, type VectorInput, type VectorsInput } from './vectors-input.js';
 import { verifyWitnesses, type WitnessReport, witnessPayload } from './witness.js';
 
 export interface CreateOptions {
@@ -203,6 +211,8 @@ export class RvfStore {
   private link: BranchLink | undefined;
   private parent: ParentView | undefined;
   private parentPathOverride: string | undefined;
+  /** Complete segments found after the manifest at open that the next commit will list. */
+  private adopted: DirectoryEntry[] = [];
 
   private constructor(
     readonly path: string,
@@ -218,16 +228,25 @@ export class RvfStore {
   static async create(path: string, options: CreateOptions): Promise<RvfStore> {
     const { dimension } = options ?? ({} as CreateOptions);
     if (!Number.isInteger(dimension) || dimension < 1 || dimension > 0xffff) {
-      throw rvfError('InvalidManifest', `dimension must be an integer from 1 to 65535, got ${String(dimension)}`);
+      throw rvfError(
+        'InvalidManifest',
+        `dimension must be an integer from 1 to 65535, got ${String(dimension)}`,
+      );
     }
     const metric = options.metric ?? 'l2';
-    if (!isMetric(metric)) throw rvfError('MetricUnsupported', `unknown metric '${String(metric)}' (l2, inner_product, cosine)`);
+    if (!isMetric(metric))
+      throw rvfError('MetricUnsupported', `unknown metric '${String(metric)}' (l2, inner_product, cosine)`);
     const profile = options.profile ?? 0;
-    if (!Number.isInteger(profile) || profile < 0 || profile > 255) throw rvfError('InvalidManifest', `profile ${profile} is not a u8`);
+    if (!Number.isInteger(profile) || profile < 0 || profile > 255)
+      throw rvfError('InvalidManifest', `profile ${profile} is not a u8`);
     const state: StoreState = {
       ...DEFAULT_STATE,
       hnswM: positiveInt(options.m, DEFAULT_STATE.hnswM, 'm'),
-      hnswEfConstruction: positiveInt(options.efConstruction, DEFAULT_STATE.hnswEfConstruction, 'efConstruction'),
+      hnswEfConstruction: positiveInt(
+        options.efConstruction,
+        DEFAULT_STATE.hnswEfConstruction,
+        'efConstruction',
+      ),
       hnswEfSearch: positiveInt(options.efSearch, DEFAULT_STATE.hnswEfSearch, 'efSearch'),
     };
     const clock = options.clock ?? wallClockNs;
@@ -253,7 +272,13 @@ export class RvfStore {
       state: StoreState;
       clock: () => bigint;
       lock?: LockOptions;
-      branch?: { segments: PendingSegment[]; table: VectorTable; link: BranchLink; parent: ParentView; fields: FieldTable };
+      branch?: {
+        segments: PendingSegment[];
+        table: VectorTable;
+        link: BranchLink;
+        parent: ParentView;
+        fields: FieldTable;
+      };
     },
   ): Promise<RvfStore> {
     let fh: fs.FileHandle;
@@ -261,7 +286,9 @@ export class RvfStore {
       fh = await fs.open(path, 'wx+');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
+        throw rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, {
+          path,
+        });
       }
       throw ioError(e, `cannot create ${path}`);
     }
@@ -289,7 +316,8 @@ export class RvfStore {
 
   static async open(path: string, options: OpenOptions = {}): Promise<RvfStore> {
     const readOnly = options.readOnly ?? false;
-    if (options.recover && !readOnly) throw rvfError('ReadOnly', 'recover is only available for read-only opens');
+    if (options.recover && !readOnly)
+      throw rvfError('ReadOnly', 'recover is only available for read-only opens');
     let fh: fs.FileHandle;
     try {
       fh = await fs.open(path, readOnly ? 'r' : 'r+');
@@ -301,7 +329,14 @@ export class RvfStore {
     let lock: WriterLock | undefined;
     try {
       if (!readOnly) lock = await acquireWriterLock(path, options.lock);
-      const store = new RvfStore(path, fh, readOnly, lock, options.clock ?? wallClockNs, options.recover ?? false);
+      const store = new RvfStore(
+        path,
+        fh,
+        readOnly,
+        lock,
+        options.clock ?? wallClockNs,
+        options.recover ?? false,
+      );
       store.parentPathOverride = options.parentPath;
       await store.load();
       if (!readOnly) await store.fenceTornTail();
@@ -379,7 +414,8 @@ export class RvfStore {
   async query(vector: VectorInput, k: number, options: QueryOptions = {}): Promise<QueryResult[]> {
     this.assertOpen();
     const q = toQueryVector(vector, this.dimension);
-    if (!Number.isInteger(k) || k < 1) throw rvfError('KTooLarge', `k must be a positive integer, got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw rvfError('KTooLarge', `k must be a positive integer, got ${String(k)}`);
     const filter = options.filter === undefined ? undefined : parseFilter(options.filter, this.fields);
     const table = this.table;
     const accept = filter
@@ -483,14 +519,22 @@ export class RvfStore {
           }),
         },
       ];
-      if (grouped.namesAdded) segs.push({ segType: SegmentType.RvfjsFieldNames, payload: encodeFieldNamesPayload(fields.entries()) });
+      if (grouped.namesAdded)
+        segs.push({
+          segType: SegmentType.RvfjsFieldNames,
+          payload: encodeFieldNamesPayload(fields.entries()),
+        });
       // Metadata is written when the batch has some, or when it replaces vectors that had some.
       const needsMeta = acceptedKeys.some((key, i) => {
         const ord = this.table.ordinalOf.get(key);
         return acceptedMeta[i] !== undefined || (ord !== undefined && this.table.metadata[ord] !== undefined);
       });
       if (needsMeta) {
-        const records: MetadataRecord[] = acceptedKeys.map((key, i) => ({ id: keyToBigint(key), fields: acceptedMeta[i] ?? [] }));
+        const records: MetadataRecord[] = acceptedKeys.map((key, i) => {
+          const id = keyToBigint(key);
+          const fingerprint = vectorFingerprint(id, flat.flat.subarray(i * dim, (i + 1) * dim));
+          return { id, fingerprint, fields: acceptedMeta[i] ?? [] };
+        });
         segs.push({ segType: SegmentType.RvfjsMetadata, payload: encodeMetadataPayload(records) });
       }
       const action = `ingest:count=${flat.count},epoch=${epoch}`;
@@ -504,6 +548,7 @@ export class RvfStore {
         epoch,
         deletedIds: deleted,
         totalVectors: this.table.ownCount + this.countNotOwned(acceptedKeys),
+        vectorsChanged: true,
       });
 
       const t = this.table;
@@ -532,7 +577,8 @@ export class RvfStore {
       const f: Filter = parseFilter(filter, this.fields);
       const t = this.table;
       const keys: IdKey[] = [];
-      for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord) && matches(f, t.metadata[ord])) keys.push(t.ids[ord]!);
+      for (let ord = 0; ord < t.count; ord++)
+        if (t.isLive(ord) && matches(f, t.metadata[ord])) keys.push(t.ids[ord]!);
       if (keys.length === 0) return { deleted: 0, epoch: this.epoch };
       return this.commitDelete(keys);
     });
@@ -561,7 +607,7 @@ export class RvfStore {
       for (const k of keys) if (typeof k === 'number') bitmapSet(membership, k, false);
       if (!sameBytes(membership, t.membership)) segs.push(this.membershipSegment(membership));
     }
-    await this.commit(segs, { epoch, deletedIds: deleted, totalVectors: t.ownCount });
+    await this.commit(segs, { epoch, deletedIds: deleted, totalVectors: t.ownCount, vectorsChanged: true });
     for (const k of ownRemoved) t.deleted.add(k);
     if (membership) t.membership = membership;
     this.lastWitnessPayload = witness;
@@ -601,12 +647,20 @@ export class RvfStore {
         offset += bytes.length;
         if (segId >= nextId) nextId = segId + 1n;
       };
-      const fresh = (segType: number, payload: Uint8Array) => place(segType, nextId, encodeSegment(segType, nextId, payload));
+      const fresh = (segType: number, payload: Uint8Array) =>
+        place(segType, nextId, encodeSegment(segType, nextId, payload));
 
       if (live.length > 0) {
         const vecs = new Float32Array(live.length * dim);
-        live.forEach((ord, i) => vecs.set(t.vectorOf(ord), i * dim));
-        fresh(SegmentType.Vec, encodeVecPayload({ dimension: dim, ids: BigUint64Array.from(live, (o) => keyToBigint(t.ids[o]!)), vectors: vecs }));
+        for (let i = 0; i < live.length; i++) vecs.set(t.vectorOf(live[i]!), i * dim);
+        fresh(
+          SegmentType.Vec,
+          encodeVecPayload({
+            dimension: dim,
+            ids: BigUint64Array.from(live, (o) => keyToBigint(t.ids[o]!)),
+            vectors: vecs,
+          }),
+        );
       }
       const rewritten = new Set<number>([
         SegmentType.Vec,
@@ -616,22 +670,24 @@ export class RvfStore {
         SegmentType.RvfjsFieldNames,
         SegmentType.RvfjsState,
         SegmentType.RvfjsHnswGraph,
+        // The reference's saved graph would be stale; it rebuilds without one.
+        SegmentType.Index,
       ]);
-      for (const entry of this.manifest.directory) {
+      // Listed segments and those adopted at open (foreign ones, the reference's compaction witness).
+      for (const entry of [...this.manifest.directory, ...this.adopted]) {
         if (rewritten.has(entry.segType)) continue;
         // Verified before it is copied: compaction must not launder a damaged segment.
         place(entry.segType, entry.segId, (await readSegmentAt(source, entry)).raw);
       }
-      // Complete segments of unknown types appended after the manifest by other tools are kept
-      // too, as the reference's compaction keeps them.
-      for (const extra of await this.trailingSegments()) {
-        if (!isKnownSegmentType(extra.header.segType)) place(extra.header.segType, extra.header.segmentId, extra.raw);
-      }
-      if (this.fields.size > 0) fresh(SegmentType.RvfjsFieldNames, encodeFieldNamesPayload(this.fields.entries()));
+      if (this.fields.size > 0)
+        fresh(SegmentType.RvfjsFieldNames, encodeFieldNamesPayload(this.fields.entries()));
       const metaRecords: MetadataRecord[] = [];
       for (const ord of live) {
         const m = t.metadata[ord];
-        if (m) metaRecords.push({ id: keyToBigint(t.ids[ord]!), fields: m });
+        if (m) {
+          const id = keyToBigint(t.ids[ord]!);
+          metaRecords.push({ id, fingerprint: vectorFingerprint(id, t.vectorOf(ord)), fields: m });
+        }
       }
       if (metaRecords.length > 0) fresh(SegmentType.RvfjsMetadata, encodeMetadataPayload(metaRecords));
       const state = { ...this.state, branchCount: 0 };
@@ -683,14 +739,20 @@ export class RvfStore {
     return this.exclusive(async () => {
       this.assertWritable();
       const state = { ...this.state, frozen: true, frozenEpoch: this.epoch };
-      const segs: PendingSegment[] = [{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }];
+      const segs: PendingSegment[] = [
+        { segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) },
+      ];
       // A branch also records it where the reference looks (COW_MAP frozen / snapshot_epoch).
       if (this.link) {
         const cow = { ...this.link.cow, frozen: true, snapshotEpoch: this.epoch };
         segs.push({ segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) });
         this.link = { ...this.link, cow };
       }
-      await this.commit(segs, { epoch: this.epoch, deletedIds: this.table.deleted, totalVectors: this.table.ownCount });
+      await this.commit(segs, {
+        epoch: this.epoch,
+        deletedIds: this.table.deleted,
+        totalVectors: this.table.ownCount,
+      });
       this.state = state;
       return this.epoch;
     });
@@ -726,13 +788,17 @@ export class RvfStore {
       let maxId = -1;
       for (const id of t.ids) {
         if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
-          throw rvfError('MembershipInvalid', `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`);
+          throw rvfError(
+            'MembershipInvalid',
+            `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
+          );
         }
         if (id > maxId) maxId = id;
       }
       const capacity = maxId + 1;
       const bitmap = emptyBitmap(capacity);
-      for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord)) bitmapSet(bitmap, t.ids[ord] as number, true);
+      for (let ord = 0; ord < t.count; ord++)
+        if (t.isLive(ord)) bitmapSet(bitmap, t.ids[ord] as number, true);
       const cow = branchCowMap({
         dimension: this.dimension,
         parentVectorCount: t.count,
@@ -755,7 +821,8 @@ export class RvfStore {
         { segType: SegmentType.Membership, payload: encodeMembershipPayload(link.membership) },
         { segType: SegmentType.RvfjsBranchPin, payload: encodeBranchPinPayload(pin) },
       ];
-      if (!sameState(childState, DEFAULT_STATE)) segments.push({ segType: SegmentType.RvfjsState, payload: encodeStatePayload(childState) });
+      if (!sameState(childState, DEFAULT_STATE))
+        segments.push({ segType: SegmentType.RvfjsState, payload: encodeStatePayload(childState) });
       return RvfStore.createFile(childPath, {
         dimension: this.dimension,
         metric: this.metric,
@@ -773,7 +840,13 @@ export class RvfStore {
           segments,
           table: t.forkForChild(bitmap),
           link,
-          parent: { path: this.path, table: t, fields: this.fields, fileId: this.identity.fileId, depth: this.lineageDepth },
+          parent: {
+            path: this.path,
+            table: t,
+            fields: this.fields,
+            fileId: this.identity.fileId,
+            depth: this.lineageDepth,
+          },
           fields: this.fields.clone(),
         },
       });
@@ -791,7 +864,12 @@ export class RvfStore {
       dimension: this.dimension,
       metric: this.metric,
       profile: this.manifest.profileId,
-      identity: { fileId: makeFileId(childPath, clock()), parentId: this.identity.fileId, parentHash, lineageDepth: this.lineageDepth + 1 },
+      identity: {
+        fileId: makeFileId(childPath, clock()),
+        parentId: this.identity.fileId,
+        parentHash,
+        lineageDepth: this.lineageDepth + 1,
+      },
       state: { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 },
       clock,
       ...(options.lock ? { lock: options.lock } : {}),
@@ -824,7 +902,11 @@ export class RvfStore {
     this.assertOpen();
     const bitmap = this.table.membership;
     if (!bitmap || !this.link) return undefined;
-    return { mode: 'include', memberCount: bitmapCount(bitmap), vectorCount: Number(this.link.membership.vectorCount) };
+    return {
+      mode: 'include',
+      memberCount: bitmapCount(bitmap),
+      vectorCount: Number(this.link.membership.vectorCount),
+    };
   }
 
   /** Path of the parent file this branch reads, or undefined. */
@@ -885,7 +967,9 @@ export class RvfStore {
       metas = [];
     };
     let lineNo = 0;
-    const input = Array.isArray(source) ? (source as readonly string[]) : lines(source as AsyncIterable<string | Uint8Array>);
+    const input = Array.isArray(source)
+      ? (source as readonly string[])
+      : lines(source as AsyncIterable<string | Uint8Array>);
     for await (const line of input) {
       lineNo++;
       if (line.trim() === '') continue;
@@ -958,7 +1042,12 @@ export class RvfStore {
       throw ioError(e, `cannot write ${this.path}`);
     }
     this.manifest = manifest;
-    this.manifestEntry = { segId: 1n, offset: 0, payloadLength: payload.length, segType: SegmentType.Manifest };
+    this.manifestEntry = {
+      segId: 1n,
+      offset: 0,
+      payloadLength: payload.length,
+      segType: SegmentType.Manifest,
+    };
     this.nextSegId = 2n;
     this.fileEnd = bytes.length;
     this.table = new VectorTable(args.dimension);
@@ -983,7 +1072,8 @@ export class RvfStore {
     } catch (e) {
       if (RvfError.is(e)) {
         const head = size >= 4 ? await source.read(0, 4) : new Uint8Array(0);
-        const looksRvf = head.length === 4 && head[0] === 0x53 && head[1] === 0x46 && head[2] === 0x56 && head[3] === 0x52;
+        const looksRvf =
+          head.length === 4 && head[0] === 0x53 && head[1] === 0x46 && head[2] === 0x56 && head[3] === 0x52;
         throw rvfError(
           'ManifestNotFound',
           looksRvf
@@ -1021,46 +1111,45 @@ export class RvfStore {
   }
 
   /**
-   * After a crash the file may end in a torn segment. Before appending, cut the tail back
-   * to the last complete, hash-valid segment after the manifest, so new commits never sit
-   * behind bytes a reader could misparse. Complete foreign segments there are kept.
+   * After a crash the file may end in a torn segment or in complete segments of a commit
+   * whose manifest never landed. Before appending, cut the tail back so new commits never
+   * sit behind bytes a reader could misparse or resurrect. Two kinds of complete trailing
+   * segments are kept and listed by the next commit: segments of types nobody here knows
+   * (appended by another tool), and the witness the reference writes just after its
+   * compaction manifest (its action names the current epoch).
    */
   private async fenceTornTail(): Promise<void> {
     const size = (await this.fh.stat()).size;
     const manifestEnd = this.manifestEntry.offset + 64 + this.manifestEntry.payloadLength;
-    if (size === manifestEnd) return;
-    const tail = await fileHandleSource(this.fh, size).read(manifestEnd, size - manifestEnd);
-    let keep = 0;
-    for await (const item of walkSegments(bytesSource(tail), { verifyHashes: true })) {
-      if (item.kind !== 'segment' || item.offset !== keep || item.hash === 'mismatch') break;
-      if (item.header.segType === SegmentType.Manifest) break;
-      keep = item.offset + 64 + item.header.payloadLength;
+    this.adopted = [];
+    if (size > manifestEnd) {
+      const tail = await fileHandleSource(this.fh, size).read(manifestEnd, size - manifestEnd);
+      let keep = 0;
+      for await (const item of walkSegments(bytesSource(tail), { verifyHashes: true })) {
+        if (item.kind !== 'segment' || item.offset !== keep || item.hash === 'mismatch') break;
+        const h = item.header;
+        const payload = tail.subarray(item.offset + 64, item.offset + 64 + h.payloadLength);
+        const foreign = !isKnownSegmentType(h.segType);
+        const referenceWitness = h.segType === SegmentType.Witness && witnessEpoch(payload) === this.manifest.epoch;
+        if (!foreign && !referenceWitness) break;
+        this.adopted.push({ segId: h.segmentId, offset: manifestEnd + item.offset, payloadLength: h.payloadLength, segType: h.segType });
+        if (referenceWitness) this.lastWitnessPayload = payload.slice();
+        if (h.segmentId >= this.nextSegId) this.nextSegId = h.segmentId + 1n;
+        keep = item.offset + 64 + h.payloadLength;
+      }
+      const cut = manifestEnd + keep;
+      if (cut < size) {
+        await this.fh.truncate(cut);
+        await this.fh.sync();
+      }
     }
-    const cut = manifestEnd + keep;
-    if (cut < size) {
-      await this.fh.truncate(cut);
-      await this.fh.sync();
-    }
-    this.fileEnd = cut;
-  }
-
-  /** Complete, hash-valid segments after the current manifest (crash orphans or foreign appends). */
-  private async trailingSegments(): Promise<{ header: SegmentHeader; raw: Uint8Array }[]> {
-    const start = this.manifestEntry.offset + 64 + this.manifestEntry.payloadLength;
-    if (this.fileEnd <= start) return [];
-    const tail = await this.source().read(start, this.fileEnd - start);
-    const out: { header: SegmentHeader; raw: Uint8Array }[] = [];
-    for await (const item of walkSegments(bytesSource(tail), { verifyHashes: true })) {
-      if (item.kind !== 'segment' || item.hash === 'mismatch') break;
-      out.push({ header: item.header, raw: tail.slice(item.offset, item.offset + 64 + item.header.payloadLength) });
-    }
-    return out;
+    this.fileEnd = (await this.fh.stat()).size;
   }
 
   /** The one commit path: data → fsync → manifest → fsync → publish. */
   private async commit(
     segs: PendingSegment[],
-    next: { epoch: number; deletedIds: ReadonlySet<IdKey>; totalVectors: number },
+    next: { epoch: number; deletedIds: ReadonlySet<IdKey>; totalVectors: number; vectorsChanged?: boolean },
   ): Promise<void> {
     const start = this.fileEnd;
     const entries: DirectoryEntry[] = [];
@@ -1078,7 +1167,16 @@ export class RvfStore {
       ...this.manifest,
       epoch: next.epoch,
       totalVectors: BigInt(next.totalVectors),
-      directory: [...this.manifest.directory, this.manifestEntry, ...entries],
+      // The reference validates its saved INDEX_SEG only by the id set, so after we change
+      // vectors it would answer from a stale graph: stop listing it, and it rebuilds.
+      directory: [
+        ...(next.vectorsChanged
+          ? this.manifest.directory.filter((e) => e.segType !== SegmentType.Index)
+          : this.manifest.directory),
+        this.manifestEntry,
+        ...this.adopted,
+        ...entries,
+      ],
       deletedIds: [...next.deletedIds].map(keyToBigint).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     };
     const mPayload = encodeManifestPayload(manifest);
@@ -1098,6 +1196,7 @@ export class RvfStore {
     }
     this.manifest = manifest;
     this.manifestEntry = { segId, offset, payloadLength: mPayload.length, segType: SegmentType.Manifest };
+    this.adopted = [];
     this.nextSegId = segId + 1n;
     this.fileEnd = offset + mBytes.length;
   }
@@ -1108,7 +1207,10 @@ export class RvfStore {
 
   private membershipSegment(bitmap: Uint8Array): PendingSegment {
     const capacity = this.link?.membership.vectorCount ?? BigInt(bitmap.length * 8);
-    return { segType: SegmentType.Membership, payload: encodeMembershipPayload(membershipOf(bitmap, capacity)) };
+    return {
+      segType: SegmentType.Membership,
+      payload: encodeMembershipPayload(membershipOf(bitmap, capacity)),
+    };
   }
 
   private countNotOwned(keys: readonly IdKey[]): number {
@@ -1140,14 +1242,18 @@ export class RvfStore {
     this.assertOpen();
     if (this.readOnly) throw rvfError('ReadOnly', `${this.path} was opened read-only`);
     if (this.state.frozen) {
-      throw rvfError('SnapshotFrozen', `${this.path} is a frozen snapshot (epoch ${this.state.frozenEpoch}); branch from it to write`);
+      throw rvfError(
+        'SnapshotFrozen',
+        `${this.path} is a frozen snapshot (epoch ${this.state.frozenEpoch}); branch from it to write`,
+      );
     }
   }
 }
 
 function positiveInt(v: number | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1) throw rvfError('InvalidManifest', `${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < 1)
+    throw rvfError('InvalidManifest', `${name} must be a positive integer, got ${v}`);
   return v;
 }
 
@@ -1178,6 +1284,16 @@ function membershipOf(bitmap: Uint8Array, capacity: bigint): Membership {
     bloomSize: 0,
     bitmap,
   };
+}
+
+/** The epoch a witness action ends with (`...,epoch=7`), or -1. */
+function witnessEpoch(payload: Uint8Array): number {
+  try {
+    const m = /epoch=(\d+)$/.exec(decodeWitnessPayload(payload).action);
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,5 +1,5 @@
-import { bitmapHas } from '@rvfjs/wire';
 import type { MetaValue } from '@rvfjs/wire';
+import { bitmapHas } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
 
 /**
@@ -100,7 +100,8 @@ export class VectorTable {
     const gated = membership.slice();
     for (let ord = 0; ord < this.count; ord++) {
       const id = this.ids[ord]!;
-      if (!this.isLive(ord) && typeof id === 'number' && id < gated.length * 8) gated[id >>> 3]! &= ~(1 << (id & 7));
+      if (!this.isLive(ord) && typeof id === 'number' && id < gated.length * 8)
+        gated[id >>> 3]! &= ~(1 << (id & 7));
     }
     child.membership = gated;
     return child;

@@ -1,7 +1,11 @@
 import { rvfError } from '@rvfjs/types';
 
 /** What ingestBatch and query accept as vectors. */
-export type VectorsInput = Float32Array | Float64Array | readonly Float32Array[] | readonly (readonly number[])[];
+export type VectorsInput =
+  | Float32Array
+  | Float64Array
+  | readonly Float32Array[]
+  | readonly (readonly number[])[];
 export type VectorInput = Float32Array | Float64Array | readonly number[];
 
 /**
@@ -26,7 +30,10 @@ export function flattenVectors(
   } else if (Array.isArray(input)) {
     for (const r of input) rows.push(r as ArrayLike<number>);
   } else {
-    throw rvfError('DimensionMismatch', 'vectors must be a Float32Array, an array of Float32Array, or number[][]');
+    throw rvfError(
+      'DimensionMismatch',
+      'vectors must be a Float32Array, an array of Float32Array, or number[][]',
+    );
   }
   const keptRows: number[] = [];
   const rejectedRows: number[] = [];
@@ -43,11 +50,17 @@ export function flattenVectors(
     keptRows.push(i);
     out++;
   });
-  return { flat: out === rows.length ? flat : flat.slice(0, out * dimension), count: out, keptRows, rejectedRows };
+  return {
+    flat: out === rows.length ? flat : flat.slice(0, out * dimension),
+    count: out,
+    keptRows,
+    rejectedRows,
+  };
 }
 
 function rowProblem(row: ArrayLike<number>, dimension: number): string | undefined {
-  if (row === null || typeof row !== 'object' || typeof row.length !== 'number') return 'is not an array of numbers';
+  if (row === null || typeof row !== 'object' || typeof row.length !== 'number')
+    return 'is not an array of numbers';
   if (row.length !== dimension) return `has ${row.length} components, the store's dimension is ${dimension}`;
   for (let d = 0; d < dimension; d++) {
     const v = row[d];

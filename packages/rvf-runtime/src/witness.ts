@@ -42,15 +42,31 @@ export interface WitnessReport {
 }
 
 /** Walks every committed WITNESS segment in directory order and classifies each link. */
-export async function verifyWitnesses(source: ByteSource, directory: readonly DirectoryEntry[]): Promise<WitnessReport> {
-  const report: WitnessReport = { valid: true, entries: 0, chains: 0, shake256Links: 0, legacyLinks: 0, witnesses: [] };
+export async function verifyWitnesses(
+  source: ByteSource,
+  directory: readonly DirectoryEntry[],
+): Promise<WitnessReport> {
+  const report: WitnessReport = {
+    valid: true,
+    entries: 0,
+    chains: 0,
+    shake256Links: 0,
+    legacyLinks: 0,
+    witnesses: [],
+  };
   let previous: Uint8Array | undefined;
   for (const entry of directory) {
     if (entry.segType !== SegmentType.Witness) continue;
     const { payload } = await readSegmentAt(source, entry);
     const w = decodeWitnessPayload(payload, entry.offset + 64);
     const link = classifyWitnessLink(previous, w.prevHash);
-    report.witnesses.push({ offset: entry.offset, segId: Number(entry.segId), action: w.action, timestampNs: w.timestampNs, link });
+    report.witnesses.push({
+      offset: entry.offset,
+      segId: Number(entry.segId),
+      action: w.action,
+      timestampNs: w.timestampNs,
+      link,
+    });
     if (link === 'start') report.chains++;
     else if (link === 'shake256') report.shake256Links++;
     else if (link === 'legacy') report.legacyLinks++;

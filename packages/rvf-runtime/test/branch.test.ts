@@ -32,10 +32,15 @@ async function makeParent(path = fresh('parent')) {
 }
 
 /** Expected view: a map id → vector, from which brute force is computed. */
-function brute(view: Map<number, Float32Array>, q: Float32Array, k: number, keep: (id: number) => boolean = () => true) {
+function brute(
+  view: Map<number, Float32Array>,
+  q: Float32Array,
+  k: number,
+  keep: (id: number) => boolean = () => true,
+) {
   const ids = [...view.keys()];
   const flat = new Float32Array(ids.length * 8);
-  ids.forEach((id, i) => flat.set(view.get(id)!, i * 8));
+  for (const [i, id] of ids.entries()) flat.set(view.get(id)!, i * 8);
   return bruteForce(flat, ids, 8, 'l2', q, k, keep);
 }
 
@@ -51,7 +56,9 @@ describe('branch', () => {
 
     const upserts = randomVectors(10, 8, 77);
     await child.ingestBatch(upserts, [0, 4, 8, 12, 16, 500, 501, 502, 503, 504]);
-    [0, 4, 8, 12, 16, 500, 501, 502, 503, 504].forEach((id, i) => view.set(id, upserts.subarray(i * 8, (i + 1) * 8)));
+    for (const [i, id] of [0, 4, 8, 12, 16, 500, 501, 502, 503, 504].entries()) {
+      view.set(id, upserts.subarray(i * 8, (i + 1) * 8));
+    }
     await child.delete([1, 2, 3, 501]);
     for (const id of [1, 2, 3, 501]) view.delete(id);
     for (let s = 0; s < 5; s++) {
@@ -60,7 +67,11 @@ describe('branch', () => {
     }
     // Inherited metadata is filterable; overridden vectors lose it (no metadata given).
     const inA = (id: number) => id < 200 && id % 4 === 0 && ![0, 4, 8, 12, 16].includes(id);
-    expectSameResults(await child.query(q, 300, { filter: F.eq('group', 'a') }), brute(view, q, 300, inA), expect);
+    expectSameResults(
+      await child.query(q, 300, { filter: F.eq('group', 'a') }),
+      brute(view, q, 300, inA),
+      expect,
+    );
     // 200 inherited − 3 hidden + 5 new ids − 1 of them deleted; own = 10 written − 1 deleted.
     expect(child.status()).toMatchObject({ totalVectors: 201, ownVectors: 9 });
 
@@ -84,7 +95,10 @@ describe('branch', () => {
     const childPath = fresh('child');
     const child = await parent.branch(childPath);
     await child.close();
-    await parent.ingestBatch(randomVectors(50, 8, 3), [...Array(50).keys()].map((i) => 1000 + i));
+    await parent.ingestBatch(
+      randomVectors(50, 8, 3),
+      [...Array(50).keys()].map((i) => 1000 + i),
+    );
     await parent.delete([5, 6, 7]);
     await parent.ingestBatch(randomVectors(1, 8, 4), [9]);
     await parent.close();
@@ -152,7 +166,11 @@ describe('branch', () => {
 
     const moved = join(work.dir, 'moved-parent.rvf');
     renameSync(parentPath, moved);
-    await rejects(RvfStore.open(childPath), ErrorCode.ParentNotFound, new RegExp(parentPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    await rejects(
+      RvfStore.open(childPath),
+      ErrorCode.ParentNotFound,
+      new RegExp(parentPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    );
     const relinked = await RvfStore.open(childPath, { readOnly: true, parentPath: moved });
     expect(relinked.status().totalVectors).toBe(200);
     await relinked.close();
@@ -175,7 +193,13 @@ describe('branch', () => {
     expect(statSync(childPath).size).toBeLessThan(statSync(path).size / 2);
     const stats = child.cowStats()!;
     // dim 8 → 128 vectors per 4 KiB cluster → 2 clusters for 200 vectors; edits touch only the first.
-    expect(stats).toMatchObject({ clusterCount: 2, vectorsPerCluster: 128, localClusters: 1, inheritedClusters: 1, frozen: false });
+    expect(stats).toMatchObject({
+      clusterCount: 2,
+      vectorsPerCluster: 128,
+      localClusters: 1,
+      inheritedClusters: 1,
+      frozen: false,
+    });
     expect(child.membershipFilter()).toEqual({ mode: 'include', memberCount: 198, vectorCount: 200 });
     expect(parent.cowStats()).toBeUndefined();
     await child.close();

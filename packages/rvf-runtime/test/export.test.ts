@@ -18,7 +18,11 @@ describe('export, import, copy', () => {
   it('export streams the visible set of one epoch; import reads it back identically', async () => {
     const s = await RvfStore.create(join(work.dir, 'a.rvf'), { dimension: 4 });
     const v = randomVectors(30, 4, 1);
-    await s.ingestBatch(v, [...Array(30).keys()], [...Array(30).keys()].map((i) => ({ k: i % 2 ? 'odd' : 'even', i })));
+    await s.ingestBatch(
+      v,
+      [...Array(30).keys()],
+      [...Array(30).keys()].map((i) => ({ k: i % 2 ? 'odd' : 'even', i })),
+    );
     await s.ingestBatch([[1, 2, 3, 4]], [1n << 60n]);
     await s.delete([3, 4]);
     const stream = s.export();
@@ -57,13 +61,24 @@ describe('export, import, copy', () => {
 
   it('deep copy shares nothing; shallow copy is a branch; flat-form field ids survive', async () => {
     const s = await RvfStore.create(join(work.dir, 'd.rvf'), { dimension: 2 });
-    await s.ingestBatch([[1, 0], [0, 1]], [1, 2], [
-      { fieldId: 5, valueType: 'string', value: 'x' },
-      { fieldId: 5, valueType: 'string', value: 'y' },
-    ]);
+    await s.ingestBatch(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [1, 2],
+      [
+        { fieldId: 5, valueType: 'string', value: 'x' },
+        { fieldId: 5, valueType: 'string', value: 'y' },
+      ],
+    );
     const deep = await s.copy(join(work.dir, 'deep.rvf'), { deep: true });
     expect(deep.parentId).toBe('0'.repeat(32));
-    expect((await deep.query([1, 0], 5, { filter: { op: 'eq', fieldId: 5, valueType: 'string', value: 'y' } })).map((r) => r.id)).toEqual([2]);
+    expect(
+      (
+        await deep.query([1, 0], 5, { filter: { op: 'eq', fieldId: 5, valueType: 'string', value: 'y' } })
+      ).map((r) => r.id),
+    ).toEqual([2]);
     await deep.close();
     const shallow = await s.copy(join(work.dir, 'shallow.rvf'));
     expect(shallow.status().totalVectors).toBe(2);

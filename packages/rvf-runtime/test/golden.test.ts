@@ -32,8 +32,11 @@ describe.each(goldenNames())('reference file %s.rvf', (name) => {
       for (const q of recorded.queries) {
         const got = await store.query(q.vector, q.k, q.filter ? { filter: q.filter } : {});
         if (Array.isArray(q.result)) {
-          expect(got.map((r) => r.id), q.name).toEqual(q.result.map((r: { id: number }) => r.id));
-          got.forEach((r, i) => expect(r.distance).toBeCloseTo(q.result[i].distance, 5));
+          expect(
+            got.map((r) => r.id),
+            q.name,
+          ).toEqual(q.result.map((r: { id: number }) => r.id));
+          for (const [i, r] of got.entries()) expect(r.distance).toBeCloseTo(q.result[i].distance, 5);
         }
       }
     } finally {

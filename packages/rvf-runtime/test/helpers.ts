@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 export const GOLDEN_DIR =
   process.env.RVF_GOLDEN_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden');
-if (!existsSync(GOLDEN_DIR)) throw new Error(`golden files not found at ${GOLDEN_DIR}: clone next to shared/ or set RVF_GOLDEN_DIR`);
+if (!existsSync(GOLDEN_DIR))
+  throw new Error(`golden files not found at ${GOLDEN_DIR}: clone next to shared/ or set RVF_GOLDEN_DIR`);
 
 // biome-ignore lint/suspicious/noExplicitAny: sidecars are free-form JSON written by the reference's script
-export const goldenJson = (name: string): any => JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8'));
+export const goldenJson = (name: string): any =>
+  JSON.parse(readFileSync(join(GOLDEN_DIR, `${name}.json`), 'utf8'));
 export const goldenNames = (): string[] =>
   readdirSync(GOLDEN_DIR)
     .filter((f) => f.endsWith('.rvf'))
@@ -66,7 +68,8 @@ export function bruteForce(
       l2 += (a - b) * (a - b);
     }
     const den = Math.sqrt(na * nb);
-    const distance = metric === 'l2' ? l2 : metric === 'inner_product' ? -dot : den < 1.1920929e-7 ? 1 : 1 - dot / den;
+    const distance =
+      metric === 'l2' ? l2 : metric === 'inner_product' ? -dot : den < 1.1920929e-7 ? 1 : 1 - dot / den;
     out.push({ id: ids[i]!, distance });
   }
   out.sort((a, b) => a.distance - b.distance || a.id - b.id);

@@ -16,7 +16,8 @@ async function witnessTimes(name: string): Promise<bigint[]> {
   const { manifest } = await findLatestManifest(src);
   const out: bigint[] = [];
   for (const e of manifest.directory) {
-    if (e.segType === SegmentType.Witness) out.push(decodeWitnessPayload((await readSegmentAt(src, e)).payload).timestampNs);
+    if (e.segType === SegmentType.Witness)
+      out.push(decodeWitnessPayload((await readSegmentAt(src, e)).payload).timestampNs);
   }
   return out;
 }

@@ -68,11 +68,19 @@ describe('bad input is refused before anything is written', () => {
     const size = statSync(path).size;
     await expectRvfError(store.ingestBatch([[1, 2]], [2]), ErrorCode.DimensionMismatch, /2 components/);
     await expectRvfError(store.ingestBatch([[1, Number.NaN, 3]], [2]), ErrorCode.DimensionMismatch, /NaN/);
-    await expectRvfError(store.ingestBatch([[1, Number.POSITIVE_INFINITY, 3]], [2]), ErrorCode.DimensionMismatch, /Infinity/);
+    await expectRvfError(
+      store.ingestBatch([[1, Number.POSITIVE_INFINITY, 3]], [2]),
+      ErrorCode.DimensionMismatch,
+      /Infinity/,
+    );
     await expectRvfError(store.ingestBatch([[1, 2, 3]], [-1]), ErrorCode.InvalidManifest, /u64/);
     await expectRvfError(store.ingestBatch([[1, 2, 3]], [2 ** 60]), ErrorCode.InvalidManifest, /safe/);
     await expectRvfError(store.ingestBatch([[1, 2, 3]], [1n << 64n]), ErrorCode.InvalidManifest, /u64 range/);
-    await expectRvfError(store.ingestBatch([[1, 2, 3]], [1, 2]), ErrorCode.DimensionMismatch, /1 vectors but 2 ids/);
+    await expectRvfError(
+      store.ingestBatch([[1, 2, 3]], [1, 2]),
+      ErrorCode.DimensionMismatch,
+      /1 vectors but 2 ids/,
+    );
     await expectRvfError(
       store.ingestBatch([[1, 2, 3]], [2], [{ a: 1 }, { a: 2 }]),
       ErrorCode.FilterParseError,
@@ -87,7 +95,9 @@ describe('bad input is refused before anything is written', () => {
 
   it('skipInvalid drops bad rows and counts them', async () => {
     const store = await RvfStore.create(fresh(), { dimension: 2 });
-    const r = await store.ingestBatch([[1, 1], [1], [Number.NaN, 1], [2, 2]], [1, 2, 3, 4], undefined, { skipInvalid: true });
+    const r = await store.ingestBatch([[1, 1], [1], [Number.NaN, 1], [2, 2]], [1, 2, 3, 4], undefined, {
+      skipInvalid: true,
+    });
     expect(r).toEqual({ accepted: 2, rejected: 2, epoch: 1 });
     expect((await store.query([0, 0], 10)).map((x) => x.id)).toEqual([1, 4]);
     await store.close();
@@ -153,7 +163,9 @@ describe('metadata and filters', () => {
       const r = await s.query([0.3, 0.7], 5, { filter: { op: 'range', field: 'price', low: 10, high: 40 } });
       console.log(JSON.stringify(r));
       await s.close();`;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    );
     const want = bruteForce(flat, ids, 2, 'l2', q, 5, (i) => i >= 10 && i < 40);
     expect(out.map((r: { id: number }) => r.id)).toEqual(want.map((w) => w.id));
     expect(out[0].metadata.color).toBe(['red', 'green', 'blue'][out[0].id % 3]);
@@ -166,21 +178,38 @@ describe('metadata and filters', () => {
       meta.push({ fieldId: 0, valueType: 'string' as const, value: colors[i % 3]! });
       meta.push({ fieldId: 1, valueType: 'u64' as const, value: String(i * 10) });
     }
-    const V = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 1, 1], [-1, 0, 0]];
+    const V = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 1, 0],
+      [1, 1, 1],
+      [-1, 0, 0],
+    ];
     await store.ingestBatch(V, [100, 101, 102, 103, 104, 105], meta);
     const res = await store.query([0, 0, 1], 6, {
       filter: JSON.stringify({ op: 'range', fieldId: 1, valueType: 'u64', low: '10', high: '40' }),
     });
     expect(new Set(res.map((r) => r.id))).toEqual(new Set([101, 102, 103]));
-    await expectRvfError(store.query([0, 0, 1], 1, { filter: '{"op":"eq"' }), ErrorCode.FilterParseError, /JSON/);
-    await expectRvfError(store.query([0, 0, 1], 1, { filter: { op: 'xor' } as never }), ErrorCode.FilterParseError, /unknown op/);
+    await expectRvfError(
+      store.query([0, 0, 1], 1, { filter: '{"op":"eq"' }),
+      ErrorCode.FilterParseError,
+      /JSON/,
+    );
+    await expectRvfError(
+      store.query([0, 0, 1], 1, { filter: { op: 'xor' } as never }),
+      ErrorCode.FilterParseError,
+      /unknown op/,
+    );
     await expectRvfError(
       store.query([0, 0, 1], 1, { filter: { op: 'eq', fieldId: 1, valueType: 'u64', value: 'abc' } }),
       ErrorCode.FilterParseError,
     );
     const d = await store.deleteByFilter({ op: 'eq', fieldId: 0, valueType: 'string', value: 'blue' });
     expect(d).toEqual({ deleted: 2, epoch: 2 });
-    expect(await store.deleteByFilter({ op: 'eq', fieldId: 0, valueType: 'string', value: 'purple' })).toEqual({
+    expect(
+      await store.deleteByFilter({ op: 'eq', fieldId: 0, valueType: 'string', value: 'purple' }),
+    ).toEqual({
       deleted: 0,
       epoch: 2,
     });
@@ -207,7 +236,16 @@ describe('delete, re-ingest, compaction', () => {
   it('compaction keeps live data and metadata, drops deleted vectors, and keeps unknown segments byte-for-byte', async () => {
     const path = fresh();
     const store = await RvfStore.create(path, { dimension: 2 });
-    await store.ingestBatch([[0, 0], [1, 1], [2, 2], [3, 3]], [1, 2, 3, 4], [{ t: 'a' }, { t: 'b' }, { t: 'a' }, { t: 'b' }]);
+    await store.ingestBatch(
+      [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+      [1, 2, 3, 4],
+      [{ t: 'a' }, { t: 'b' }, { t: 'a' }, { t: 'b' }],
+    );
     await store.delete([2]);
     await store.close();
     // A foreign segment type (0x7E) appended by another tool, then committed by a new manifest
@@ -310,7 +348,11 @@ describe('damage and recovery', () => {
     const bytes = new Uint8Array(readFileSync(path));
     bytes[vec.offset + 64 + 10]! ^= 1;
     writeFileSync(path, bytes);
-    const err = await expectRvfError(RvfStore.open(path, { readOnly: true }), ErrorCode.InvalidChecksum, new RegExp(`offset ${vec.offset}`));
+    const err = await expectRvfError(
+      RvfStore.open(path, { readOnly: true }),
+      ErrorCode.InvalidChecksum,
+      new RegExp(`offset ${vec.offset}`),
+    );
     expect(err.offset).toBe(vec.offset);
     const r = await RvfStore.open(path, { readOnly: true, recover: true });
     expect((await r.query([0], 5)).map((x) => x.id)).toEqual([2]);
@@ -344,7 +386,9 @@ describe('writers and readers', () => {
     const s = await RvfStore.create(fresh(), { dimension: 1 });
     const r = rng(3);
     const results = await Promise.all([...Array(20).keys()].map((i) => s.ingestBatch([[r()]], [i])));
-    expect(results.map((x) => x.epoch).sort((a, b) => a - b)).toEqual([...Array(20).keys()].map((i) => i + 1));
+    expect(results.map((x) => x.epoch).sort((a, b) => a - b)).toEqual(
+      [...Array(20).keys()].map((i) => i + 1),
+    );
     expect(s.status().totalVectors).toBe(20);
     await s.close();
   });

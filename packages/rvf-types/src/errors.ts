@@ -94,7 +94,12 @@ export class RvfError extends Error {
   readonly code: ErrorCodeValue;
   readonly details: RvfErrorDetails;
 
-  constructor(code: ErrorCodeValue, message: string, details: RvfErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCodeValue,
+    message: string,
+    details: RvfErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     const name = errorName(code) ?? 'Unknown';
     super(`RVF error ${hex16(code)} ${name}: ${message}`, options);
     this.name = name;
@@ -113,6 +118,11 @@ export class RvfError extends Error {
 }
 
 /** Shorthand used by decoders: `throw rvfError('InvalidManifest', 'too short', { offset })`. */
-export function rvfError(name: ErrorName, message: string, details?: RvfErrorDetails, cause?: unknown): RvfError {
+export function rvfError(
+  name: ErrorName,
+  message: string,
+  details?: RvfErrorDetails,
+  cause?: unknown,
+): RvfError {
   return new RvfError(ErrorCode[name], message, details, cause === undefined ? undefined : { cause });
 }

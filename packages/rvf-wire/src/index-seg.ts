@@ -136,7 +136,7 @@ export function encodeIndexPayload(g: IndexGraph): Uint8Array {
   v.setBigUint64(8, BigInt(g.nodes.length), true);
   v.setUint32(64, g.restartInterval, true);
   v.setUint32(68, restarts.length, true);
-  restarts.forEach((o, i) => v.setUint32(72 + 4 * i, o, true));
+  for (const [i, o] of restarts.entries()) v.setUint32(72 + 4 * i, o, true);
   out.set(adj, INDEX_CODEC_HEADER_SIZE + restartBytes);
   out.set(body, codecLen);
   v.setUint32(codecLen + body.length, body.length, true);

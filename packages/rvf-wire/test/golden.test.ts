@@ -27,7 +27,7 @@ function ingestedVectors(name: string): Map<number, number[]> | undefined {
   for (const op of j.operations ?? []) {
     if (op.op !== 'ingestBatch' || !Array.isArray(op.ids) || !Array.isArray(op.vectors)) continue;
     any = true;
-    op.ids.forEach((id: number, i: number) => out.set(id, op.vectors[i]));
+    for (const [i, id] of (op.ids as number[]).entries()) out.set(id, op.vectors[i]);
   }
   return any ? out : undefined;
 }

@@ -1,0 +1,77 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../src/demo.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'rvf-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const rvf = (...args: string[]) =>
+  JSON.parse(execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' }));
+
+describe('rvf command', () => {
+  it('create → ingest → filtered query → branch → export → verify → inspect', () => {
+    const path = join(dir, 'a.rvf');
+    expect(rvf('create', path, '--dim', '2', '--metric', 'l2')).toMatchObject({
+      dimension: 2,
+      currentEpoch: 0,
+    });
+    const nd = join(dir, 'in.ndjson');
+    writeFileSync(
+      nd,
+      Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({ id: i, vector: [i, 0], metadata: { even: i % 2 === 0 ? 'y' : 'n' } }),
+      ).join('\n'),
+    );
+    expect(rvf('ingest', path, nd, '--batch', '20')).toEqual({ accepted: 50, epoch: 3 });
+    const hits = rvf(
+      'query',
+      path,
+      '-v',
+      '[10.2, 0]',
+      '-k',
+      '3',
+      '-f',
+      '{"op":"eq","field":"even","value":"n"}',
+    );
+    expect(hits.map((h: { id: number }) => h.id)).toEqual([11, 9, 13]);
+    expect(rvf('delete', path, '--ids', '11,9')).toEqual({ deleted: 2, epoch: 4 });
+    const child = join(dir, 'a-child.rvf');
+    expect(rvf('branch', path, child)).toMatchObject({ lineageDepth: 1 });
+    expect(rvf('status', child)).toMatchObject({ totalVectors: 48, ownVectors: 0, lineageDepth: 1 });
+    const out = join(dir, 'out.ndjson');
+    expect(rvf('export', child, out)).toEqual({ exported: 48 });
+    expect(rvf('verify', path)).toMatchObject({ valid: true, entries: 4 });
+    const ins = rvf('inspect', path);
+    expect(ins.rows.filter((r: { type?: string }) => r.type === 'vec').length).toBe(3);
+    expect(ins.rows.every((r: { hash?: string }) => r.hash !== 'mismatch')).toBe(true);
+  });
+
+  it('reports RvfErrors on stderr with exit code 2', () => {
+    const r = spawnSync(process.execPath, [CLI, 'query', join(dir, 'missing.rvf'), '-v', '[1]'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/ManifestNotFound: .*does not exist/);
+    const bad = spawnSync(process.execPath, [CLI, 'create', join(dir, 'z.rvf'), '--dim', '0'], {
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/InvalidManifest/);
+  });
+
+  it('the demo runs the whole story and checks itself', async () => {
+    const lines: string[] = [];
+    const demoDir = mkdtempSync(join(dir, 'demo-'));
+    const r = await runDemo({ dir: demoDir, count: 2000, dimension: 16, log: (l) => lines.push(l) });
+    expect(r.hits.length).toBe(5);
+    expect(r.hits.every((h) => h.metadata?.category === 'books' && (h.metadata.price as number) < 50)).toBe(
+      true,
+    );
+    expect(lines.join('\n')).toMatch(/parent results identical, branch results identical/);
+  });
+});
