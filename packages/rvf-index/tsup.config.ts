@@ -7,4 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // The lazy hnswlib-node loader uses createRequire(import.meta.url); the shim makes that work in CJS.
+  shims: true,
+  external: ['hnswlib-node'],
 });

@@ -1,6 +1,7 @@
 export type { Filter, FilterInput } from './filter.js';
 export { F, matches, parseFilter } from './filter.js';
 export type { IdInput, IdKey } from './ids.js';
+export type { DamagedSegment } from './loader.js';
 export type { LockOptions } from './lock.js';
 export type { FlatMetaEntry, MetadataInput, MetaObject, MetaScalar } from './metadata.js';
 export type { ExportRecord } from './ndjson.js';
@@ -22,4 +23,3 @@ export type {
 export { RvfStore } from './store.js';
 export type { VectorInput, VectorsInput } from './vectors-input.js';
 export type { WitnessLinkReport, WitnessReport } from './witness.js';
-export type { DamagedSegment } from './loader.js';

@@ -8,8 +8,8 @@ import {
   type FoundManifest,
   type MetadataRecord,
   readSegmentAt,
-  vectorFingerprint,
   type StoreState,
+  vectorFingerprint,
 } from '@rvfjs/wire';
 import { bigintToKey } from './ids.js';
 import { FieldTable } from './metadata.js';

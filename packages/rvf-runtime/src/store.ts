@@ -61,7 +61,7 @@ import {
   metadataToObject,
 } from './metadata.js';
 import { lines, parseRecordLine, recordLine } from './ndjson.js';
-import { searchTable } from './search.js';
+import { type EngineStatus, type IndexProgress, QueryEngine } from './query-engine.js';
 import { VectorTable } from './vector-table.js';
 import { flattenVectors, toQueryVector, type VectorInput, type VectorsInput } from './vectors-input.js';
 import { verifyWitnesses, type WitnessReport, witnessPayload } from './witness.js';
@@ -75,6 +75,10 @@ export interface CreateOptions {
   m?: number;
   efConstruction?: number;
   efSearch?: number;
+  /** Below this many vectors queries use the exact engine and no graph is kept (default 1024). */
+  indexThreshold?: number;
+  /** Called while the HNSW graph is being built or caught up in the background. */
+  onIndexProgress?: IndexProgress;
   lock?: LockOptions;
   /** Clock for witness timestamps and the file id (tests pin it). */
   clock?: () => bigint;
@@ -90,6 +94,8 @@ export interface OpenOptions {
   clock?: () => bigint;
   /** Where a branch child's parent is now, if it moved (re-links; verified by file id and pin). */
   parentPath?: string;
+  indexThreshold?: number;
+  onIndexProgress?: IndexProgress;
 }
 
 export interface BranchOptions {
@@ -123,6 +129,11 @@ export interface QueryOptions {
   efSearch?: number;
   /** Attach each hit's metadata (default true). */
   includeMetadata?: boolean;
+  /**
+   * 'auto' (default) plans by filter selectivity; 'exact' always scans; 'hnsw' uses the graph
+   * whenever it is complete (with the filter applied during the walk).
+   */
+  plan?: 'auto' | 'exact' | 'hnsw';
 }
 
 export interface QueryResult {
@@ -163,8 +174,8 @@ export interface StoreStatus {
   frozen: boolean;
   dimension: number;
   metric: Metric;
-  /** Which engine answered the last query. */
-  lastQueryEngine: 'exact' | 'hnsw' | null;
+  /** Which engine answered the last query, and the state of the HNSW graph. */
+  engine: EngineStatus;
   damagedSegments: DamagedSegment[];
 }
 
@@ -207,7 +218,9 @@ export class RvfStore {
   private damaged: DamagedSegment[] = [];
   private closed = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
-  private lastEngine: 'exact' | 'hnsw' | null = null;
+  private engine!: QueryEngine;
+  private indexThreshold = 1024;
+  private onIndexProgress: IndexProgress | undefined;
   private link: BranchLink | undefined;
   private parent: ParentView | undefined;
   private parentPathOverride: string | undefined;
@@ -258,6 +271,8 @@ export class RvfStore {
       state,
       clock,
       ...(options.lock ? { lock: options.lock } : {}),
+      ...(options.indexThreshold !== undefined ? { indexThreshold: options.indexThreshold } : {}),
+      ...(options.onIndexProgress ? { onIndexProgress: options.onIndexProgress } : {}),
     });
   }
 
@@ -272,6 +287,8 @@ export class RvfStore {
       state: StoreState;
       clock: () => bigint;
       lock?: LockOptions;
+      indexThreshold?: number;
+      onIndexProgress?: IndexProgress;
       branch?: {
         segments: PendingSegment[];
         table: VectorTable;
@@ -296,6 +313,8 @@ export class RvfStore {
     try {
       lock = await acquireWriterLock(path, args.lock);
       const store = new RvfStore(path, fh, false, lock, args.clock, false);
+      store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
+      store.onIndexProgress = args.onIndexProgress;
       await store.initEmpty(args);
       if (args.branch) {
         await store.commit(args.branch.segments, { epoch: 0, deletedIds: new Set(), totalVectors: 0 });
@@ -304,6 +323,7 @@ export class RvfStore {
         store.link = args.branch.link;
         store.parent = args.branch.parent;
       }
+      store.startEngine(undefined);
       await syncDir(path);
       return store;
     } catch (e) {
@@ -338,6 +358,8 @@ export class RvfStore {
         options.recover ?? false,
       );
       store.parentPathOverride = options.parentPath;
+      store.indexThreshold = options.indexThreshold ?? store.indexThreshold;
+      store.onIndexProgress = options.onIndexProgress;
       await store.load();
       if (!readOnly) await store.fenceTornTail();
       return store;
@@ -351,6 +373,10 @@ export class RvfStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeQueue.catch(() => undefined);
+    if (!this.readOnly && this.engine?.dirty) {
+      await this.exclusive(() => this.saveIndex()).catch(() => undefined);
+    }
+    this.engine?.close();
     this.closed = true;
     await this.fh.close();
     await this.lock?.release();
@@ -417,14 +443,11 @@ export class RvfStore {
     if (!Number.isInteger(k) || k < 1)
       throw rvfError('KTooLarge', `k must be a positive integer, got ${String(k)}`);
     const filter = options.filter === undefined ? undefined : parseFilter(options.filter, this.fields);
+    if (options.efSearch !== undefined && (!Number.isInteger(options.efSearch) || options.efSearch < 1)) {
+      throw rvfError('KTooLarge', `efSearch must be a positive integer, got ${String(options.efSearch)}`);
+    }
     const table = this.table;
-    const accept = filter
-      ? (ord: number) => table.isLive(ord) && matches(filter, table.metadata[ord])
-      : table.allLive
-        ? undefined
-        : (ord: number) => table.isLive(ord);
-    const hits = searchTable(table, this.metric, q, k, accept);
-    this.lastEngine = 'exact';
+    const hits = this.engine.search(q, k, filter, options.efSearch, options.plan ?? 'auto');
     const withMeta = options.includeMetadata ?? true;
     return hits.map(({ ordinal, distance }) => {
       const out: QueryResult = { id: table.ids[ordinal]!, distance };
@@ -463,7 +486,7 @@ export class RvfStore {
       frozen: this.state.frozen,
       dimension: this.dimension,
       metric: this.metric,
-      lastQueryEngine: this.lastEngine,
+      engine: this.engine.status(),
       damagedSegments: [...this.damaged],
     };
   }
@@ -552,11 +575,14 @@ export class RvfStore {
       });
 
       const t = this.table;
+      const ords: number[] = [];
       acceptedKeys.forEach((key, i) => {
         const ord = t.put(key, flat.flat, i * dim);
         t.metadata[ord] = acceptedMeta[i];
         t.deleted.delete(key);
+        ords.push(ord);
       });
+      this.engine.added(ords);
       this.fields = fields;
       this.lastWitnessPayload = witness;
       return { accepted: flat.count, rejected: flat.rejectedRows.length, epoch };
@@ -610,6 +636,7 @@ export class RvfStore {
     await this.commit(segs, { epoch, deletedIds: deleted, totalVectors: t.ownCount, vectorsChanged: true });
     for (const k of ownRemoved) t.deleted.add(k);
     if (membership) t.membership = membership;
+    this.engine.hidden(removed.map((k) => t.ordinalOf.get(k)!));
     this.lastWitnessPayload = witness;
     return { deleted: removed.length, epoch };
   }
@@ -1108,6 +1135,16 @@ export class RvfStore {
     this.lastWitnessPayload = loaded.lastWitness
       ? (await readSegmentAt(fileHandleSource(this.fh, found.end), loaded.lastWitness)).payload.slice()
       : undefined;
+    const graphEntry = loaded.latest.get(SegmentType.RvfjsHnswGraph);
+    let graph: Uint8Array | undefined;
+    if (graphEntry) {
+      try {
+        graph = (await readSegmentAt(fileHandleSource(this.fh, found.end), graphEntry)).payload;
+      } catch {
+        graph = undefined; // a damaged saved graph is rebuilt, never trusted
+      }
+    }
+    this.startEngine(graph);
   }
 
   /**
@@ -1130,9 +1167,15 @@ export class RvfStore {
         const h = item.header;
         const payload = tail.subarray(item.offset + 64, item.offset + 64 + h.payloadLength);
         const foreign = !isKnownSegmentType(h.segType);
-        const referenceWitness = h.segType === SegmentType.Witness && witnessEpoch(payload) === this.manifest.epoch;
+        const referenceWitness =
+          h.segType === SegmentType.Witness && witnessEpoch(payload) === this.manifest.epoch;
         if (!foreign && !referenceWitness) break;
-        this.adopted.push({ segId: h.segmentId, offset: manifestEnd + item.offset, payloadLength: h.payloadLength, segType: h.segType });
+        this.adopted.push({
+          segId: h.segmentId,
+          offset: manifestEnd + item.offset,
+          payloadLength: h.payloadLength,
+          segType: h.segType,
+        });
         if (referenceWitness) this.lastWitnessPayload = payload.slice();
         if (h.segmentId >= this.nextSegId) this.nextSegId = h.segmentId + 1n;
         keep = item.offset + 64 + h.payloadLength;
@@ -1199,6 +1242,40 @@ export class RvfStore {
     this.adopted = [];
     this.nextSegId = segId + 1n;
     this.fileEnd = offset + mBytes.length;
+  }
+
+  private startEngine(savedGraph: Uint8Array | undefined): void {
+    this.engine?.close();
+    this.engine = new QueryEngine(
+      this.table,
+      this.metric,
+      {
+        m: this.state.hnswM,
+        efConstruction: this.state.hnswEfConstruction,
+        efSearch: this.state.hnswEfSearch,
+        threshold: this.indexThreshold,
+      },
+      this.onIndexProgress,
+    );
+    this.engine.attachSaved(savedGraph);
+  }
+
+  /** Persists the HNSW graph (bookkeeping: the epoch does not change). */
+  private async saveIndex(): Promise<void> {
+    const blob = await this.engine.serialize();
+    if (!blob) return;
+    await this.commit([{ segType: SegmentType.RvfjsHnswGraph, payload: blob }], {
+      epoch: this.epoch,
+      deletedIds: this.table.deleted,
+      totalVectors: this.table.ownCount,
+    });
+    this.engine.dirty = false;
+  }
+
+  /** Waits until the HNSW graph covers every vector (it is otherwise caught up in the background). */
+  async waitForIndex(): Promise<void> {
+    this.assertOpen();
+    await this.engine.settle();
   }
 
   private witness(type: number, action: string): Uint8Array {

@@ -1,3 +1,4 @@
+import { VectorStore } from '@rvfjs/index';
 import type { MetaValue } from '@rvfjs/wire';
 import { bitmapHas } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
@@ -16,7 +17,8 @@ import type { IdKey } from './ids.js';
 export class VectorTable {
   readonly ordinalOf = new Map<IdKey, number>();
   ids: IdKey[] = [];
-  vectors: Float32Array;
+  /** Vectors by ordinal; shared with the index engines so they live in memory once. */
+  readonly store: VectorStore;
   metadata: (MetaValue[] | undefined)[] = [];
   /** Tombstoned own ids (the manifest's deleted list). */
   readonly deleted = new Set<IdKey>();
@@ -30,9 +32,18 @@ export class VectorTable {
   constructor(
     readonly dimension: number,
     capacity = 1024,
+    store?: VectorStore,
   ) {
-    this.vectors = new Float32Array(Math.max(1, capacity) * dimension);
+    this.store = store ?? new VectorStore(dimension, Math.max(1, capacity));
   }
+
+  /** The flat backing array (re-read after writes: growth replaces it). */
+  get vectors(): Float32Array {
+    return this.store.flat;
+  }
+
+  /** Bumped by every change to vectors, liveness or metadata (caches key on it). */
+  version = 0;
 
   get count(): number {
     return this.ids.length;
@@ -65,8 +76,8 @@ export class VectorTable {
       this.inherited[ord] = 0;
       this.ownCount++;
     }
-    const d = this.dimension;
-    this.vectors.set(vector.subarray(offset, offset + d), ord * d);
+    this.store.set(ord, vector.subarray(offset, offset + this.dimension));
+    this.version++;
     return ord;
   }
 
@@ -75,7 +86,7 @@ export class VectorTable {
   }
 
   vectorOf(ord: number): Float32Array {
-    return this.vectors.subarray(ord * this.dimension, (ord + 1) * this.dimension);
+    return this.store.view(ord);
   }
 
   isLive(ord: number): boolean {
@@ -89,8 +100,13 @@ export class VectorTable {
    * `membership`. Hidden parent ordinals are kept (hidden) so numbering stays stable.
    */
   forkForChild(membership: Uint8Array): VectorTable {
-    const child = new VectorTable(this.dimension, Math.max(16, this.count * 2));
-    child.vectors.set(this.vectors.subarray(0, this.count * this.dimension));
+    const copy = new VectorStore(this.dimension, Math.max(16, this.count * 2));
+    if (this.count > 0) {
+      copy.ensureCapacity(this.count);
+      copy.flat.set(this.store.used());
+      copy.set(this.count - 1, this.store.view(this.count - 1)); // sets count
+    }
+    const child = new VectorTable(this.dimension, 0, copy);
     child.ids = this.ids.slice();
     for (let ord = 0; ord < this.ids.length; ord++) child.ordinalOf.set(this.ids[ord]!, ord);
     child.metadata = this.metadata.slice();
@@ -108,13 +124,6 @@ export class VectorTable {
   }
 
   private ensureCapacity(n: number): void {
-    if (n * this.dimension > this.vectors.length) {
-      let cap = this.vectors.length / this.dimension;
-      while (cap < n) cap *= 2;
-      const next = new Float32Array(cap * this.dimension);
-      next.set(this.vectors);
-      this.vectors = next;
-    }
     if (this.inherited && n > this.inherited.length) {
       const next = new Uint8Array(Math.max(n, this.inherited.length * 2));
       next.set(this.inherited);

@@ -1,0 +1,56 @@
+import { type Metric, rvfError } from '@rvfjs/types';
+import { distanceFn } from './distance.js';
+import { type Neighbour, TopK } from './top-k.js';
+
+export interface ExactSearchParams {
+  /** Flat ordinal-major storage: ordinal o occupies [o·dimension, (o+1)·dimension). */
+  vectors: Float32Array;
+  dimension: number;
+  metric: Metric;
+  query: Float32Array;
+  k: number;
+  /** Ordinals in use: 0..count-1. Anything at or past count is ignored. */
+  count: number;
+  /** Restricts the scan to these ordinals (out-of-range entries are skipped, repeats count once). */
+  candidates?: ArrayLike<number>;
+  /** Called before the distance is computed, so a selective filter also saves the arithmetic. */
+  accept?: (ordinal: number) => boolean;
+}
+
+/**
+ * Brute-force k-nearest neighbours: the ground truth the HNSW engine is measured against and the
+ * engine the runtime uses when a filter is so selective that a graph walk would mostly visit
+ * rejected nodes. Results ascend by distance, ties by ordinal — the reference's order.
+ */
+export function exactSearch(params: ExactSearchParams): Neighbour[] {
+  const { vectors, dimension: dim, metric, query, candidates, accept } = params;
+  if (!Number.isInteger(dim) || dim <= 0) {
+    throw rvfError('DimensionMismatch', `dimension must be a positive integer, got ${dim}`);
+  }
+  if (query.length !== dim) {
+    throw rvfError('DimensionMismatch', `query has ${query.length} components, index dimension is ${dim}`);
+  }
+  const k = Math.floor(params.k);
+  if (!(k > 0)) return [];
+  const count = Math.min(Math.floor(params.count), Math.floor(vectors.length / dim));
+  if (!(count > 0)) return [];
+
+  const kernel = distanceFn(metric);
+  const top = new TopK(Math.min(k, candidates ? candidates.length : count));
+  if (candidates) {
+    for (let i = 0; i < candidates.length; i++) {
+      const o = candidates[i]!;
+      // `o >>> 0 === o` keeps non-negative integers in u32 range and drops NaN/fractions.
+      if (o >>> 0 !== o || o >= count) continue;
+      if (accept && !accept(o)) continue;
+      top.pushUnique(o, kernel(vectors, o * dim, query, 0, dim));
+    }
+  } else if (accept) {
+    for (let o = 0; o < count; o++) {
+      if (accept(o)) top.push(o, kernel(vectors, o * dim, query, 0, dim));
+    }
+  } else {
+    for (let o = 0, off = 0; o < count; o++, off += dim) top.push(o, kernel(vectors, off, query, 0, dim));
+  }
+  return top.drain();
+}

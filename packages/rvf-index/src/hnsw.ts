@@ -1,0 +1,402 @@
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { type Metric, RvfError, rvfError } from '@rvfjs/types';
+import { VectorDigest, vectorDigest } from './digest.js';
+import { distanceFn } from './distance.js';
+import type { SearchOptions, VectorIndex } from './engine.js';
+import { exactSearch } from './exact.js';
+import { decodeRvhn, digestContext, encodeRvhn, MAX_M, RVHN_HEADER_BYTES } from './hnsw-blob.js';
+import { checkGraph, compactHnswlibFile, type GraphShape, writeHnswlibFile } from './hnsw-file.js';
+import {
+  type HnswlibModule,
+  loadNativeHnsw,
+  type NativeHnsw,
+  type NativeSpace,
+  nativeHnswLoadError,
+} from './native.js';
+import { normalizedArray, plainArray } from './normalize.js';
+import { OrdinalFlags } from './ordinal-flags.js';
+import { withTempFile } from './temp-file.js';
+import { type Neighbour, TopK } from './top-k.js';
+import { VectorStore } from './vector-store.js';
+
+export interface HnswOptions {
+  /** Links per node on upper levels (level 0 gets 2·M). */
+  m?: number;
+  efConstruction?: number;
+  /** Default beam width for searches; a per-query `ef` overrides it. */
+  efSearch?: number;
+  /** Initial capacity; the index doubles it whenever an insert would overflow. */
+  maxElements?: number;
+  /** hnswlib's level-assignment seed: same seed and insert order give the same graph. */
+  randomSeed?: number;
+  /** The runtime's shared vector store; a private one is created when omitted. */
+  store?: VectorStore;
+}
+
+export const HNSW_DEFAULTS = Object.freeze({
+  m: 16,
+  efConstruction: 200,
+  efSearch: 100,
+  maxElements: 1024,
+  randomSeed: 100,
+});
+
+const ABSENT = 0;
+const LIVE = 1;
+const DELETED = 2;
+
+function requireNative(): HnswlibModule {
+  const mod = loadNativeHnsw();
+  if (mod) return mod;
+  const why = nativeHnswLoadError();
+  throw rvfError(
+    'PlatformUnsupported',
+    `native HNSW (hnswlib-node) is unavailable${why instanceof Error ? `: ${why.message}` : ''}; use the exact engine`,
+  );
+}
+
+/**
+ * hnswlib only proposes candidates; our kernels give the final distances. l2 maps directly. Inner
+ * product uses 'ip' (1 − dot ranks like −dot). Cosine uses 'ip' over vectors we normalise ourselves,
+ * so the data region is reproducible byte for byte when a stripped blob is loaded.
+ */
+function spaceFor(metric: Metric): NativeSpace {
+  return metric === 'l2' ? 'l2' : 'ip';
+}
+
+function positiveInt(name: string, value: number, max = 0xffffffff): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw rvfError('InvalidManifest', `HNSW option ${name} must be an integer in [1, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+function checkMetric(metric: Metric): void {
+  if (metric !== 'l2' && metric !== 'inner_product' && metric !== 'cosine') {
+    throw rvfError('MetricUnsupported', `unknown metric ${JSON.stringify(metric)}`);
+  }
+}
+
+/**
+ * Approximate nearest neighbours over hnswlib-node. Labels are our dense ordinals; vectors live in
+ * the shared VectorStore (hnswlib keeps its own copy for graph walks, which we never persist).
+ */
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw' as const;
+  readonly metric: Metric;
+  readonly store: VectorStore;
+  readonly m: number;
+  readonly efConstruction: number;
+  private efDefault: number;
+  private readonly native: NativeHnsw;
+  private readonly states: OrdinalFlags;
+  private n: number;
+  private deletedCount: number;
+
+  private constructor(
+    native: NativeHnsw,
+    store: VectorStore,
+    metric: Metric,
+    params: { m: number; efConstruction: number; efSearch: number },
+    states = new OrdinalFlags(),
+    n = 0,
+    deletedCount = 0,
+  ) {
+    this.native = native;
+    this.store = store;
+    this.metric = metric;
+    this.m = params.m;
+    this.efConstruction = params.efConstruction;
+    this.efDefault = params.efSearch;
+    this.states = states;
+    this.n = n;
+    this.deletedCount = deletedCount;
+  }
+
+  static create(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
+    checkMetric(metric);
+    const store = opts.store ?? new VectorStore(dimension);
+    if (store.dimension !== dimension) {
+      throw rvfError('DimensionMismatch', `store dimension ${store.dimension}, index dimension ${dimension}`);
+    }
+    const m = positiveInt('m', opts.m ?? HNSW_DEFAULTS.m, MAX_M);
+    if (m < 2) throw rvfError('InvalidManifest', 'HNSW option m must be at least 2');
+    const efConstruction = positiveInt('efConstruction', opts.efConstruction ?? HNSW_DEFAULTS.efConstruction);
+    const efSearch = positiveInt('efSearch', opts.efSearch ?? HNSW_DEFAULTS.efSearch);
+    const maxElements = positiveInt('maxElements', opts.maxElements ?? HNSW_DEFAULTS.maxElements);
+    const randomSeed = opts.randomSeed ?? HNSW_DEFAULTS.randomSeed;
+    if (randomSeed >>> 0 !== randomSeed)
+      throw rvfError('InvalidManifest', `randomSeed must be a u32, got ${randomSeed}`);
+    const mod = requireNative();
+    const native = new mod.HierarchicalNSW(spaceFor(metric), dimension);
+    native.initIndex({ maxElements, m, efConstruction, randomSeed });
+    return new HnswIndex(native, store, metric, { m, efConstruction, efSearch });
+  }
+
+  get dimension(): number {
+    return this.store.dimension;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  get liveCount(): number {
+    return this.n - this.deletedCount;
+  }
+
+  /** Elements hnswlib has room for before the next doubling. */
+  get capacity(): number {
+    return this.native.getMaxElements();
+  }
+
+  get efSearch(): number {
+    return this.efDefault;
+  }
+
+  set efSearch(ef: number) {
+    this.efDefault = positiveInt('efSearch', ef);
+  }
+
+  /** Is this ordinal in the graph (live or deleted)? */
+  has(ordinal: number): boolean {
+    return this.states.get(ordinal) !== ABSENT;
+  }
+
+  isDeleted(ordinal: number): boolean {
+    return this.states.get(ordinal) === DELETED;
+  }
+
+  /** Writes the vector into the store, then inserts it (or replaces and undeletes an existing ordinal). */
+  add(ordinal: number, vector: Float32Array): void {
+    this.store.set(ordinal, vector);
+    this.insertStored(ordinal);
+  }
+
+  /**
+   * Adds many ordinals. With `vectors` (flat, ordinals.length × dimension) they are written to the
+   * store first; without, the store's current vectors at those ordinals are indexed — the path for
+   * vectors the runtime has already loaded.
+   */
+  addBatch(ordinals: ArrayLike<number>, vectors?: Float32Array): void {
+    const dim = this.dimension;
+    if (vectors && vectors.length !== ordinals.length * dim) {
+      throw rvfError(
+        'DimensionMismatch',
+        `${vectors.length} floats for ${ordinals.length} vectors of dimension ${dim}`,
+      );
+    }
+    let fresh = 0;
+    for (let i = 0; i < ordinals.length; i++) if (this.states.get(ordinals[i]!) === ABSENT) fresh++;
+    this.ensureCapacity(this.n + fresh);
+    for (let i = 0; i < ordinals.length; i++) {
+      const o = ordinals[i]!;
+      if (vectors) this.store.set(o, vectors.subarray(i * dim, (i + 1) * dim));
+      else if (o >>> 0 !== o || o >= this.store.count) {
+        throw rvfError('KeyNotFound', `ordinal ${o} has no vector in the store (count ${this.store.count})`);
+      }
+      this.insertStored(o);
+    }
+  }
+
+  markDeleted(ordinal: number): void {
+    if (this.states.get(ordinal) !== LIVE) return;
+    this.native.markDelete(ordinal);
+    this.states.set(ordinal, DELETED);
+    this.deletedCount++;
+  }
+
+  search(query: Float32Array, k: number, opts: SearchOptions = {}): Neighbour[] {
+    const dim = this.dimension;
+    if (query.length !== dim) {
+      throw rvfError('DimensionMismatch', `query has ${query.length} components, index dimension is ${dim}`);
+    }
+    k = Math.floor(k);
+    if (!(k > 0)) return [];
+    const { filter, candidates } = opts;
+    const states = this.states;
+    if (candidates) {
+      // An explicit candidate list is cheapest answered by scanning just those vectors.
+      return exactSearch({
+        vectors: this.store.flat,
+        dimension: dim,
+        metric: this.metric,
+        query,
+        k,
+        count: this.store.count,
+        candidates,
+        accept: filter ? (o) => states.get(o) === LIVE && filter(o) : (o) => states.get(o) === LIVE,
+      });
+    }
+    const want = Math.min(k, this.liveCount);
+    if (want === 0) return [];
+    const n = this.n;
+    const requested = opts.ef === undefined ? this.efDefault : Math.floor(opts.ef);
+    let ef = Math.min(n, Math.max(want, requested > 0 ? requested : this.efDefault));
+    const q = this.nativeVector(query, 0);
+    const kernel = distanceFn(this.metric);
+
+    // A throw inside hnswlib's filter callback would leave a pending exception under native code;
+    // catch it here, make the callback refuse everything, and rethrow once hnswlib has returned.
+    let failure: { error: unknown } | undefined;
+    const nativeFilter = filter
+      ? (label: number): boolean => {
+          if (failure) return false;
+          try {
+            return !!filter(label);
+          } catch (error) {
+            failure = { error };
+            return false;
+          }
+        }
+      : undefined;
+
+    for (;;) {
+      this.native.setEf(ef);
+      // Asking for ef results costs nothing extra (hnswlib's beam already holds them) and lets
+      // the re-rank below order by our exact distances rather than hnswlib's.
+      const res = nativeFilter ? this.native.searchKnn(q, ef, nativeFilter) : this.native.searchKnn(q, ef);
+      if (failure) throw failure.error;
+      const flat = this.store.flat;
+      const top = new TopK(want);
+      for (const o of res.neighbors) top.push(o, kernel(flat, o * dim, query, 0, dim));
+      // Too few survivors of the filter (or of deletions): widen the beam, up to the whole graph.
+      if (top.size >= want || ef >= n) return top.drain();
+      ef = Math.min(n, ef * 2);
+    }
+  }
+
+  /**
+   * The graph without its vectors (see hnsw-file.ts / hnsw-blob.ts). Load it back with
+   * deserializeHnsw and the same vectors.
+   */
+  serialize(): Uint8Array {
+    const dim = this.dimension;
+    const base = {
+      metric: this.metric,
+      dimension: dim,
+      m: this.m,
+      efConstruction: this.efConstruction,
+      efSearch: this.efDefault,
+      capacity: this.capacity,
+    };
+    if (this.n === 0) {
+      const empty = { ...base, count: 0, maxLevel: -1, entryPoint: 0, mult: 1 / Math.log(this.m) };
+      return encodeRvhn({ ...empty, digest: [0, 0] }, new Uint32Array(0));
+    }
+    const file = withTempFile((path) => {
+      this.native.writeIndexSync(path);
+      return readFileSync(path);
+    });
+    const graph = compactHnswlibFile(file, dim);
+    if (graph.count !== this.n || graph.m !== this.m) {
+      throw rvfError(
+        'PlatformUnsupported',
+        `hnswlib saved ${graph.count} elements at M ${graph.m}, expected ${this.n}`,
+      );
+    }
+    const { count, maxLevel, entryPoint, mult } = graph;
+    const header = { ...base, count, maxLevel, entryPoint, mult };
+    const digest = vectorDigest(this.store.flat, dim, graph.labels, digestContext(header));
+    return encodeRvhn({ ...header, digest }, graph.body);
+  }
+
+  /** Loads a blob written by serialize() against the store holding the same vectors. */
+  static deserialize(bytes: Uint8Array, store: VectorStore, opts: { efSearch?: number } = {}): HnswIndex {
+    const { header, body } = decodeRvhn(bytes);
+    const dim = store.dimension;
+    if (header.dimension !== dim) {
+      throw rvfError('DimensionMismatch', `HNSW blob has dimension ${header.dimension}, store has ${dim}`);
+    }
+    const efSearch = opts.efSearch ?? header.efSearch;
+    if (header.count === 0) {
+      if (body.length !== 0) {
+        throw rvfError('InvalidManifest', 'HNSW blob: an empty graph with a non-empty body', { offset: 56 });
+      }
+      const { m, efConstruction } = header;
+      return HnswIndex.create(dim, header.metric, { store, m, efConstruction, efSearch, maxElements: 16 });
+    }
+    const mod = requireNative();
+    // Never let a stored capacity make hnswlib allocate more than a doubling ahead.
+    const capacity = Math.min(Math.max(header.capacity, header.count), Math.max(16, 2 * header.count));
+    const shape: GraphShape = { ...header, capacity };
+    const checked = checkGraph(shape, body, store.count, RVHN_HEADER_BYTES);
+    const flat = store.flat;
+    const digest = new VectorDigest(dim, digestContext(header));
+    const native = new mod.HierarchicalNSW(spaceFor(header.metric), dim);
+    try {
+      withTempFile((path) => {
+        const fd = openSync(path, 'wx', 0o600);
+        try {
+          writeHnswlibFile(shape, body, checked, dim, flat, header.metric === 'cosine', digest, (chunk) => {
+            for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done);
+          });
+        } finally {
+          closeSync(fd);
+        }
+        // Checked before hnswlib sees the file: a stale graph is refused, never loaded.
+        const [d1, d2] = digest.digest();
+        if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
+          throw rvfError(
+            'ContentHashMismatch',
+            'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
+            { offset: 48 },
+          );
+        }
+        native.readIndexSync(path);
+      });
+    } catch (err) {
+      // Our own checks and file-system failures are already RvfErrors; anything else is hnswlib.
+      if (err instanceof RvfError) throw err;
+      throw rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
+    }
+    const states = new OrdinalFlags(store.count);
+    const { labels, starts } = checked;
+    for (let i = 0; i < labels.length; i++) {
+      states.set(labels[i]!, (body[starts[i]! + 1]! >>> 8) & 1 ? DELETED : LIVE);
+    }
+    const params = { m: header.m, efConstruction: header.efConstruction, efSearch };
+    return new HnswIndex(native, store, header.metric, params, states, header.count, checked.deletedCount);
+  }
+
+  private insertStored(ordinal: number): void {
+    const state = this.states.get(ordinal);
+    if (state === ABSENT) this.ensureCapacity(this.n + 1);
+    this.native.addPoint(this.nativeVector(this.store.flat, ordinal * this.dimension), ordinal);
+    if (state === ABSENT) this.n++;
+    else if (state === DELETED) this.deletedCount--;
+    this.states.set(ordinal, LIVE);
+  }
+
+  private ensureCapacity(needed: number): void {
+    let cap = this.native.getMaxElements();
+    if (needed <= cap) return;
+    while (cap < needed) cap *= 2;
+    this.native.resizeIndex(cap);
+  }
+
+  private nativeVector(v: Float32Array, off: number): number[] {
+    return this.metric === 'cosine'
+      ? normalizedArray(v, off, this.dimension)
+      : plainArray(v, off, this.dimension);
+  }
+}
+
+export function createHnsw(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
+  return HnswIndex.create(dimension, metric, opts);
+}
+
+/**
+ * Rebuilds an index from serialize() output and the vectors it was built over. Throws RvfError:
+ * ContentHashMismatch when the vectors changed (stale index) or a header field that shapes the
+ * graph was damaged, TruncatedSegment / InvalidMagic / InvalidVersion / InvalidManifest /
+ * MetricUnsupported / DimensionMismatch for damaged or mismatched bytes, PlatformUnsupported
+ * without the add-on, FsyncFailed / DiskFull when the scratch file cannot be written.
+ */
+export function deserializeHnsw(
+  bytes: Uint8Array,
+  vectors: VectorStore,
+  opts: { efSearch?: number } = {},
+): HnswIndex {
+  return HnswIndex.deserialize(bytes, vectors, opts);
+}

@@ -1,0 +1,118 @@
+import { rvfError } from '@rvfjs/types';
+
+/**
+ * Growable flat f32 storage addressed by dense ordinal. The runtime owns one and shares it with
+ * both engines, so vectors live in memory once: the exact engine scans it directly and the HNSW
+ * engine re-ranks its candidates from it (and rebuilds its stripped persistence blob from it).
+ *
+ * `flat` is the backing array (capacity × dimension floats; only the first count × dimension are
+ * meaningful). Growth replaces it, so re-read `flat` / `view()` after writes rather than caching.
+ */
+export class VectorStore {
+  readonly dimension: number;
+  private data: Float32Array;
+  private n = 0;
+
+  constructor(dimension: number, initialCapacity = 1024) {
+    if (!Number.isInteger(dimension) || dimension <= 0) {
+      throw rvfError('DimensionMismatch', `dimension must be a positive integer, got ${dimension}`);
+    }
+    this.dimension = dimension;
+    this.data = new Float32Array(Math.max(1, Math.floor(initialCapacity)) * dimension);
+  }
+
+  /**
+   * Adopts an existing flat array without copying (count defaults to all of it). Later growth
+   * copies into a new array, after which the caller's array is no longer the store's.
+   */
+  static wrap(
+    flat: Float32Array,
+    dimension: number,
+    count = Math.floor(flat.length / dimension),
+  ): VectorStore {
+    if (count * dimension > flat.length) {
+      throw rvfError(
+        'DimensionMismatch',
+        `${flat.length} floats cannot hold ${count} vectors of dimension ${dimension}`,
+      );
+    }
+    const store = new VectorStore(dimension, 1);
+    store.data = flat;
+    store.n = count;
+    return store;
+  }
+
+  /** Ordinals in use: 0..count-1. */
+  get count(): number {
+    return this.n;
+  }
+
+  get capacity(): number {
+    return Math.floor(this.data.length / this.dimension);
+  }
+
+  get flat(): Float32Array {
+    return this.data;
+  }
+
+  /** Exactly the used part, count × dimension floats (a view, not a copy). */
+  used(): Float32Array {
+    return this.data.subarray(0, this.n * this.dimension);
+  }
+
+  /** Appends and returns the new ordinal. */
+  append(vector: ArrayLike<number>): number {
+    const ordinal = this.n;
+    this.set(ordinal, vector);
+    return ordinal;
+  }
+
+  /**
+   * Writes the vector at `ordinal`, growing as needed. Writing past count extends count; any skipped
+   * ordinals read as zero vectors until written.
+   */
+  set(ordinal: number, vector: ArrayLike<number>): void {
+    const dim = this.dimension;
+    if (ordinal >>> 0 !== ordinal)
+      throw rvfError('KeyNotFound', `ordinal must be a u32 integer, got ${ordinal}`);
+    if (vector.length !== dim) {
+      throw rvfError(
+        'DimensionMismatch',
+        `vector has ${vector.length} components, store dimension is ${dim}`,
+      );
+    }
+    this.ensureCapacity(ordinal + 1);
+    const off = ordinal * dim;
+    // Writing a store view back onto itself (the common runtime pattern) is a no-op.
+    if (
+      !(
+        vector instanceof Float32Array &&
+        vector.buffer === this.data.buffer &&
+        vector.byteOffset === this.data.byteOffset + off * 4
+      )
+    ) {
+      this.data.set(vector, off);
+    }
+    if (ordinal >= this.n) this.n = ordinal + 1;
+  }
+
+  /** A live view of one vector; invalidated by growth. */
+  view(ordinal: number): Float32Array {
+    if (ordinal >>> 0 !== ordinal || ordinal >= this.n) {
+      throw rvfError('KeyNotFound', `ordinal ${ordinal} is not in the store (count ${this.n})`);
+    }
+    const off = ordinal * this.dimension;
+    return this.data.subarray(off, off + this.dimension);
+  }
+
+  /** Grows capacity to at least `count` vectors, doubling so appends stay amortised O(1). */
+  ensureCapacity(count: number): void {
+    const dim = this.dimension;
+    if (count * dim <= this.data.length) return;
+    let cap = Math.max(1, this.capacity);
+    while (cap < count) cap *= 2;
+    const next = new Float32Array(cap * dim);
+    next.set(this.data.subarray(0, this.n * dim));
+    this.data = next;
+  }
+}

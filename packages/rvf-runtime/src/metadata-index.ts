@@ -1,0 +1,194 @@
+import type { Filter } from './filter.js';
+import type { VectorTable } from './vector-table.js';
+
+/**
+ * Per-field postings over the table's metadata, used to plan filtered queries: for a filter
+ * it yields a *superset* of the matching ordinals (often exactly them), as a bitset, cheaply.
+ * The planner then knows how selective the filter is, and the exact engine scans only those
+ * ordinals. Every candidate is still checked with the real predicate, so a loose superset
+ * costs time, never correctness.
+ */
+export class MetadataIndex {
+  /** field → value key → ordinals (ascending). Keys: 's:' + string, 'n:' + number. */
+  private readonly postings = new Map<number, Map<string, number[]>>();
+  /** field → numeric values sorted, with their ordinals. */
+  private readonly columns = new Map<number, { values: Float64Array; ordinals: Uint32Array }>();
+  /** field → every ordinal that has the field. */
+  private readonly present = new Map<number, number[]>();
+  readonly words: number;
+
+  constructor(readonly table: VectorTable) {
+    this.words = Math.ceil(table.count / 32);
+    const numeric = new Map<number, { v: number; o: number }[]>();
+    for (let ord = 0; ord < table.count; ord++) {
+      const fields = table.metadata[ord];
+      if (!fields) continue;
+      for (const f of fields) {
+        let byValue = this.postings.get(f.fieldId);
+        if (!byValue) this.postings.set(f.fieldId, (byValue = new Map()));
+        const key = valueKey(f.value);
+        const list = byValue.get(key);
+        if (list) {
+          if (list[list.length - 1] !== ord) list.push(ord);
+        } else byValue.set(key, [ord]);
+        const p = this.present.get(f.fieldId);
+        if (p) {
+          if (p[p.length - 1] !== ord) p.push(ord);
+        } else this.present.set(f.fieldId, [ord]);
+        if (typeof f.value !== 'string') {
+          let col = numeric.get(f.fieldId);
+          if (!col) numeric.set(f.fieldId, (col = []));
+          col.push({ v: Number(f.value), o: ord });
+        }
+      }
+    }
+    for (const [field, col] of numeric) {
+      col.sort((a, b) => a.v - b.v);
+      this.columns.set(field, {
+        values: Float64Array.from(col, (c) => c.v),
+        ordinals: Uint32Array.from(col, (c) => c.o),
+      });
+    }
+  }
+
+  /** A bitset (one bit per ordinal) containing every ordinal the filter may match. */
+  candidates(filter: Filter): Uint32Array {
+    switch (filter.op) {
+      case 'and': {
+        let acc: Uint32Array | undefined;
+        for (const c of filter.children) {
+          const b = this.candidates(c);
+          if (!acc) acc = b;
+          else for (let i = 0; i < acc.length; i++) acc[i]! &= b[i]!;
+        }
+        return acc ?? this.all();
+      }
+      case 'or': {
+        const acc = this.none();
+        for (const c of filter.children) {
+          const b = this.candidates(c);
+          for (let i = 0; i < acc.length; i++) acc[i]! |= b[i]!;
+        }
+        return acc;
+      }
+      case 'not':
+        // The complement of a superset is not a superset; stay safe.
+        return this.all();
+      case 'eq':
+        return this.fromList(this.postings.get(filter.fieldId)?.get(valueKey(filter.value)));
+      case 'in': {
+        const acc = this.none();
+        const byValue = this.postings.get(filter.fieldId);
+        for (const v of filter.values) setAll(acc, byValue?.get(valueKey(v)));
+        return acc;
+      }
+      case 'ne':
+        return this.fromList(this.present.get(filter.fieldId));
+      default: {
+        // lt / le / gt / ge / range: strings are rare here; keep them to "has the field".
+        const bounds = numericBounds(filter);
+        const col = this.columns.get(filter.fieldId);
+        if (!bounds) return this.fromList(this.present.get(filter.fieldId));
+        const acc = this.none();
+        if (!col) return acc;
+        // Number() of a bigint may round: widen by one ulp-ish step on both sides.
+        const lo = lowerBound(col.values, bounds.low);
+        for (let i = lo; i < col.values.length && col.values[i]! <= bounds.high; i++) {
+          const o = col.ordinals[i]!;
+          acc[o >>> 5]! |= 1 << (o & 31);
+        }
+        return acc;
+      }
+    }
+  }
+
+  private all(): Uint32Array {
+    const b = new Uint32Array(this.words).fill(0xffffffff);
+    const extra = this.words * 32 - this.table.count;
+    if (extra > 0 && this.words > 0) b[this.words - 1] = 0xffffffff >>> extra;
+    return b;
+  }
+
+  private none(): Uint32Array {
+    return new Uint32Array(this.words);
+  }
+
+  private fromList(list: number[] | undefined): Uint32Array {
+    const b = this.none();
+    setAll(b, list);
+    return b;
+  }
+}
+
+function setAll(bits: Uint32Array, list: number[] | undefined): void {
+  if (!list) return;
+  for (const o of list) bits[o >>> 5]! |= 1 << (o & 31);
+}
+
+function valueKey(v: string | number | bigint): string {
+  if (typeof v === 'string') return `s:${v}`;
+  // Integers compare equal across number/bigint (3 == 3n), so they share a key.
+  if (typeof v === 'bigint') return `n:${v.toString()}`;
+  return Number.isInteger(v) ? `n:${BigInt(v).toString()}` : `n:${v}`;
+}
+
+function numericBounds(f: Filter): { low: number; high: number } | undefined {
+  const num = (v: unknown) => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined);
+  const slack = (x: number) => Math.abs(x) * 1e-15 + Number.MIN_VALUE;
+  switch (f.op) {
+    case 'lt':
+    case 'le': {
+      const v = num(f.value);
+      return v === undefined ? undefined : { low: Number.NEGATIVE_INFINITY, high: v + slack(v) };
+    }
+    case 'gt':
+    case 'ge': {
+      const v = num(f.value);
+      return v === undefined ? undefined : { low: v - slack(v), high: Number.POSITIVE_INFINITY };
+    }
+    case 'range': {
+      const lo = num(f.low);
+      const hi = num(f.high);
+      return lo === undefined || hi === undefined ? undefined : { low: lo - slack(lo), high: hi + slack(hi) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function popcount(bits: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) {
+    let v = bits[i]!;
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return n;
+}
+
+/** Ordinals whose bit is set, ascending. */
+export function bitsToOrdinals(bits: Uint32Array, count: number): Uint32Array {
+  const out = new Uint32Array(count);
+  let k = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let v = bits[w]!;
+    while (v !== 0) {
+      const t = v & -v;
+      out[k++] = w * 32 + (31 - Math.clz32(t));
+      v ^= t;
+    }
+  }
+  return out.subarray(0, k);
+}

@@ -1,0 +1,260 @@
+import { createHnsw, deserializeHnsw, exactSearch, type HnswIndex, nativeHnswAvailable } from '@rvfjs/index';
+import type { Metric } from '@rvfjs/types';
+import { type Filter, matches } from './filter.js';
+import { bitsToOrdinals, MetadataIndex, popcount } from './metadata-index.js';
+import type { VectorTable } from './vector-table.js';
+
+export interface Hit {
+  ordinal: number;
+  distance: number;
+}
+
+export interface IndexParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  /** Below this many vectors the exact engine answers everything and no graph is kept. */
+  threshold: number;
+}
+
+export type IndexProgress = (done: number, total: number) => void;
+
+export interface EngineStatus {
+  /** Which engine answered the last query. */
+  lastQueryEngine: 'exact' | 'hnsw' | null;
+  /** 'none' below the threshold or without the add-on; 'building' while catching up. */
+  index: 'none' | 'building' | 'complete';
+  indexedVectors: number;
+  nativeAvailable: boolean;
+  /** Why the saved graph was not used at open, if it was not. */
+  rebuildReason?: string;
+}
+
+/** Vectors scanned exactly when the filter keeps at most this many floats' worth of work. */
+const EXACT_BUDGET_FLOATS = 1 << 19;
+/** Inserts done per turn of the event loop while catching up in the background. */
+const CHUNK = 512;
+
+/**
+ * Answers queries for one store: plans each one (exact scan, exact scan over filter
+ * candidates, or HNSW with the filter applied during the walk), and keeps the HNSW graph in
+ * step with the table. Ingest adds, delete hides, re-ingest replaces; nothing is rebuilt on
+ * the query path: a graph that is missing or behind is caught up in the background, in small
+ * chunks, while the exact engine answers.
+ */
+export class QueryEngine {
+  private hnsw: HnswIndex | undefined;
+  /** Ordinals the graph still has to take in (appended on ingest, drained in the background). */
+  private backlog: number[] = [];
+  private building: Promise<void> | undefined;
+  private metaIndex: MetadataIndex | undefined;
+  private metaVersion = -1;
+  private lastEngine: 'exact' | 'hnsw' | null = null;
+  private rebuildReason: string | undefined;
+  /** True when the graph changed since it was last saved or loaded. */
+  dirty = false;
+  private closed = false;
+
+  constructor(
+    private table: VectorTable,
+    readonly metric: Metric,
+    readonly params: IndexParams,
+    private readonly onProgress?: IndexProgress,
+  ) {}
+
+  /** After a reload (refresh, compaction) the engine starts over on the new table. */
+  reset(table: VectorTable): void {
+    this.table = table;
+    this.hnsw = undefined;
+    this.backlog = [];
+    this.metaIndex = undefined;
+    this.metaVersion = -1;
+    this.dirty = false;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  status(): EngineStatus {
+    const building = this.hnsw !== undefined && this.backlog.length > 0;
+    return {
+      lastQueryEngine: this.lastEngine,
+      index: this.hnsw ? (building ? 'building' : 'complete') : 'none',
+      indexedVectors: this.hnsw ? this.hnsw.count - this.backlog.length : 0,
+      nativeAvailable: nativeHnswAvailable(),
+      ...(this.rebuildReason ? { rebuildReason: this.rebuildReason } : {}),
+    };
+  }
+
+  /** Loads a saved graph (or notes why not) and schedules whatever is missing. */
+  attachSaved(blob: Uint8Array | undefined): void {
+    if (this.table.count < this.params.threshold || !nativeHnswAvailable()) {
+      if (blob && !nativeHnswAvailable())
+        this.rebuildReason = 'native HNSW unavailable; using the exact engine';
+      return;
+    }
+    if (blob) {
+      try {
+        this.hnsw = deserializeHnsw(blob, this.table.store, { efSearch: this.params.efSearch });
+      } catch (e) {
+        this.rebuildReason = `saved index not used: ${(e as Error).message}`;
+        this.hnsw = undefined;
+      }
+    } else {
+      this.rebuildReason = 'no saved index';
+    }
+    if (!this.hnsw) {
+      this.hnsw = this.newGraph();
+      this.dirty = true;
+    }
+    // Catch up: ordinals the graph does not hold, and liveness it does not know.
+    const g = this.hnsw;
+    for (let ord = 0; ord < this.table.count; ord++) {
+      const live = this.table.isLive(ord);
+      if (!g.has(ord)) {
+        if (live) this.backlog.push(ord);
+      } else if (!live && !g.isDeleted(ord)) {
+        g.markDeleted(ord);
+        this.dirty = true;
+      } else if (live && g.isDeleted(ord)) {
+        this.backlog.push(ord);
+      }
+    }
+    this.schedule();
+  }
+
+  /** Ordinals ingested (new or replaced). */
+  added(ordinals: readonly number[]): void {
+    if (!this.hnsw) {
+      if (this.table.liveCount >= this.params.threshold && nativeHnswAvailable()) this.attachSaved(undefined);
+      return;
+    }
+    for (const o of ordinals) this.backlog.push(o);
+    this.dirty = true;
+    // Small batches go in right away, so a query right after ingest already uses them.
+    if (this.backlog.length <= CHUNK) this.drain(this.backlog.length);
+    else this.schedule();
+  }
+
+  /** Ordinals that became invisible. */
+  hidden(ordinals: readonly number[]): void {
+    if (!this.hnsw) return;
+    for (const o of ordinals) this.hnsw.markDeleted(o);
+    this.dirty = true;
+  }
+
+  /** Waits until the graph holds every live vector (for close, save and tests). */
+  async settle(): Promise<void> {
+    while (this.building) await this.building;
+    if (this.backlog.length > 0) this.drain(this.backlog.length);
+  }
+
+  /** The graph's bytes, once complete; undefined when there is no graph. */
+  async serialize(): Promise<Uint8Array | undefined> {
+    await this.settle();
+    return this.hnsw?.serialize();
+  }
+
+  search(
+    query: Float32Array,
+    k: number,
+    filter: Filter | undefined,
+    efSearch: number | undefined,
+    plan: 'auto' | 'exact' | 'hnsw' = 'auto',
+  ): Hit[] {
+    const t = this.table;
+    const live = t.allLive ? undefined : (o: number) => t.isLive(o);
+    const graphReady = plan !== 'exact' && this.hnsw !== undefined && this.backlog.length === 0;
+    if (!filter) {
+      if (graphReady) {
+        this.lastEngine = 'hnsw';
+        return this.hnsw!.search(query, k, { ef: Math.max(efSearch ?? this.params.efSearch, k) });
+      }
+      this.lastEngine = 'exact';
+      return this.exact(query, k, live ? { accept: live } : {});
+    }
+    // Plan by selectivity: the metadata index gives a candidate superset, and its size.
+    const bits = this.candidates(filter);
+    const n = popcount(bits);
+    const accept = (o: number) =>
+      ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata[o]);
+    if (!graphReady || (plan === 'auto' && n * t.dimension <= EXACT_BUDGET_FLOATS)) {
+      this.lastEngine = 'exact';
+      return this.exact(query, k, { candidates: bitsToOrdinals(bits, n), accept });
+    }
+    // Broad filter: walk the graph with the filter applied; the engine widens ef when too
+    // few results survive. A fraction f of the graph passing needs about ef/f visits.
+    const fraction = Math.max(n / Math.max(1, t.count), 1e-3);
+    const base = Math.max(efSearch ?? this.params.efSearch, k);
+    this.lastEngine = 'hnsw';
+    return this.hnsw!.search(query, k, { ef: Math.ceil(base / Math.sqrt(fraction)), filter: accept });
+  }
+
+  private exact(
+    query: Float32Array,
+    k: number,
+    opts: { candidates?: ArrayLike<number>; accept?: (o: number) => boolean },
+  ): Hit[] {
+    const t = this.table;
+    return exactSearch({
+      vectors: t.vectors,
+      dimension: t.dimension,
+      metric: this.metric,
+      query,
+      k,
+      count: t.count,
+      ...opts,
+    });
+  }
+
+  private candidates(filter: Filter): Uint32Array {
+    if (!this.metaIndex || this.metaVersion !== this.table.version) {
+      this.metaIndex = new MetadataIndex(this.table);
+      this.metaVersion = this.table.version;
+    }
+    return this.metaIndex.candidates(filter);
+  }
+
+  private newGraph(): HnswIndex {
+    return createHnsw(this.table.dimension, this.metric, {
+      store: this.table.store,
+      m: this.params.m,
+      efConstruction: this.params.efConstruction,
+      efSearch: this.params.efSearch,
+      maxElements: Math.max(1024, this.table.count),
+    });
+  }
+
+  private drain(max: number): void {
+    const g = this.hnsw;
+    if (!g) return;
+    const todo = this.backlog.splice(0, max);
+    for (const o of todo) {
+      if (this.table.isLive(o)) g.add(o, this.table.vectorOf(o));
+      else g.markDeleted(o);
+    }
+    if (todo.length > 0) this.dirty = true;
+  }
+
+  private schedule(): void {
+    if (this.building || this.backlog.length === 0) return;
+    const total = this.backlog.length;
+    this.building = new Promise<void>((resolve) => {
+      const step = () => {
+        if (this.closed || !this.hnsw) {
+          this.building = undefined;
+          resolve();
+          return;
+        }
+        this.drain(CHUNK);
+        this.onProgress?.(total - Math.min(total, this.backlog.length), total);
+        if (this.backlog.length === 0) {
+          this.building = undefined;
+          resolve();
+        } else setImmediate(step);
+      };
+      setImmediate(step);
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { F, RvfStore } from '../src/index.js';
+import { bruteForce, rng, tempDir } from './helpers.js';
+
+const work = tempDir('rvfjs-index-');
+afterAll(() => work.cleanup());
+
+const N = 6000;
+const DIM = 32;
+
+/** 60 Gaussian-ish blobs, seeded: clustered data is where graph search earns its keep. */
+function clustered(n: number, dim: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const centers = Array.from({ length: 60 }, () => Array.from({ length: dim }, () => r() * 10 - 5));
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = centers[Math.floor(r() * centers.length)]!;
+    for (let d = 0; d < dim; d++) out[i * dim + d] = c[d]! + (r() + r() + r() - 1.5) * 0.8;
+  }
+  return out;
+}
+
+const vecs = clustered(N, DIM, 1);
+const ids = [...Array(N).keys()];
+// bucket = i % 100: "bucket < 1" keeps 1%, "< 10" keeps 10%, "< 50" keeps 50%.
+const meta = ids.map((i) => ({ bucket: (i * 37) % 100, tag: i % 2 ? 'odd' : 'even' }));
+const queries = clustered(40, DIM, 2);
+const path = join(work.dir, 'idx.rvf');
+
+function recall(got: { id: unknown }[], want: { id: number }[]): number {
+  const w = new Set(want.map((x) => x.id));
+  return got.filter((g) => w.has(Number(g.id))).length / Math.max(1, want.length);
+}
+
+async function meanRecall(
+  store: RvfStore,
+  keep?: (i: number) => boolean,
+  filter?: object,
+  plan?: 'hnsw' | 'exact',
+): Promise<number> {
+  let sum = 0;
+  for (let q = 0; q < 40; q++) {
+    const query = queries.subarray(q * DIM, (q + 1) * DIM);
+    const got = await store.query(query, 10, {
+      ...(filter ? { filter: filter as never } : {}),
+      ...(plan ? { plan } : {}),
+    });
+    const want = bruteForce(vecs, ids, DIM, 'l2', query, 10, keep ? (id) => keep(id) : undefined);
+    sum += recall(got, want);
+    // Distances are the exact kernel's, whichever engine proposed the ids.
+    for (const g of got) {
+      const i = Number(g.id);
+      let d = 0;
+      for (let k = 0; k < DIM; k++) d += (vecs[i * DIM + k]! - query[k]!) ** 2;
+      expect(Math.abs(g.distance - d)).toBeLessThanOrEqual(1e-4 * Math.max(1, d));
+    }
+  }
+  return sum / 40;
+}
+
+beforeAll(async () => {
+  const store = await RvfStore.create(path, { dimension: DIM });
+  await store.ingestBatch(vecs, ids, meta);
+  await store.waitForIndex();
+  await store.close(); // saves the graph
+}, 120_000);
+
+describe('HNSW in the store', () => {
+  it('a reopened store loads its saved graph at once and answers with it at recall ≥ 0.95', async () => {
+    const s = await RvfStore.open(path, { readOnly: true });
+    expect(s.status().engine).toMatchObject({ index: 'complete', indexedVectors: N });
+    expect(s.status().engine.rebuildReason).toBeUndefined();
+    expect(await meanRecall(s)).toBeGreaterThanOrEqual(0.95);
+    expect(s.status().engine.lastQueryEngine).toBe('hnsw');
+    expect(s.segments().some((x) => x.segType === 'rvfjs_hnsw_graph')).toBe(true);
+    await s.close();
+  });
+
+  it.each([1, 10, 50])(
+    'filtered recall@10 ≥ 0.99 at %i%% selectivity after reopen, planned and forced',
+    async (pct) => {
+      const s = await RvfStore.open(path, { readOnly: true });
+      const keep = (i: number) => meta[i]!.bucket < pct;
+      // At this size every one of these filters is cheaper to scan than to walk: the planner scans.
+      expect(await meanRecall(s, keep, F.lt('bucket', pct))).toBeGreaterThanOrEqual(0.99);
+      expect(s.status().engine.lastQueryEngine).toBe('exact');
+      // Forced through the graph with the filter applied during the walk, recall holds too.
+      expect(await meanRecall(s, keep, F.lt('bucket', pct), 'hnsw')).toBeGreaterThanOrEqual(0.99);
+      expect(s.status().engine.lastQueryEngine).toBe('hnsw');
+      await s.close();
+    },
+  );
+
+  it('deletes are never returned and re-ingest replaces, through the graph', async () => {
+    const p = join(work.dir, 'edit.rvf');
+    writeFileSync(p, readFileSync(path));
+    const s = await RvfStore.open(p);
+    const q = queries.subarray(0, DIM);
+    const before = await s.query(q, 10);
+    expect(s.status().engine.lastQueryEngine).toBe('hnsw');
+    const gone = before.slice(0, 3).map((h) => h.id as number);
+    await s.delete(gone);
+    const after = await s.query(q, 10);
+    expect(after.some((h) => gone.includes(h.id as number))).toBe(false);
+    await s.ingestBatch([Array.from(q)], [gone[0]!]);
+    const again = await s.query(q, 1);
+    expect(again[0]).toMatchObject({ id: gone[0], distance: 0 });
+    expect(s.status().engine.lastQueryEngine).toBe('hnsw');
+    await s.close();
+    const r = await RvfStore.open(p, { readOnly: true });
+    expect(r.status().engine.rebuildReason).toBeUndefined();
+    expect((await r.query(q, 1))[0]).toMatchObject({ id: gone[0], distance: 0 });
+    expect((await r.query(q, 10)).some((h) => gone.slice(1).includes(h.id as number))).toBe(false);
+    await r.close();
+  });
+
+  it('a stale saved graph is detected and rebuilt with progress, answering exactly meanwhile', async () => {
+    const p = join(work.dir, 'stale.rvf');
+    writeFileSync(p, readFileSync(path));
+    const w = await RvfStore.open(p);
+    // Replace a vector the saved graph was built over, and "crash" (no close: no new graph saved).
+    await w.ingestBatch([Array.from(queries.subarray(0, DIM))], [17]);
+    const progress: number[] = [];
+    const r = await RvfStore.open(p, { readOnly: true, onIndexProgress: (done) => progress.push(done) });
+    expect(r.status().engine.rebuildReason).toMatch(/stale|ContentHashMismatch|different vectors/);
+    expect((await r.query(queries.subarray(0, DIM), 1))[0]).toMatchObject({ id: 17, distance: 0 });
+    await r.waitForIndex();
+    expect(r.status().engine.index).toBe('complete');
+    expect(progress.length).toBeGreaterThan(0);
+    expect((await r.query(queries.subarray(0, DIM), 1))[0]).toMatchObject({ id: 17, distance: 0 });
+    await r.close();
+    await w.close();
+  });
+
+  it('a damaged saved graph is rebuilt, never trusted', async () => {
+    const p = join(work.dir, 'damaged.rvf');
+    const bytes = new Uint8Array(readFileSync(path));
+    const s0 = await RvfStore.open(path, { readOnly: true });
+    const g = s0.segments().find((x) => x.segType === 'rvfjs_hnsw_graph')!;
+    await s0.close();
+    bytes[g.offset + 64 + Math.floor(g.payloadLength / 2)]! ^= 0x40;
+    writeFileSync(p, bytes);
+    const s = await RvfStore.open(p, { readOnly: true });
+    expect(s.status().engine.rebuildReason).toBeDefined();
+    await s.waitForIndex();
+    expect(await meanRecall(s)).toBeGreaterThanOrEqual(0.95);
+    await s.close();
+  });
+
+  it('without the native add-on the exact engine answers everything', () => {
+    const script = `
+      import { RvfStore } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const s = await RvfStore.open(${JSON.stringify(path)}, { readOnly: true });
+      const r = await s.query(new Float32Array(${DIM}), 3);
+      console.log(JSON.stringify({ ids: r.map((x) => x.id), engine: s.status().engine }));
+      await s.close();`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, RVF_DISABLE_NATIVE: '1' },
+      }),
+    );
+    expect(out.engine).toMatchObject({ index: 'none', nativeAvailable: false, lastQueryEngine: 'exact' });
+    const want = bruteForce(vecs, ids, DIM, 'l2', new Float32Array(DIM), 3);
+    expect(out.ids).toEqual(want.map((w) => w.id));
+  });
+});
