@@ -12,6 +12,8 @@ export class VectorStore {
   readonly dimension: number;
   private data: Float32Array;
   private n = 0;
+  /** True while `data` may be shared with a fork: the first write copies it. */
+  private shared = false;
 
   constructor(dimension: number, initialCapacity = 1024) {
     if (!Number.isInteger(dimension) || dimension <= 0) {
@@ -40,6 +42,20 @@ export class VectorStore {
     store.data = flat;
     store.n = count;
     return store;
+  }
+
+  /**
+   * A copy-on-write twin: both stores share one array until either writes, which copies
+   * first. Constant time, so a branch can start from its parent's vectors without copying
+   * them; the store objects themselves stay the ones the engines hold.
+   */
+  fork(): VectorStore {
+    const twin = new VectorStore(this.dimension, 1);
+    twin.data = this.data;
+    twin.n = this.n;
+    twin.shared = true;
+    this.shared = true;
+    return twin;
   }
 
   /** Ordinals in use: 0..count-1. */
@@ -82,6 +98,10 @@ export class VectorStore {
       );
     }
     this.ensureCapacity(ordinal + 1);
+    if (this.shared) {
+      this.data = this.data.slice();
+      this.shared = false;
+    }
     const off = ordinal * dim;
     // Writing a store view back onto itself (the common runtime pattern) is a no-op.
     if (
@@ -114,5 +134,6 @@ export class VectorStore {
     const next = new Float32Array(cap * dim);
     next.set(this.data.subarray(0, this.n * dim));
     this.data = next;
+    this.shared = false;
   }
 }

@@ -150,9 +150,12 @@ export class QueryEngine {
     if (this.backlog.length > 0) this.drain(this.backlog.length);
   }
 
-  /** The graph's bytes, once complete; undefined when there is no graph. */
-  async serialize(): Promise<Uint8Array | undefined> {
-    await this.settle();
+  /**
+   * The graph's bytes as they are now; undefined when there is no graph. A graph still
+   * catching up is saved as far as it got (the next open continues from there), so closing
+   * a store never waits for a full build.
+   */
+  serialize(): Uint8Array | undefined {
     return this.hnsw?.serialize();
   }
 

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as zlib from 'node:zlib';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
 import {
   type DirectoryEntry,
@@ -43,6 +44,7 @@ import {
   readSegmentAt,
   rootIdentityFields,
   type StoreState,
+  useCrc32Implementation,
   vectorFingerprint,
   walkSegments,
 } from '@rvfjs/wire';
@@ -185,6 +187,10 @@ export interface SegmentInfo {
   payloadLength: number;
   segType: string;
 }
+
+// Node's zlib.crc32 (Node ≥ 20.15) is native and several times faster than the portable one;
+// segment hashing dominates open time for large stores.
+useCrc32Implementation((zlib as { crc32?: (d: Uint8Array, s: number) => number }).crc32);
 
 const DEFAULT_STATE: StoreState = {
   frozen: false,
@@ -862,6 +868,8 @@ export class RvfStore {
         },
         state: childState,
         clock,
+        indexThreshold: this.indexThreshold,
+        ...(this.onIndexProgress ? { onIndexProgress: this.onIndexProgress } : {}),
         ...(options.lock ? { lock: options.lock } : {}),
         branch: {
           segments,
@@ -1262,7 +1270,7 @@ export class RvfStore {
 
   /** Persists the HNSW graph (bookkeeping: the epoch does not change). */
   private async saveIndex(): Promise<void> {
-    const blob = await this.engine.serialize();
+    const blob = this.engine.serialize();
     if (!blob) return;
     await this.commit([{ segType: SegmentType.RvfjsHnswGraph, payload: blob }], {
       epoch: this.epoch,

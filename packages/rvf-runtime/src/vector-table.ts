@@ -15,7 +15,7 @@ import type { IdKey } from './ids.js';
  * tombstones. Inherited ordinals keep the parent's numbering, so they are stable across opens.
  */
 export class VectorTable {
-  readonly ordinalOf = new Map<IdKey, number>();
+  ordinalOf = new Map<IdKey, number>();
   ids: IdKey[] = [];
   /** Vectors by ordinal; shared with the index engines so they live in memory once. */
   readonly store: VectorStore;
@@ -100,15 +100,10 @@ export class VectorTable {
    * `membership`. Hidden parent ordinals are kept (hidden) so numbering stays stable.
    */
   forkForChild(membership: Uint8Array): VectorTable {
-    const copy = new VectorStore(this.dimension, Math.max(16, this.count * 2));
-    if (this.count > 0) {
-      copy.ensureCapacity(this.count);
-      copy.flat.set(this.store.used());
-      copy.set(this.count - 1, this.store.view(this.count - 1)); // sets count
-    }
-    const child = new VectorTable(this.dimension, 0, copy);
+    // Vectors are shared copy-on-write: constant time, whichever side writes first copies.
+    const child = new VectorTable(this.dimension, 0, this.store.fork());
     child.ids = this.ids.slice();
-    for (let ord = 0; ord < this.ids.length; ord++) child.ordinalOf.set(this.ids[ord]!, ord);
+    child.ordinalOf = new Map(this.ordinalOf);
     child.metadata = this.metadata.slice();
     child.inherited = new Uint8Array(Math.max(16, this.count * 2));
     child.inherited.fill(1, 0, this.count);

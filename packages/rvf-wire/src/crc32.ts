@@ -9,8 +9,40 @@ const TABLE = (() => {
   return t;
 })();
 
-export function crc32(data: Uint8Array, seed = 0): number {
+function crc32Table(data: Uint8Array, seed: number): number {
   let c = (seed ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+type Crc32Fn = (data: Uint8Array, seed: number) => number;
+let impl: Crc32Fn = crc32Table;
+
+/**
+ * CRC-32/IEEE of `data`, continuing from `seed` (the CRC of preceding bytes), so
+ * crc32(b, crc32(a)) = crc32(a ‖ b). Portable by default; a host can install a native
+ * implementation (Node's zlib.crc32) with useCrc32Implementation.
+ */
+export function crc32(data: Uint8Array, seed = 0): number {
+  return impl(data, seed) >>> 0;
+}
+
+/**
+ * Installs a faster CRC-32 with zlib's semantics (same polynomial, seed chaining). It is
+ * checked against the portable one on a test vector before it is accepted.
+ */
+export function useCrc32Implementation(fn: Crc32Fn | undefined): boolean {
+  if (!fn) {
+    impl = crc32Table;
+    return true;
+  }
+  const probe = new TextEncoder().encode('123456789');
+  if (
+    fn(probe, 0) >>> 0 !== 0xcbf43926 ||
+    fn(probe.subarray(4), fn(probe.subarray(0, 4), 0)) >>> 0 !== 0xcbf43926
+  ) {
+    return false;
+  }
+  impl = fn;
+  return true;
 }

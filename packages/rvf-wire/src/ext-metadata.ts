@@ -37,7 +37,8 @@ export function encodeMetadataPayload(records: readonly MetadataRecord[]): Uint8
   const strings: Uint8Array[] = [];
   let size = 8;
   for (const r of records) {
-    if (r.fingerprint === undefined) throw rvfError('InvalidChecksum', `metadata record for id ${r.id} has no fingerprint`);
+    if (r.fingerprint === undefined)
+      throw rvfError('InvalidChecksum', `metadata record for id ${r.id} has no fingerprint`);
     size += 14;
     for (const f of r.fields) {
       size += 3;
