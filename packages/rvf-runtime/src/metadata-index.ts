@@ -25,7 +25,10 @@ export class MetadataIndex {
       if (!fields) continue;
       for (const f of fields) {
         let byValue = this.postings.get(f.fieldId);
-        if (!byValue) this.postings.set(f.fieldId, (byValue = new Map()));
+        if (!byValue) {
+          byValue = new Map();
+          this.postings.set(f.fieldId, byValue);
+        }
         const key = valueKey(f.value);
         const list = byValue.get(key);
         if (list) {
@@ -37,7 +40,10 @@ export class MetadataIndex {
         } else this.present.set(f.fieldId, [ord]);
         if (typeof f.value !== 'string') {
           let col = numeric.get(f.fieldId);
-          if (!col) numeric.set(f.fieldId, (col = []));
+          if (!col) {
+            col = [];
+            numeric.set(f.fieldId, col);
+          }
           col.push({ v: Number(f.value), o: ord });
         }
       }

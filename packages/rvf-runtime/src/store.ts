@@ -13,7 +13,6 @@ import {
   metricFromCode,
   RvfError,
   rvfError,
-  type SegmentHeader,
   SegmentType,
   segmentTypeName,
   WitnessType,
