@@ -199,6 +199,22 @@ export class HnswIndex implements VectorIndex {
     }
   }
 
+  /**
+   * Moves this graph onto another store that holds the same vectors for every ordinal the
+   * graph has (a branch's copy-on-write fork of its parent's vectors). The graph itself is
+   * not copied; this instance must not be used afterwards.
+   */
+  rebind(store: VectorStore): HnswIndex {
+    if (store.dimension !== this.dimension) {
+      throw rvfError(
+        'DimensionMismatch',
+        `store dimension ${store.dimension}, index dimension ${this.dimension}`,
+      );
+    }
+    const params = { m: this.m, efConstruction: this.efConstruction, efSearch: this.efDefault };
+    return new HnswIndex(this.native, store, this.metric, params, this.states, this.n, this.deletedCount);
+  }
+
   markDeleted(ordinal: number): void {
     if (this.states.get(ordinal) !== LIVE) return;
     this.native.markDelete(ordinal);

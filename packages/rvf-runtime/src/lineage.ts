@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
 import {
   type CowMap,
+  type DirectoryEntry,
   type FileIdentity,
   type Membership,
   rvfError,
@@ -42,6 +43,25 @@ export interface ParentView {
   fields: FieldTable;
   fileId: Uint8Array;
   depth: number;
+  /** Reads the parent's saved HNSW graph as of the pinned state, if it saved one. */
+  graph?: () => Promise<Uint8Array | undefined>;
+}
+
+/** A lazy reader of the last saved graph a manifest lists (a branch seeds its index from it). */
+export function savedGraphReader(
+  path: string,
+  directory: readonly DirectoryEntry[],
+): (() => Promise<Uint8Array | undefined>) | undefined {
+  const entry = directory.filter((e) => e.segType === SegmentType.RvfjsHnswGraph).at(-1);
+  if (!entry) return undefined;
+  return async () => {
+    const fh = await fs.open(path, 'r');
+    try {
+      return (await readSegmentAt(fileHandleSource(fh, (await fh.stat()).size), entry)).payload.slice();
+    } finally {
+      await fh.close();
+    }
+  };
 }
 
 const MAX_DEPTH = 64;
@@ -161,12 +181,14 @@ export async function loadParentView(
     if (seen.has(key)) throw rvfError('LineageCyclic', `lineage of ${childPath} loops back to ${parentPath}`);
     seen.add(key);
     const loaded = await loadLayer(parentPath, source, found, seen);
+    const graph = savedGraphReader(parentPath, found.manifest.directory);
     return {
       path: parentPath,
       table: loaded.table,
       fields: loaded.fields,
       fileId: parentId,
       depth: found.manifest.identity?.lineageDepth ?? 0,
+      ...(graph ? { graph } : {}),
     };
   } finally {
     await fh.close();

@@ -1,4 +1,11 @@
-import { createHnsw, deserializeHnsw, exactSearch, type HnswIndex, nativeHnswAvailable } from '@rvfjs/index';
+import {
+  createHnsw,
+  deserializeHnsw,
+  exactSearch,
+  type HnswIndex,
+  nativeHnswAvailable,
+  type VectorStore,
+} from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
 import { type Filter, matches } from './filter.js';
 import { bitsToOrdinals, MetadataIndex, popcount } from './metadata-index.js';
@@ -18,6 +25,14 @@ export interface IndexParams {
 }
 
 export type IndexProgress = (done: number, total: number) => void;
+
+/** Where a branch child can get a graph for its inherited vectors: its parent's saved one. */
+export interface ParentGraphSeed {
+  /** Reads the parent's saved graph (at the pinned state), if it has one. */
+  load: () => Promise<Uint8Array | undefined>;
+  /** The parent's vectors as the child inherited them (the graph is verified against these). */
+  store: VectorStore;
+}
 
 export interface EngineStatus {
   /** Which engine answered the last query. */
@@ -54,6 +69,8 @@ export class QueryEngine {
   /** True when the graph changed since it was last saved or loaded. */
   dirty = false;
   private closed = false;
+  /** True while a parent's graph is being loaded for a branch (writes are caught up after). */
+  private seeding = false;
 
   constructor(
     private table: VectorTable,
@@ -88,10 +105,14 @@ export class QueryEngine {
   }
 
   /** Loads a saved graph (or notes why not) and schedules whatever is missing. */
-  attachSaved(blob: Uint8Array | undefined): void {
+  attachSaved(blob: Uint8Array | undefined, seed?: ParentGraphSeed): void {
     if (this.table.count < this.params.threshold || !nativeHnswAvailable()) {
       if (blob && !nativeHnswAvailable())
         this.rebuildReason = 'native HNSW unavailable; using the exact engine';
+      return;
+    }
+    if (!blob && seed) {
+      this.seedFromParent(seed);
       return;
     }
     if (blob) {
@@ -108,9 +129,48 @@ export class QueryEngine {
       this.hnsw = this.newGraph();
       this.dirty = true;
     }
-    // Catch up: ordinals the graph does not hold, and liveness it does not know.
-    const g = this.hnsw;
+    this.catchUp(false);
+  }
+
+  /**
+   * A branch starts from its parent's graph: verified against the parent's vectors, moved
+   * onto the branch's copy-on-write store, then caught up with the branch's own edits. Runs
+   * in the background; the exact engine answers until it is done.
+   */
+  private seedFromParent(seed: ParentGraphSeed): void {
+    this.seeding = true;
+    this.building = (async () => {
+      let g: HnswIndex | undefined;
+      try {
+        const blob = await seed.load();
+        if (blob)
+          g = deserializeHnsw(blob, seed.store, { efSearch: this.params.efSearch }).rebind(this.table.store);
+        else this.rebuildReason = 'parent has no saved index';
+      } catch (e) {
+        this.rebuildReason = `parent's saved index not used: ${(e as Error).message}`;
+      }
+      this.seeding = false;
+      if (this.closed) return;
+      this.hnsw = g ?? this.newGraph();
+      this.dirty = true;
+      this.building = undefined;
+      this.catchUp(true);
+    })();
+  }
+
+  /**
+   * Queues what the graph lacks: ordinals it does not hold, and liveness it does not know.
+   * With `ownChanged`, the table's own ordinals are re-added too (a branch's overrides
+   * replace vectors the parent's graph was built over).
+   */
+  private catchUp(ownChanged: boolean): void {
+    const g = this.hnsw!;
     for (let ord = 0; ord < this.table.count; ord++) {
+      if (ownChanged && this.table.isOwn(ord) && g.has(ord)) {
+        if (this.table.isLive(ord)) this.backlog.push(ord);
+        else g.markDeleted(ord);
+        continue;
+      }
       const live = this.table.isLive(ord);
       if (!g.has(ord)) {
         if (live) this.backlog.push(ord);
@@ -126,6 +186,7 @@ export class QueryEngine {
 
   /** Ordinals ingested (new or replaced). */
   added(ordinals: readonly number[]): void {
+    if (this.seeding) return; // the catch-up after seeding scans the whole table
     if (!this.hnsw) {
       if (this.table.liveCount >= this.params.threshold && nativeHnswAvailable()) this.attachSaved(undefined);
       return;
@@ -139,7 +200,7 @@ export class QueryEngine {
 
   /** Ordinals that became invisible. */
   hidden(ordinals: readonly number[]): void {
-    if (!this.hnsw) return;
+    if (this.seeding || !this.hnsw) return;
     for (const o of ordinals) this.hnsw.markDeleted(o);
     this.dirty = true;
   }

@@ -51,7 +51,7 @@ import { ioError, syncDir, writeAll } from './file-io.js';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
-import { type BranchLink, loadLayer, type ParentView } from './lineage.js';
+import { type BranchLink, loadLayer, type ParentView, savedGraphReader } from './lineage.js';
 import type { DamagedSegment } from './loader.js';
 import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
 import {
@@ -328,7 +328,7 @@ export class RvfStore {
         store.link = args.branch.link;
         store.parent = args.branch.parent;
       }
-      store.startEngine(undefined);
+      store.startEngine(undefined, args.branch?.parent);
       await syncDir(path);
       return store;
     } catch (e) {
@@ -846,6 +846,10 @@ export class RvfStore {
         parentFileId: this.identity.fileId,
       };
       const clock = options.clock ?? this.clock;
+      // The child seeds its index from this file's saved graph, read lazily in the background.
+      const parentGraph = this.engine.dirty
+        ? undefined
+        : savedGraphReader(this.path, this.manifest.directory);
       const childState = { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 };
       const link: BranchLink = { cow, membership: membershipOf(bitmap, BigInt(capacity)), pin };
       const segments: PendingSegment[] = [
@@ -880,6 +884,7 @@ export class RvfStore {
             fields: this.fields,
             fileId: this.identity.fileId,
             depth: this.lineageDepth,
+            ...(parentGraph ? { graph: parentGraph } : {}),
           },
           fields: this.fields.clone(),
         },
@@ -1151,7 +1156,7 @@ export class RvfStore {
         graph = undefined; // a damaged saved graph is rebuilt, never trusted
       }
     }
-    this.startEngine(graph);
+    this.startEngine(graph, this.parent);
   }
 
   /**
@@ -1251,7 +1256,7 @@ export class RvfStore {
     this.fileEnd = offset + mBytes.length;
   }
 
-  private startEngine(savedGraph: Uint8Array | undefined): void {
+  private startEngine(savedGraph: Uint8Array | undefined, parent?: ParentView): void {
     this.engine?.close();
     this.engine = new QueryEngine(
       this.table,
@@ -1264,7 +1269,8 @@ export class RvfStore {
       },
       this.onIndexProgress,
     );
-    this.engine.attachSaved(savedGraph);
+    const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
+    this.engine.attachSaved(savedGraph, seed);
   }
 
   /** Persists the HNSW graph (bookkeeping: the epoch does not change). */

@@ -168,3 +168,57 @@ describe('HNSW in the store', () => {
     expect(out.ids).toEqual(want.map((w) => w.id));
   });
 });
+
+describe('HNSW in branches', () => {
+  it("a child seeds its graph from the parent's saved one and inserts only its own edits", async () => {
+    const parentCopy = join(work.dir, 'bp.rvf');
+    writeFileSync(parentCopy, readFileSync(path));
+    const parent = await RvfStore.open(parentCopy);
+    const childPath = join(work.dir, 'bc.rvf');
+    const totals: number[] = [];
+    const child = await parent.branch(childPath);
+    await parent.close();
+    const edits = clustered(20, DIM, 9);
+    await child.ingestBatch(
+      edits,
+      [...Array(20).keys()].map((i) => (i < 10 ? i * 7 : 100_000 + i)),
+    );
+    await child.delete([1, 2, 3]);
+    await child.waitForIndex();
+    expect(child.status().engine).toMatchObject({ index: 'complete' });
+    expect(child.status().engine.rebuildReason).toBeUndefined();
+
+    // The child's view, for brute force.
+    const view = new Map<number, Float32Array>();
+    for (let i = 0; i < N; i++) view.set(i, vecs.subarray(i * DIM, (i + 1) * DIM));
+    for (let i = 0; i < 20; i++)
+      view.set(i < 10 ? i * 7 : 100_000 + i, edits.subarray(i * DIM, (i + 1) * DIM));
+    for (const id of [1, 2, 3]) view.delete(id);
+    const vids = [...view.keys()];
+    const flat = new Float32Array(vids.length * DIM);
+    vids.forEach((id, i) => {
+      flat.set(view.get(id)!, i * DIM);
+    });
+    const check = async (s: RvfStore) => {
+      let sum = 0;
+      for (let q = 0; q < 40; q++) {
+        const query = queries.subarray(q * DIM, (q + 1) * DIM);
+        sum += recall(await s.query(query, 10), bruteForce(flat, vids, DIM, 'l2', query, 10));
+      }
+      expect(sum / 40).toBeGreaterThanOrEqual(0.95);
+      expect(s.status().engine.lastQueryEngine).toBe('hnsw');
+    };
+    await check(child);
+    await child.close();
+
+    // Reopened: the child's own saved graph is used directly.
+    const again = await RvfStore.open(childPath, {
+      readOnly: true,
+      onIndexProgress: (_d, t) => totals.push(t),
+    });
+    expect(again.status().engine).toMatchObject({ index: 'complete' });
+    await check(again);
+    expect(totals).toEqual([]); // nothing was rebuilt
+    await again.close();
+  });
+});
