@@ -356,7 +356,11 @@ describe('2. our extension segments survive the reference compaction', () => {
       expect(w2.valid, JSON.stringify(w2.firstBroken)).toBe(true);
       // The reference's compaction witness (after its manifest) is adopted by our next commit.
       expect(w2.entries).toBe(9);
-      expect(w2.witnesses.map((x) => x.action.split(':')[0]).slice(6)).toEqual(['compact', 'ingest', 'delete']);
+      expect(w2.witnesses.map((x) => x.action.split(':')[0]).slice(6)).toEqual([
+        'compact',
+        'ingest',
+        'delete',
+      ]);
       await ours.close();
       await expectReferenceAgrees(path, model, `${metric}: reference compaction then our writes`, 33);
     },
