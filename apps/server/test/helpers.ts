@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+/** A fresh temp folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'rvfjs-server-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Seeded PRNG (mulberry32), so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Rows of float32-exact numbers in [-1, 1), so JSON carries exactly what the store keeps. */
+export function randomRows(n: number, dim: number, seed: number): number[][] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => Array.from({ length: dim }, () => Math.fround(r() * 2 - 1)));
+}
+
+/** Brute-force k-NN in float64, independent of the library. */
+export function bruteForce(
+  rows: number[][],
+  ids: readonly (number | string)[],
+  metric: 'l2' | 'inner_product' | 'cosine',
+  q: readonly number[],
+  k: number,
+  keep: (i: number) => boolean = () => true,
+): { id: number | string; distance: number }[] {
+  const out: { id: number | string; distance: number; i: number }[] = [];
+  rows.forEach((v, i) => {
+    if (!keep(i)) return;
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    let l2 = 0;
+    for (let d = 0; d < v.length; d++) {
+      const a = v[d]!;
+      const b = q[d]!;
+      dot += a * b;
+      na += a * a;
+      nb += b * b;
+      l2 += (a - b) * (a - b);
+    }
+    const den = Math.sqrt(na * nb);
+    const distance =
+      metric === 'l2' ? l2 : metric === 'inner_product' ? -dot : den < 1.1920929e-7 ? 1 : 1 - dot / den;
+    out.push({ id: ids[i]!, distance, i });
+  });
+  out.sort((a, b) => a.distance - b.distance || a.i - b.i);
+  return out.slice(0, k).map(({ id, distance }) => ({ id, distance }));
+}
+
+export interface Hit {
+  id: number | string;
+  distance: number;
+  metadata?: Record<string, unknown>;
+}
+
+/** Same ids in the same order, distances equal to float32 precision. */
+export function sameHits(
+  got: Hit[],
+  want: { id: number | string; distance: number }[],
+  expect: (v: unknown) => { toEqual(x: unknown): void; toBeLessThanOrEqual(x: number): void },
+): void {
+  expect(got.map((h) => h.id)).toEqual(want.map((w) => w.id));
+  got.forEach((h, i) => {
+    const w = want[i]!.distance;
+    expect(Math.abs(h.distance - w)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w)));
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are free-form JSON checked field by field
+export type Json = any;
+
+/** One request through app.inject; the body parsed as JSON when it is JSON. */
+export async function call(
+  app: FastifyInstance,
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; json: Json; text: string; type: string }> {
+  const res = await app.inject({
+    method,
+    url,
+    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+  });
+  const type = String(res.headers['content-type'] ?? '');
+  return {
+    status: res.statusCode,
+    text: res.body,
+    type,
+    json: type.startsWith('application/json') ? JSON.parse(res.body) : undefined,
+  };
+}
