@@ -448,6 +448,12 @@ export class RvfStore {
     if (!Number.isInteger(k) || k < 1)
       throw rvfError('KTooLarge', `k must be a positive integer, got ${String(k)}`);
     const filter = options.filter === undefined ? undefined : parseFilter(options.filter, this.fields);
+    if (options.plan !== undefined && !['auto', 'exact', 'hnsw'].includes(options.plan)) {
+      throw rvfError(
+        'FilterParseError',
+        `plan must be 'auto', 'exact' or 'hnsw', got ${String(options.plan)}`,
+      );
+    }
     if (options.efSearch !== undefined && (!Number.isInteger(options.efSearch) || options.efSearch < 1)) {
       throw rvfError('KTooLarge', `efSearch must be a positive integer, got ${String(options.efSearch)}`);
     }
@@ -802,6 +808,28 @@ export class RvfStore {
   async branch(childPath: string, options: BranchOptions = {}): Promise<RvfStore> {
     return this.exclusive(async () => {
       this.assertOpen();
+      // Everything that can refuse the branch is checked before this file records a child.
+      const t = this.table;
+      let maxId = -1;
+      for (const id of t.ids) {
+        if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
+          throw rvfError(
+            'MembershipInvalid',
+            `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
+          );
+        }
+        if (id > maxId) maxId = id;
+      }
+      if (
+        await fs.stat(childPath).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw rvfError('FsyncFailed', `cannot create ${childPath}: the path already exists`, {
+          path: childPath,
+        });
+      }
       if (!this.readOnly) {
         // Bookkeeping, not data: allowed on a frozen store too.
         const state = { ...this.state, branchCount: this.state.branchCount + 1 };
@@ -816,17 +844,6 @@ export class RvfStore {
       const source = fileHandleSource(this.fh, size);
       const manifestRaw = await source.read(this.manifestEntry.offset, 64 + this.manifestEntry.payloadLength);
       const parentHash = tailHash(await source.read(Math.max(0, size - 65536), Math.min(size, 65536)));
-      const t = this.table;
-      let maxId = -1;
-      for (const id of t.ids) {
-        if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
-          throw rvfError(
-            'MembershipInvalid',
-            `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
-          );
-        }
-        if (id > maxId) maxId = id;
-      }
       const capacity = maxId + 1;
       const bitmap = emptyBitmap(capacity);
       for (let ord = 0; ord < t.count; ord++)

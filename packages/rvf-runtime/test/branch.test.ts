@@ -112,6 +112,18 @@ describe('branch', () => {
     await c.close();
   });
 
+  it('a refused branch records nothing in the parent (it stays compactable)', async () => {
+    const s = await RvfStore.create(fresh('p'), { dimension: 2 });
+    await s.ingestBatch([[1, 1]], [1n << 40n]);
+    await rejects(s.branch(fresh('c')), ErrorCode.MembershipInvalid, /too large/);
+    const existing = fresh('c');
+    await (await RvfStore.create(existing, { dimension: 2 })).close();
+    await rejects(s.branch(existing), ErrorCode.FsyncFailed, /already exists/);
+    await s.delete([1n << 40n]);
+    await s.compact(); // no phantom child blocks it
+    await s.close();
+  });
+
   it('compacting a parent with live children is refused unless forced', async () => {
     const { store: parent } = await makeParent();
     const child = await parent.branch(fresh('child'));

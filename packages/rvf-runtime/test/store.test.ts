@@ -88,6 +88,12 @@ describe('bad input is refused before anything is written', () => {
     );
     await expectRvfError(store.query([1, 2, 3], 0), ErrorCode.KTooLarge);
     await expectRvfError(store.query([1, 2], 1), ErrorCode.DimensionMismatch);
+    await expectRvfError(
+      store.query([1, 2, 3], 1, { plan: 'fast' as never }),
+      ErrorCode.FilterParseError,
+      /plan/,
+    );
+    await expectRvfError(store.query([1, 2, 3], 1, { efSearch: 0 }), ErrorCode.KTooLarge, /efSearch/);
     expect(statSync(path).size).toBe(size);
     expect(store.status().currentEpoch).toBe(1);
     await store.close();
