@@ -809,17 +809,6 @@ export class RvfStore {
     return this.exclusive(async () => {
       this.assertOpen();
       // Everything that can refuse the branch is checked before this file records a child.
-      const t = this.table;
-      let maxId = -1;
-      for (const id of t.ids) {
-        if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
-          throw rvfError(
-            'MembershipInvalid',
-            `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
-          );
-        }
-        if (id > maxId) maxId = id;
-      }
       if (
         await fs.stat(childPath).then(
           () => true,
@@ -829,6 +818,20 @@ export class RvfStore {
         throw rvfError('FsyncFailed', `cannot create ${childPath}: the path already exists`, {
           path: childPath,
         });
+      }
+      // Only visible ids need a bit; hidden ones are simply not members.
+      const t = this.table;
+      let maxId = -1;
+      for (let ord = 0; ord < t.count; ord++) {
+        if (!t.isLive(ord)) continue;
+        const id = t.ids[ord]!;
+        if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
+          throw rvfError(
+            'MembershipInvalid',
+            `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
+          );
+        }
+        if (id > maxId) maxId = id;
       }
       if (!this.readOnly) {
         // Bookkeeping, not data: allowed on a frozen store too.

@@ -114,13 +114,22 @@ describe('branch', () => {
 
   it('a refused branch records nothing in the parent (it stays compactable)', async () => {
     const s = await RvfStore.create(fresh('p'), { dimension: 2 });
-    await s.ingestBatch([[1, 1]], [1n << 40n]);
-    await rejects(s.branch(fresh('c')), ErrorCode.MembershipInvalid, /too large/);
+    await s.ingestBatch(
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      [1n << 40n, 5],
+    );
     const existing = fresh('c');
     await (await RvfStore.create(existing, { dimension: 2 })).close();
     await rejects(s.branch(existing), ErrorCode.FsyncFailed, /already exists/);
+    await rejects(s.branch(fresh('c')), ErrorCode.MembershipInvalid, /too large/);
     await s.delete([1n << 40n]);
     await s.compact(); // no phantom child blocks it
+    const child = await s.branch(fresh('c')); // a deleted huge id no longer matters
+    expect(child.status().totalVectors).toBe(1);
+    await child.close();
     await s.close();
   });
 
