@@ -111,9 +111,13 @@ export const commands = {
         n++;
         if (!out.write(line)) await once(out, 'drain');
       }
-      if (out !== process.stdout)
+      if (out !== process.stdout) {
         await new Promise((r) => (out as ReturnType<typeof createWriteStream>).end(r));
-      return { exported: n };
+        return { exported: n };
+      }
+      // On stdout the NDJSON must stay pipeable into `rvf ingest`: the count goes to stderr.
+      process.stderr.write(`exported ${n} records\n`);
+      return undefined;
     });
   },
 };

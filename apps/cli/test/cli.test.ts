@@ -75,3 +75,23 @@ describe('rvf command', () => {
     expect(lines.join('\n')).toMatch(/parent results identical, branch results identical/);
   });
 });
+
+describe('rvf export to stdout', () => {
+  it('prints only NDJSON on stdout, pipeable into rvf ingest', () => {
+    const src = join(dir, 'pipe-src.rvf');
+    const dst = join(dir, 'pipe-dst.rvf');
+    rvf('create', src, '--dim', '2');
+    const nd = join(dir, 'pipe.ndjson');
+    writeFileSync(
+      nd,
+      [0, 1, 2].map((i) => JSON.stringify({ id: i, vector: [i, i], metadata: { k: 'v' } })).join('\n'),
+    );
+    rvf('ingest', src, nd);
+    const r = spawnSync(process.execPath, [CLI, 'export', src], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/exported 3 records/);
+    rvf('create', dst, '--dim', '2');
+    const ing = spawnSync(process.execPath, [CLI, 'ingest', dst, '-'], { input: r.stdout, encoding: 'utf8' });
+    expect(JSON.parse(ing.stdout)).toEqual({ accepted: 3, epoch: 1 });
+  });
+});

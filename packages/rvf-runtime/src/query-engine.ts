@@ -98,7 +98,7 @@ export class QueryEngine {
     return {
       lastQueryEngine: this.lastEngine,
       index: this.hnsw ? (building ? 'building' : 'complete') : 'none',
-      indexedVectors: this.hnsw ? this.hnsw.count - this.backlog.length : 0,
+      indexedVectors: this.hnsw ? this.hnsw.liveCount : 0,
       nativeAvailable: nativeHnswAvailable(),
       ...(this.rebuildReason ? { rebuildReason: this.rebuildReason } : {}),
     };
@@ -188,7 +188,12 @@ export class QueryEngine {
   added(ordinals: readonly number[]): void {
     if (this.seeding) return; // the catch-up after seeding scans the whole table
     if (!this.hnsw) {
-      if (this.table.liveCount >= this.params.threshold && nativeHnswAvailable()) this.attachSaved(undefined);
+      // Crossing the threshold: start a graph and fill it in the background (not a "rebuild").
+      if (this.table.liveCount >= this.params.threshold && nativeHnswAvailable()) {
+        this.hnsw = this.newGraph();
+        this.dirty = true;
+        this.catchUp(false);
+      }
       return;
     }
     for (const o of ordinals) this.backlog.push(o);
