@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 const root = resolve(new URL('..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'rvf-pack-'));
 const pnpm = process.env.PNPM ?? 'pnpm';
-const sh = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const sh = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 const libs = ['rvf-types', 'rvf-wire', 'rvf-crypto', 'rvf-index', 'rvf-runtime'];
 const tarball = {};
@@ -25,7 +26,10 @@ for (const f of readdirSync(out)) {
 
 function tryInstall(name, tarballs, code) {
   const dir = mkdtempSync(join(out, `${name}-`));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `check-${name}`, private: true, type: 'module' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `check-${name}`, private: true, type: 'module' }),
+  );
   sh('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], dir);
   writeFileSync(join(dir, 'check.mjs'), code.esm);
   writeFileSync(join(dir, 'check.cjs'), code.cjs);
