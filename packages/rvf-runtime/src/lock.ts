@@ -8,7 +8,7 @@ import {
   type LockRecord,
   rvfError,
 } from '@rvfjs/types';
-import { decodeLockRecord, encodeLockRecord } from '@rvfjs/wire';
+import { crc32, decodeLockRecord, encodeLockRecord } from '@rvfjs/wire';
 
 /** How the reference names the host: $HOSTNAME, else /etc/hostname. */
 function hostName(): string {
@@ -57,23 +57,33 @@ export async function acquireWriterLock(path: string, options: LockOptions = {})
     version: LOCK_VERSION,
   };
   const bytes = encodeLockRecord(record);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const tag = Buffer.from(writerId).toString('hex');
+  const deadline = Date.now() + RACE_BUDGET_MS;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+    // The lock appears whole or not at all: written under a private name, then hard-linked
+    // into place (link fails if the lock exists). A half-written lock would look stale.
+    const tmp = `${lockPath}.${tag}.tmp`;
+    await writeDurably(tmp, bytes);
     try {
-      const fh = await fs.open(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-      try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await fs.link(tmp, lockPath);
       return { path: lockPath, writerId, release: () => releaseLock(lockPath, writerId) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
     const existing = await fs.readFile(lockPath).catch(() => undefined);
-    if (existing === undefined) continue; // released between our open and read: retry
+    if (existing === undefined) continue; // released meanwhile: retry
     const decoded = decodeLockRecord(new Uint8Array(existing));
-    if (decoded.ok && !isStale(decoded.record, host, options)) {
+    const fileMissing = await fs.stat(path).then(
+      () => false,
+      () => true,
+    );
+    if (decoded.ok && !isStale(decoded.record, host, options, fileMissing)) {
       const r = decoded.record;
       throw rvfError('LockHeld', `${path} is locked by pid ${r.pid} on host '${r.hostname}' (${lockPath})`, {
         pid: r.pid,
@@ -81,12 +91,55 @@ export async function acquireWriterLock(path: string, options: LockOptions = {})
         lockPath,
       });
     }
-    await fs.rm(lockPath, { force: true });
+    await breakStaleLock(lockPath, new Uint8Array(existing));
   }
-  throw rvfError('LockHeld', `could not take ${lockPath}: another writer keeps racing for it`);
+  throw rvfError('LockHeld', `could not take ${lockPath}: other writers keep racing for it`);
 }
 
-function isStale(r: LockRecord, host: string, options: LockOptions): boolean {
+/**
+ * Removes a lock judged stale only if it is still that same lock (compare-and-delete). The
+ * breaker first hard-links the lock to a name derived from the stale record's content, which
+ * only one process can do; it then checks the linked file still holds the stale record.
+ * Another process that judged the same record stale fails the link and retries, and a
+ * process that read the stale record long ago finds a fresh lock under the name and backs off.
+ */
+async function breakStaleLock(lockPath: string, stale: Uint8Array): Promise<void> {
+  const breaker = `${lockPath}.stale-${crc32(stale).toString(16)}-${stale.length}`;
+  try {
+    await fs.link(lockPath, breaker);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      // A breaker that died mid-way leaves its link; after a grace period it is abandoned.
+      const st = await fs.stat(breaker).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > BREAKER_GRACE_MS) await fs.rm(breaker, { force: true });
+    }
+    return; // ENOENT: the lock is gone already
+  }
+  try {
+    const linked = await fs.readFile(breaker);
+    if (Buffer.compare(linked, Buffer.from(stale)) === 0) await fs.rm(lockPath, { force: true });
+  } finally {
+    await fs.rm(breaker, { force: true });
+  }
+}
+
+/** A breaker takes milliseconds; a link older than this was left by one that died. */
+const BREAKER_GRACE_MS = 2_000;
+/** How long acquiring keeps retrying while other writers race for the same lock. */
+const RACE_BUDGET_MS = 5_000;
+
+async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+  const fh = await fs.open(path, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o644);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function isStale(r: LockRecord, host: string, options: LockOptions, fileMissing: boolean): boolean {
   const ageNs = BigInt(Date.now()) * 1_000_000n - r.timestampNs;
   if (r.hostname === host) {
     if (r.pid === process.pid) return false; // another handle in this very process
@@ -94,7 +147,8 @@ function isStale(r: LockRecord, host: string, options: LockOptions): boolean {
       options.staleSameHostMs !== undefined
         ? BigInt(options.staleSameHostMs) * 1_000_000n
         : LOCK_STALE_SAME_HOST_NS;
-    return !pidAlive(r.pid) && ageNs > grace;
+    // A dead creator's lock over a file that never appeared protects nothing: break it at once.
+    return !pidAlive(r.pid) && (fileMissing || ageNs > grace);
   }
   return ageNs > LOCK_STALE_OTHER_HOST_NS;
 }

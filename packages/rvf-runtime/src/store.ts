@@ -303,20 +303,27 @@ export class RvfStore {
       };
     },
   ): Promise<RvfStore> {
-    let fh: fs.FileHandle;
+    // The file appears whole or not at all: its first commit is written under a private name
+    // and hard-linked into place (which also refuses an existing path), so a crash mid-create
+    // never leaves an empty or half-written file that neither open nor create would accept.
+    const exists = () =>
+      rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
+    if (
+      await fs.stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw exists();
+    const lock = await acquireWriterLock(path, args.lock);
+    const tmp = `${path}.create-${Buffer.from(lock.writerId).toString('hex')}.tmp`;
+    let fh: fs.FileHandle | undefined;
     try {
-      fh = await fs.open(path, 'wx+');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, {
-          path,
-        });
+      try {
+        fh = await fs.open(tmp, 'wx+');
+      } catch (e) {
+        throw ioError(e, `cannot create ${path}`);
       }
-      throw ioError(e, `cannot create ${path}`);
-    }
-    let lock: WriterLock | undefined;
-    try {
-      lock = await acquireWriterLock(path, args.lock);
       const store = new RvfStore(path, fh, false, lock, args.clock, false);
       store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = args.onIndexProgress;
@@ -328,13 +335,20 @@ export class RvfStore {
         store.link = args.branch.link;
         store.parent = args.branch.parent;
       }
-      store.startEngine(undefined, args.branch?.parent);
+      try {
+        await fs.link(tmp, path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+        throw ioError(e, `cannot create ${path}`);
+      }
+      await fs.rm(tmp, { force: true });
       await syncDir(path);
+      store.startEngine(undefined, args.branch?.parent);
       return store;
     } catch (e) {
-      await fh.close().catch(() => undefined);
-      await lock?.release();
-      await fs.rm(path, { force: true });
+      await fh?.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+      await lock.release();
       throw e;
     }
   }

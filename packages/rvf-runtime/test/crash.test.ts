@@ -3,19 +3,23 @@
  *
  * A writer child (crash/writer.mjs, running the BUILT package) runs an endless deterministic
  * workload (crash/ops.mjs): operation n commits epoch n and is a pure function of (seed, n),
- * so the state after any epoch is known to an in-memory model. After each kill the file is
- * opened read-only here and must hold exactly the model's state at an epoch E with
- * last printed ≤ E ≤ last printed + 1 (ids, bit-exact vectors, metadata, k-NN against brute
- * force, one unbroken witness per epoch); the next writer then reopens it read-write, which
- * must fence the tail down to complete segments, and continues from there. Kills are aimed
- * (by the child's output) at ingests, deletes, compactions and the reopen itself, until each
- * kind has its quota. Build first: `pnpm build` in packages/rvf-runtime.
+ * so the state after any epoch is known to an in-memory model; now and then it closes
+ * (persisting its HNSW graph) and reopens. After each kill the file is opened read-only
+ * here and must hold exactly the model's state at an epoch E, last printed ≤ E ≤ last
+ * printed + 1: the live ids, every vector bit for bit, metadata, k-NN equal to brute force,
+ * one unbroken witness per epoch. The next writer then reopens it read-write, which must
+ * fence the tail down to complete segments, and continues from there. Kills are aimed, by
+ * the child's output, at ingests, deletes, compactions, closes and the reopen itself, until
+ * each kind has its quota. SIGKILL does not tear writes this small, so for some kills the
+ * test also cuts what the killed step appended at a random byte (what a kill inside its
+ * pwrite would leave). Build first: `pnpm build` in packages/rvf-runtime
+ * (RVF_CRASH_DIST=<path to an index.js> runs the children on another build).
  *
  * The only nondeterminism is where the kills land; a failure prints RVF_CRASH_SEED, which
  * replays the same workloads (and, timing allowing, the same kill plans) and keeps the files.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, promises, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -32,6 +36,7 @@ import {
   Model,
   type OpKind,
   opKind,
+  reopensAfter,
 } from './crash/ops.mjs';
 import { rng, tempDir } from './helpers.js';
 
@@ -41,14 +46,17 @@ const CRASH_DIR = fileURLToPath(new URL('./crash/', import.meta.url));
 const DIST = process.env.RVF_CRASH_DIST ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
-/** Kill quotas: the loop runs until all are met (or the cap is hit, which fails). */
+/** Kill quotas (by the operation in flight): the loop runs until all are met. */
 const MIN_KILLS = 200;
 const MIN_KILLS_IN = { compact: 20, delete: 40, ingest: 40 } as const;
+/** The kill loop stops at either limit even if the quotas are not met (which then fails). */
 const MAX_KILLS = 600;
-/** The kill loop stops here even if the quotas are not met (which then fails, with the counts). */
 const DEADLINE_MS = 100_000;
 const KILLS_PER_STORE = 40;
-const LANES = 2; // stores worked on concurrently (the writer children run while the other lane checks)
+/** Stores worked on concurrently: one lane's writer runs while the other lane checks a crash. */
+const LANES = 2;
+/** Every how many kills the check also waits for the HNSW graph and queries it. */
+const INDEX_CHECK_EVERY = 4;
 const MAX_FILE_SIZE = 8 << 20;
 
 const work = tempDir('rvfjs-crash-');
@@ -93,7 +101,6 @@ class Child {
   stderr = '';
   onLine: ((text: string, at: number) => void) | undefined;
   readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
   private markReady: () => void = () => undefined;
   /** Resolves once the child has loaded the package and waits for `go()`. */
   readonly ready = new Promise<void>((resolve) => {
@@ -130,7 +137,7 @@ class Child {
     );
   }
 
-  /** Lets the child start its work (once it is ready, so timings start there, not in Node's startup). */
+  /** Lets the child start its work once it is ready (so timings start there, not in Node's startup). */
   async go(): Promise<void> {
     await Promise.race([this.ready, this.closed]);
     this.proc.stdin!.write('go\n');
@@ -167,21 +174,75 @@ function afterMs(ms: number, fn: () => void): void {
   else spin();
 }
 
+// ---------------------------------------------------------------- the writer's life
+
+/** What a writer was doing when it was killed: an operation, its close, its reopen, or its first open. */
+type Kind = OpKind | 'close' | 'reopen' | 'open';
+
+/** What comes after an output line of the writer. */
+function nextAfter(line: string): Kind | undefined {
+  const [word, num] = line.split(' ');
+  const e = Number(num);
+  if (word === 'open') return opKind(e + 1);
+  if (word === 'committed') return reopensAfter(e) ? 'close' : opKind(e + 1);
+  return word === 'closed' ? 'reopen' : undefined;
+}
+
+interface Life {
+  /** The first `open`: the epoch it found and the file size after its fencing. */
+  opened?: { epoch: number; size: number };
+  /** The last epoch it printed (its open's, if it committed nothing). */
+  last: number;
+  /** The file end after the last printed line, when known: what the killed step wrote starts there. */
+  lastEnd: number | undefined;
+  inFlight: Kind;
+}
+
+/** Reads a killed writer's output; every line must follow from the one before. */
+function lifeOf(lines: string[], startEpoch: number, where: () => string): Life {
+  const life: Life = { last: startEpoch, lastEnd: undefined, inFlight: 'open' };
+  for (const line of lines) {
+    const [word, a, b] = line.split(' ');
+    const e = Number(a);
+    if (word === 'open') {
+      check(e === life.last, () => `${where()}: the writer opened at epoch ${e} after epoch ${life.last}`);
+      life.opened ??= { epoch: e, size: Number(b) };
+      life.lastEnd = Number(b);
+    } else if (word === 'committed') {
+      check(e === life.last + 1, () => `${where()}: '${line}' after epoch ${life.last}`);
+      life.last = e;
+      life.lastEnd = Number(b);
+    } else {
+      check(word === 'closed' && e === life.last, () => `${where()}: unexpected output '${line}'`);
+      life.lastEnd = undefined; // close() may have appended its graph
+    }
+    life.inFlight = nextAfter(line)!;
+  }
+  return life;
+}
+
 // ---------------------------------------------------------------- kill plans
 
 type Plan =
-  | { mode: 'startup'; delayMs: number } // from `go`: lands in Node's open, lock, load or fencing
+  | { mode: 'startup'; delayMs: number } // from `go`: lands in the open, lock, load or fencing
   | { mode: 'random'; delayMs: number } // 5–120 ms after the open
-  | { mode: 'target'; kind: OpKind; frac: number }; // a fraction into the next operation of that kind
+  | { mode: 'target'; kind: OpKind | 'close'; frac: number }; // a fraction into the next step of that kind
 
-/** Running estimates of how long each kind of operation takes here (ms). */
-const durations: Record<OpKind, number> = { ingest: 4, delete: 4, compact: 25 };
+/** Running estimates of how long each step takes here (ms), from the writers' output. */
+const durations: Record<Exclude<Kind, 'open'>, number> = {
+  ingest: 5,
+  delete: 5,
+  compact: 25,
+  close: 5,
+  reopen: 20,
+};
 
 function pickPlan(r: () => number, counts: Record<string, number>): Plan {
   const x = r();
   if (x < 0.05) return { mode: 'startup', delayMs: r() * 25 };
-  if (x < 0.3) return { mode: 'random', delayMs: 5 + r() * 115 };
-  // Aim at the kinds furthest below their quota.
+  if (x < 0.25) return { mode: 'random', delayMs: 5 + r() * 115 };
+  if (x < 0.3) return { mode: 'target', kind: 'close', frac: r() };
+  // Aim at the operations furthest below their quota.
   const need = (k: OpKind) => Math.max(0.15, 1 - (counts[k] ?? 0) / MIN_KILLS_IN[k]);
   const w = { ingest: need('ingest'), delete: need('delete') * 1.3, compact: need('compact') };
   const y = r() * (w.ingest + w.delete + w.compact);
@@ -189,7 +250,7 @@ function pickPlan(r: () => number, counts: Record<string, number>): Plan {
   return { mode: 'target', kind, frac: r() * 1.15 };
 }
 
-/** Runs the child until the plan kills it; resolves once it is gone. */
+/** Lets the child run until the plan kills it; resolves once it is gone. */
 function killByPlan(
   child: Child,
   plan: Plan,
@@ -201,23 +262,26 @@ function killByPlan(
       child.kill();
     }
   };
-  let prevAt = 0;
+  let prev: { line: string; at: number } | undefined;
   let armed = false;
-  child.onLine = (text, at) => {
-    const [word, num] = text.split(' ');
-    const e = Number(num);
-    if (word === 'committed') {
-      const kind = opKind(e);
-      durations[kind] = durations[kind] * 0.9 + Math.min(at - prevAt, 200) * 0.1;
+  child.onLine = (line, at) => {
+    if (prev) {
+      const step = nextAfter(prev.line);
+      if (step && step !== 'open')
+        durations[step] = durations[step] * 0.9 + Math.min(at - prev.at, 300) * 0.1;
     }
-    prevAt = at;
-    if (word === 'open' && plan.mode === 'random') afterMs(plan.delayMs, fire);
-    if (plan.mode === 'target' && !armed && opKind(e + 1) === plan.kind) {
+    prev = { line, at };
+    if (line.startsWith('open') && plan.mode === 'random' && !armed) {
       armed = true;
-      afterMs(plan.frac * durations[plan.kind], fire);
+      afterMs(plan.delayMs, fire);
+    }
+    if (plan.mode === 'target' && !armed && nextAfter(line) === plan.kind) {
+      armed = true;
+      const span = plan.kind === 'close' ? durations.close + durations.reopen : durations[plan.kind];
+      afterMs(plan.frac * span, fire);
     }
   };
-  // A child that never gets going is killed anyway (and then fails the exit check below).
+  // A child that never gets going is killed anyway (and then fails the exit check).
   const guard = setTimeout(fire, 20_000);
   void child.go().then(() => {
     if (plan.mode === 'startup') afterMs(plan.delayMs, fire);
@@ -232,12 +296,13 @@ const f64Distance = (a: readonly number[], q: Float32Array) => {
   for (let d = 0; d < DIMENSION; d++) s += (a[d]! - q[d]!) * (a[d]! - q[d]!);
   return s;
 };
-const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+const near = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
 
 /**
  * k-NN against brute force on the model: the same distances rank by rank, every hit live
  * at its model distance, and nothing the model ranks clearly inside the top k missing
- * (ties within f32 rounding may come in either order).
+ * (ties within f32 rounding may come in either order). `approximate` (an HNSW answer)
+ * only requires distinct live hits at their true distances, in order.
  */
 function knnProblems(
   got: { id: unknown; distance: number }[],
@@ -245,6 +310,7 @@ function knnProblems(
   q: Float32Array,
   k: number,
   keep: (meta: { tag: string } | undefined) => boolean,
+  approximate = false,
 ): string[] {
   const all: { id: number; distance: number }[] = [];
   for (const [id, e] of model.live)
@@ -252,22 +318,28 @@ function knnProblems(
   all.sort((a, b) => a.distance - b.distance || a.id - b.id);
   const want = all.slice(0, k);
   const out: string[] = [];
-  if (got.length !== want.length) return [`query k=${k}: ${got.length} hits, brute force has ${want.length}`];
+  const what = `${approximate ? 'hnsw ' : ''}query k=${k}`;
+  if (approximate ? got.length > want.length : got.length !== want.length) {
+    return [`${what}: ${got.length} hits, brute force has ${want.length}`];
+  }
   const ids = new Set(got.map((h) => Number(h.id)));
-  if (ids.size !== got.length) out.push(`query k=${k}: duplicate ids`);
+  if (ids.size !== got.length) out.push(`${what}: duplicate ids`);
   got.forEach((h, i) => {
     const e = model.live.get(Number(h.id));
     if (!e || !keep(e.metadata))
-      out.push(`query k=${k}: hit ${String(h.id)} is not live (or not matching) in the model`);
-    else if (!close(h.distance, f64Distance(e.vector, q)))
-      out.push(`query: distance of ${String(h.id)} is ${h.distance}`);
-    if (!close(h.distance, want[i]!.distance))
-      out.push(`query k=${k}: rank ${i} at ${h.distance}, brute force ${want[i]!.distance}`);
+      out.push(`${what}: hit ${String(h.id)} is not live (or not matching) in the model`);
+    else if (!near(h.distance, f64Distance(e.vector, q)))
+      out.push(`${what}: distance of ${String(h.id)} is ${h.distance}`);
+    if (approximate) {
+      if (i > 0 && h.distance < got[i - 1]!.distance) out.push(`${what}: hits out of order at rank ${i}`);
+    } else if (!near(h.distance, want[i]!.distance)) {
+      out.push(`${what}: rank ${i} at ${h.distance}, brute force ${want[i]!.distance}`);
+    }
   });
   const kth = want.at(-1)?.distance ?? 0;
-  for (const w of want) {
-    if (w.distance < kth && !close(w.distance, kth) && !ids.has(w.id))
-      out.push(`query k=${k}: misses ${w.id}`);
+  if (!approximate) {
+    for (const w of want)
+      if (w.distance < kth && !near(w.distance, kth) && !ids.has(w.id)) out.push(`${what}: misses ${w.id}`);
   }
   return out;
 }
@@ -277,8 +349,9 @@ async function verifyAgainstModel(
   path: string,
   model: Model,
   r: () => number,
+  withIndex: boolean,
 ): Promise<{ epoch: number; problems: string[] }> {
-  const s = await RvfStore.open(path, { readOnly: true });
+  const s = await RvfStore.open(path, { readOnly: true, ...(withIndex ? { indexThreshold: 128 } : {}) });
   try {
     const st = s.status();
     const epoch = st.currentEpoch;
@@ -294,7 +367,7 @@ async function verifyAgainstModel(
         problems.push(`id ${id} is missing`);
         continue;
       }
-      const gotBits = new Uint32Array(got.vector.buffer, got.vector.byteOffset, DIMENSION);
+      const gotBits = new Uint32Array(got.vector.buffer, got.vector.byteOffset, got.vector.length);
       const wantBits = new Uint32Array(Float32Array.from(want.vector).buffer);
       if (gotBits.length !== DIMENSION || gotBits.some((b, d) => b !== wantBits[d])) {
         problems.push(`id ${id}: vector ${[...got.vector]} is not ${want.vector}`);
@@ -311,12 +384,20 @@ async function verifyAgainstModel(
         problems.push(`id ${id} is visible but deleted or never written`);
     }
     const qs = [0, 1, 2].map(() => Float32Array.from({ length: DIMENSION }, () => Math.fround(r() * 4 - 2)));
+    const exact = { plan: 'exact' } as const;
     // Everything: exactly the live set.
-    const everything = await s.query(qs[0]!, model.live.size + 5, { includeMetadata: false });
-    problems.push(...knnProblems(everything, model, qs[0]!, model.live.size + 5, () => true));
-    for (const q of qs) problems.push(...knnProblems(await s.query(q, 10), model, q, 10, () => true));
-    const tagged = await s.query(qs[1]!, 10, { filter: { op: 'eq', field: 'tag', value: 'a' } });
+    const all = await s.query(qs[0]!, model.live.size + 5, { ...exact, includeMetadata: false });
+    problems.push(...knnProblems(all, model, qs[0]!, model.live.size + 5, () => true));
+    for (const q of qs) problems.push(...knnProblems(await s.query(q, 10, exact), model, q, 10, () => true));
+    const tagged = await s.query(qs[1]!, 10, { ...exact, filter: { op: 'eq', field: 'tag', value: 'a' } });
     problems.push(...knnProblems(tagged, model, qs[1]!, 10, (m) => m?.tag === 'a'));
+    if (withIndex) {
+      // The graph (a saved one caught up, or rebuilt) never serves dead or stale vectors.
+      await s.waitForIndex();
+      for (const q of qs) {
+        problems.push(...knnProblems(await s.query(q, 10, { plan: 'hnsw' }), model, q, 10, () => true, true));
+      }
+    }
     const w = await s.verifyWitness();
     // One witness per operation, one chain across reopens and compactions.
     if (!w.valid) problems.push(`witness chain broken at ${JSON.stringify(w.firstBroken)}`);
@@ -329,10 +410,17 @@ async function verifyAgainstModel(
   }
 }
 
-/** Where the last valid manifest is, and whether the bytes after it hold a torn segment. */
-async function tailOf(
-  bytes: Uint8Array,
-): Promise<{ epoch: number; manifestOffset: number; manifestEnd: number; tail: number; torn: boolean }> {
+interface Tail {
+  epoch: number;
+  manifestOffset: number;
+  manifestEnd: number;
+  /** Bytes after the last valid manifest. */
+  tail: number;
+  /** ... and whether they are anything but complete, hash-valid segments. */
+  torn: boolean;
+}
+
+async function tailOf(bytes: Uint8Array): Promise<Tail> {
   const found = await findLatestManifest(bytesSource(bytes));
   const tail = bytes.subarray(found.end);
   return {
@@ -356,20 +444,20 @@ async function completeSegments(bytes: Uint8Array): Promise<boolean> {
 
 // ---------------------------------------------------------------- the tests
 
-type Kind = OpKind | 'open';
 interface KindStats {
   kills: number;
   /** The operation committed but the kill came before it was printed (E = last + 1). */
   committedUnprinted: number;
-  /** The killed file had bytes after its last manifest (orphan or torn segments). */
+  /** The kill left bytes after the last manifest (orphan or torn segments). */
   tailLeft: number;
-  /** ... of which at least one segment was torn or failed its hash. */
+  /** ... of which something was torn: not complete, hash-valid segments (in practice only
+   *  after a cut by the test that no writer has fenced yet: SIGKILL alone never tore one). */
   torn: number;
   /** A compaction's temp file was left behind. */
   compactTmp: number;
-  /** The test then cut the killed operation's data segments short (an emulated torn write). */
+  /** The test then cut what the killed step wrote short (an emulated torn write), inside its data... */
   cutData: number;
-  /** ... or its manifest (it had committed unprinted; the store falls back one epoch). */
+  /** ... or inside its manifest (the store then falls back to the previous one). */
   cutManifest: number;
 }
 
@@ -378,7 +466,7 @@ describe('crash safety under SIGKILL', () => {
     const t0 = performance.now();
     const stats = new Map<Kind, KindStats>();
     const counts: Record<string, number> = {};
-    const fence = { reopened: 0, cutBytes: 0, keptOrphanBytes: 0 };
+    const fence = { reopened: 0, cutBytes: 0, keptBytes: 0 };
     let kills = 0;
     let stores = 0;
     const goOn = () => kills < MAX_KILLS && performance.now() - t0 < DEADLINE_MS;
@@ -392,10 +480,12 @@ describe('crash safety under SIGKILL', () => {
         const seed = hash(SEED, storeNo);
         const r = rng(hash(SEED, storeNo, 1));
         const path = join(work.dir, `store${storeNo}.rvf`);
-        await (await RvfStore.create(path, { dimension: DIMENSION, metric: 'l2' })).close();
+        await (
+          await RvfStore.create(path, { dimension: DIMENSION, metric: 'l2', m: 8, efConstruction: 40 })
+        ).close();
         const model = new Model(seed);
-        let snapshotBytes = readFileSync(path);
-        let snapshot = await tailOf(snapshotBytes);
+        let bytes = readFileSync(path);
+        let tail = await tailOf(bytes);
         let tmpIno = -1;
         let next = startChild('writer.mjs', [path, String(seed)]);
         for (let k = 0; k < KILLS_PER_STORE && !quotaMet() && goOn(); k++) {
@@ -410,89 +500,66 @@ describe('crash safety under SIGKILL', () => {
             exit.signal === 'SIGKILL',
             () => `${where()}: the writer exited by itself (${exit.code}): ${child.stderr}`,
           );
+          const life = lifeOf(child.lines, model.epoch, where);
+          const { last, inFlight } = life;
 
-          // What the child said: `open <epoch> <size>`, then `committed <n>` for n = epoch + 1, ...
-          const [openLine, ...rest] = child.lines;
-          let last = model.epoch;
-          let kind: Kind = 'open';
-          if (openLine !== undefined) {
-            const [, e, size] = openLine.split(' ').map(Number);
-            // The reopen after the previous crash saw the same epoch and fenced the tail:
-            // it kept only complete segments after the last manifest.
-            check(
-              e === model.epoch,
-              () => `${where()}: the writer reopened at epoch ${e}, not ${model.epoch}`,
-            );
-            const kept = size! - snapshot.manifestEnd;
-            // Fencing only truncates, so what it kept is a prefix of the file as the kill left it.
-            const bytes = snapshotBytes.subarray(snapshot.manifestEnd, Math.max(snapshot.manifestEnd, size!));
+          if (life.opened) {
+            // Its open after the previous crash saw the same epoch and fenced the tail: it
+            // kept only complete segments after the last manifest. (Fencing only truncates,
+            // so what it kept is a prefix of the file as that crash left it.)
+            const { size } = life.opened;
+            const kept = size - tail.manifestEnd;
             check(
               kept >= 0 &&
-                size! <= snapshot.manifestEnd + snapshot.tail &&
-                (kept === 0 || (await completeSegments(bytes))),
+                size <= tail.manifestEnd + tail.tail &&
+                (kept === 0 || (await completeSegments(bytes.subarray(tail.manifestEnd, size)))),
               () =>
-                `${where()}: after fencing the file is ${size} bytes; the manifest ends at ${snapshot.manifestEnd}, the file was ${snapshot.manifestEnd + snapshot.tail}`,
+                `${where()}: after fencing the file is ${size} bytes; the manifest ends at ${tail.manifestEnd}, the file was ${tail.manifestEnd + tail.tail}`,
             );
             fence.reopened++;
-            fence.cutBytes += snapshot.manifestEnd + snapshot.tail - size!;
-            fence.keptOrphanBytes += kept;
-            rest.forEach((line, i) => {
-              check(line === `committed ${e! + 1 + i}`, () => `${where()}: unexpected output '${line}'`);
-            });
-            last = e! + rest.length;
-            kind = opKind(last + 1);
+            fence.cutBytes += tail.manifestEnd + tail.tail - size;
+            fence.keptBytes += kept;
           }
 
           // The kill's aftermath, before anything touches the file again.
-          let afterBytes = readFileSync(path);
-          let after = await must(tailOf(afterBytes), () => `${where()}: no valid manifest after the kill`);
-          const realTail = after;
+          bytes = readFileSync(path);
+          const real = await must(tailOf(bytes), () => `${where()}: no valid manifest after the kill`);
+          tail = real;
           // SIGKILL does not tear a write this small (Linux copies the whole pwrite into the
-          // page cache first), so a kill inside one is emulated: cut the bytes the killed
-          // operation wrote at a random point — what a kill inside its pwrite would leave.
-          // Inside the last manifest only if that manifest is the killed operation's own (it
-          // committed unprinted) and was appended (a compaction renames a complete file).
-          let emulated: 'data' | 'manifest' | undefined;
-          if (r() < 0.3) {
-            let cut = 0;
-            if (after.epoch === last + 1 && opKind(after.epoch) !== 'compact' && after.tail === 0) {
-              emulated = 'manifest';
-              cut =
-                after.manifestOffset + 1 + Math.floor(r() * (after.manifestEnd - after.manifestOffset - 1));
-            } else if (after.epoch === last && after.tail > 1) {
-              emulated = 'data';
-              cut = after.manifestEnd + 1 + Math.floor(r() * (after.tail - 1));
-            }
-            if (cut > 0) {
-              truncateSync(path, cut);
-              afterBytes = readFileSync(path);
-              after = await must(
-                tailOf(afterBytes),
-                () => `${where()}: no valid manifest after cutting at ${cut}`,
-              );
-            }
+          // page cache first), so a kill inside one is emulated: cut what the killed step
+          // appended (it starts at the file end the writer last printed) at a random byte,
+          // which is what a kill inside its pwrite would leave.
+          let cut: 'data' | 'manifest' | undefined;
+          const appending = inFlight === 'ingest' || inFlight === 'delete' || inFlight === 'close';
+          if (appending && life.lastEnd !== undefined && bytes.length > life.lastEnd + 1 && r() < 0.3) {
+            const at = life.lastEnd + 1 + Math.floor(r() * (bytes.length - life.lastEnd - 1));
+            cut = real.manifestOffset >= life.lastEnd && at > real.manifestOffset ? 'manifest' : 'data';
+            truncateSync(path, at);
+            bytes = readFileSync(path);
+            tail = await must(tailOf(bytes), () => `${where()}: no valid manifest after cutting at ${at}`);
           }
           const tmp = `${path}.compact.tmp`;
           const tmpNow = existsSync(tmp) ? statSync(tmp).ino : -1;
           const { epoch, problems } = await must(
-            verifyAgainstModel(path, model, r),
-            () => `${where()}: reading the store after the kill (in ${kind}) failed`,
+            verifyAgainstModel(path, model, r, k % INDEX_CHECK_EVERY === 0),
+            () => `${where()}: reading the store after the kill (in ${inFlight}) failed`,
           );
+          const ran = inFlight !== 'close' && inFlight !== 'reopen' && inFlight !== 'open';
           check(
-            epoch >= last && epoch <= last + 1,
+            epoch >= last && epoch <= last + (ran ? 1 : 0),
             () =>
-              `${where()}: recovered epoch ${epoch}, the writer last printed ${last} (killed in ${kind}${emulated ? `, ${emulated} torn by the test` : ''})`,
+              `${where()}: recovered epoch ${epoch}, the writer last printed ${last} (killed in ${inFlight}${cut ? `, its ${cut} cut by the test` : ''})`,
           );
           check(
-            after.epoch === epoch,
-            () => `${where()}: the tail scan found epoch ${after.epoch}, the store ${epoch}`,
+            tail.epoch === epoch,
+            () => `${where()}: the tail scan found epoch ${tail.epoch}, the store ${epoch}`,
           );
           check(
             problems.length === 0,
-            () => `${where()}: at epoch ${epoch} (killed in ${kind}):\n  ${problems.join('\n  ')}`,
+            () => `${where()}: at epoch ${epoch} (killed in ${inFlight}):\n  ${problems.join('\n  ')}`,
           );
 
-          const s = stats.get(kind) ?? {
+          const s = stats.get(inFlight) ?? {
             kills: 0,
             committedUnprinted: 0,
             tailLeft: 0,
@@ -503,23 +570,21 @@ describe('crash safety under SIGKILL', () => {
           };
           s.kills++;
           if (epoch === last + 1) s.committedUnprinted++;
-          if (realTail.tail > 0) s.tailLeft++;
-          if (realTail.torn) s.torn++;
+          if (real.tail > 0) s.tailLeft++;
+          if (real.torn) s.torn++;
           if (tmpNow !== -1 && tmpNow !== tmpIno) s.compactTmp++;
-          if (emulated === 'data' && after !== realTail) s.cutData++;
-          if (emulated === 'manifest' && after !== realTail) s.cutManifest++;
-          stats.set(kind, s);
+          if (cut === 'data') s.cutData++;
+          if (cut === 'manifest') s.cutManifest++;
+          stats.set(inFlight, s);
           tmpIno = tmpNow;
-          counts[kind] = (counts[kind] ?? 0) + 1;
+          counts[inFlight] = (counts[inFlight] ?? 0) + 1;
           kills++;
-          snapshot = after;
-          snapshotBytes = afterBytes;
         }
         next.kill();
         await next.closed;
 
-        // Finally a writer in this process reopens it (breaking the dead writer's lock) and
-        // fences; the state is still the model's.
+        // Last, a writer in this process takes the store over (breaking the dead writer's
+        // lock), fences it and closes it cleanly; the state is still the model's.
         const rw = await must(
           RvfStore.open(path, { lock: { staleSameHostMs: 0 } }),
           () => `store ${storeNo}: the final reopen failed`,
@@ -531,7 +596,7 @@ describe('crash safety under SIGKILL', () => {
         await rw.close();
         check(!existsSync(`${path}.lock`), () => `store ${storeNo}: the lock outlived close()`);
         const final = await must(
-          verifyAgainstModel(path, model, r),
+          verifyAgainstModel(path, model, r, true),
           () => `store ${storeNo}: the final check failed`,
         );
         check(
@@ -539,7 +604,7 @@ describe('crash safety under SIGKILL', () => {
           () => `store ${storeNo} after a clean reopen:\n  ${final.problems.join('\n  ')}`,
         );
         check(
-          (await tailOf(readFileSync(path))).torn === false,
+          !(await tailOf(readFileSync(path))).torn,
           () => `store ${storeNo}: a torn tail survived a writer's open`,
         );
       }
@@ -547,18 +612,17 @@ describe('crash safety under SIGKILL', () => {
     await Promise.all([...Array(LANES).keys()].map(lane));
 
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    const table = [...stats].map(([k, s]) => ({ inFlight: k, ...s }));
-    console.log(`crash test: ${kills} kills over ${stores} stores in ${seconds} s (seed ${SEED})`);
-    console.table(table);
     console.log(
-      `fencing: ${fence.reopened} reopens after a crash cut ${fence.cutBytes} bytes, kept ${fence.keptOrphanBytes} bytes of complete orphan segments`,
+      `crash test: ${kills} kills over ${stores} stores in ${seconds} s (seed ${SEED}); by the step in flight:`,
     );
+    console.table([...stats].map(([inFlight, s]) => ({ inFlight, ...s })));
     console.log(
-      `operation durations here (ms): ${JSON.stringify(durations, (_, v) => (typeof v === 'number' ? +v.toFixed(2) : v))}`,
+      `fencing: ${fence.reopened} reopens after a crash cut ${fence.cutBytes} bytes and kept ${fence.keptBytes}; ` +
+        `step durations here (ms): ${JSON.stringify(durations, (_, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`,
     );
     check(
       quotaMet(),
-      () => `kill quotas not met in ${kills} kills / ${seconds} s: ${JSON.stringify(counts)} (in flight)`,
+      () => `kill quotas not met in ${kills} kills / ${seconds} s: ${JSON.stringify(counts)}`,
     );
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
   }, 130_000);
@@ -571,7 +635,7 @@ describe('crash safety under SIGKILL', () => {
    * (see the next test: today that file also blocks a new create()). Never a half state;
    * every store created before the kill is intact.
    */
-  it('a kill during create leaves no file, a complete empty store, or a file every open refuses', async () => {
+  it('a kill during create leaves no file or a complete empty store', async () => {
     const r = rng(hash(SEED, 0xc0ffee));
     const outcomes = { absent: 0, complete: 0, refused: 0 };
     const refusedSizes = new Set<number>();
@@ -613,7 +677,9 @@ describe('crash safety under SIGKILL', () => {
         () => `create kill ${k}: the child ran ahead`,
       );
       if (!existsSync(path)) {
-        check(!existsSync(`${path}.lock`), () => `create kill ${k}: a lock without its file`);
+        // A lock the dead creator left without its file never blocks a new create.
+        const again = await RvfStore.create(path, { dimension: DIMENSION });
+        await again.close();
         outcomes.absent++;
         continue;
       }
@@ -621,10 +687,8 @@ describe('crash safety under SIGKILL', () => {
       try {
         opened = await RvfStore.open(path, { readOnly: true });
       } catch (e) {
-        check(
-          RvfError.is(e, ErrorCode.ManifestNotFound),
-          () => `create kill ${k}: the half-created file fails to open with ${String(e)}`,
-        );
+        // create() links a complete file into place: a file that exists must open.
+        check(false, () => `create kill ${k}: the created path fails to open with ${String(e)}`);
         // A writer refuses it just the same (it breaks the dead creator's lock first).
         const err = await RvfStore.open(path, { lock: { staleSameHostMs: 0 } }).then(
           (s) => s.close().then(() => undefined),
@@ -669,7 +733,7 @@ describe('crash safety under SIGKILL', () => {
    * empty store, or create() can make it again. Marked `fails` until create() publishes the
    * file atomically; then drop `.fails`.
    */
-  it.fails('a kill between create() making the file and writing its first manifest leaves a usable path', async () => {
+  it('a kill between create() making the file and writing its first manifest leaves a usable path', async () => {
     const dir = join(work.dir, 'create-paused');
     mkdirSync(dir);
     const path = join(dir, 'p.rvf');
@@ -681,13 +745,87 @@ describe('crash safety under SIGKILL', () => {
     const exit = await child.closed;
     expect(exit.signal, child.stderr).toBe('SIGKILL');
     expect(child.lines).toEqual(['paused']);
-    let usable: RvfStore;
-    try {
-      usable = await RvfStore.open(path, { readOnly: true });
-    } catch {
-      usable = await RvfStore.create(path, { dimension: DIMENSION, lock: { staleSameHostMs: 0 } });
-    }
+    // Nothing is at the path; the dead creator's lock does not block a new create.
+    expect(existsSync(path)).toBe(false);
+    const usable = await RvfStore.create(path, { dimension: DIMENSION });
     expect(usable.epoch).toBe(0);
     await usable.close();
+  });
+
+  /**
+   * Known bug (see the report): breaking the lock a killed writer left behind is
+   * check-then-delete. A writer B that read the stale lock, then lost the CPU while writer A
+   * broke it and took the lock, goes on to delete A's fresh lock and take its own: two
+   * writers append to one file. Here B is this process, held (by a hook on
+   * fs.promises.readFile, which lock.ts reads the lock with) right after it read the dead
+   * writer's lock; A is a real writer child that breaks the lock and starts committing.
+   * Expected: B's open fails with LockHeld. Marked `fails` until the lock break is atomic.
+   */
+  it('writers recovering from a crash still exclude each other (stale-lock break race)', async () => {
+    const path = join(work.dir, 'lock-race.rvf');
+    const lockPath = `${path}.lock`;
+    await (await RvfStore.create(path, { dimension: DIMENSION })).close();
+    const waitFor = (c: Child, what: string) =>
+      new Promise<void>((resolve, reject) => {
+        c.onLine = (line) => line.startsWith(what) && resolve();
+        void c.closed.then(() => reject(new Error(`the writer exited before '${what}': ${c.stderr}`)));
+      });
+    // A real crash leaves the dead writer's lock.
+    const dead = startChild('writer.mjs', [path, '1']);
+    const deadOpen = waitFor(dead, 'open');
+    await dead.go();
+    await deadOpen;
+    dead.kill();
+    await dead.closed;
+    expect(existsSync(lockPath)).toBe(true);
+
+    const realReadFile = promises.readFile;
+    let reachedGate!: () => void;
+    const gateReached = new Promise<string>((resolve) => {
+      reachedGate = () => resolve('held');
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    promises.readFile = (async (file: Parameters<typeof realReadFile>[0], ...rest: unknown[]) => {
+      const bytes = await (realReadFile as (...a: unknown[]) => Promise<unknown>).call(
+        promises,
+        file,
+        ...rest,
+      );
+      if (String(file) === lockPath) {
+        reachedGate();
+        await gate;
+      }
+      return bytes;
+    }) as typeof realReadFile;
+    let a: Child | undefined;
+    let b: RvfStore | unknown;
+    try {
+      const opening = RvfStore.open(path, { lock: { staleSameHostMs: 0 } }).then(
+        (s) => s,
+        (e: unknown) => e,
+      );
+      const first = await Promise.race([gateReached, opening.then(() => 'settled')]);
+      expect(first, 'the hook no longer intercepts the lock read: update this test').toBe('held');
+      // A breaks the stale lock and commits.
+      a = startChild('writer.mjs', [path, '1']);
+      const aCommits = waitFor(a, 'committed');
+      await a.go();
+      await aCommits;
+      release();
+      b = await opening;
+    } finally {
+      release();
+      promises.readFile = realReadFile;
+      a?.kill();
+      await a?.closed;
+      if (b instanceof RvfStore) await b.close();
+    }
+    expect(
+      RvfError.is(b, ErrorCode.LockHeld),
+      b instanceof RvfStore ? 'a second writer opened the store' : String(b),
+    ).toBe(true);
   });
 });

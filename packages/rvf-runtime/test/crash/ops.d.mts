@@ -11,6 +11,7 @@ export const BIG_ID_BASE: number;
 export const BIG_ID_SPACE: number;
 export function hash(...xs: number[]): number;
 export function opKind(n: number): OpKind;
+export function reopensAfter(n: number): boolean;
 export function vectorFor(seed: number, n: number, id: number): number[];
 export function opAt(seed: number, n: number): Op;
 export class Model {

@@ -4,11 +4,15 @@
 // accepted vector), delete and compact each advance the epoch by exactly one.
 
 export const DIMENSION = 8;
-/** Small ids, so batches keep re-ingesting (overwriting) earlier ids and deleted ids come back. */
-export const ID_SPACE = 1000;
+/**
+ * Small ids, so batches keep re-ingesting (overwriting) earlier ids and deleted ids come
+ * back. At most ID_SPACE + BIG_ID_SPACE = 950 vectors are live, so a store at its default
+ * settings answers queries exactly.
+ */
+export const ID_SPACE = 800;
 /** A second id range above 2^32, so ids that need more than 32 bits are exercised too. */
 export const BIG_ID_BASE = 2 ** 40;
-export const BIG_ID_SPACE = 200;
+export const BIG_ID_SPACE = 150;
 
 function mix32(a) {
   a = Math.imul(a ^ (a >>> 16), 0x7feb352d);
@@ -31,6 +35,15 @@ export function opKind(n) {
   if (n % 13 === 0) return 'compact';
   if (n % 5 === 0) return 'delete';
   return 'ingest';
+}
+
+/**
+ * After committing operation n the writer closes the store (saving its HNSW graph: a
+ * bookkeeping commit at the same epoch) and reopens it, when this is true. Not an operation:
+ * the epoch does not change.
+ */
+export function reopensAfter(n) {
+  return n % 17 === 0;
 }
 
 function pickId(seed, n, salt, i) {
