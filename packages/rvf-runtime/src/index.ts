@@ -23,3 +23,4 @@ export type {
 export { RvfStore } from './store.js';
 export type { VectorInput, VectorsInput } from './vectors-input.js';
 export type { WitnessLinkReport, WitnessReport } from './witness.js';
+export type { EngineStatus, IndexProgress } from './query-engine.js';
