@@ -10,14 +10,15 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'rvf-pack-'));
-const pnpm = process.env.PNPM ?? 'pnpm';
+// PNPM may be a command line such as `npx -y pnpm@10.34.9` (as in CI).
+const [pnpmCmd, ...pnpmArgs] = (process.env.PNPM ?? 'pnpm').split(' ').filter(Boolean);
 const sh = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 const libs = ['rvf-types', 'rvf-wire', 'rvf-crypto', 'rvf-index', 'rvf-runtime'];
 const tarball = {};
 for (const lib of libs) {
-  sh(pnpm, ['pack', '--pack-destination', out], join(root, 'packages', lib));
+  sh(pnpmCmd, [...pnpmArgs, 'pack', '--pack-destination', out], join(root, 'packages', lib));
 }
 for (const f of readdirSync(out)) {
   const m = /^rvfjs-(.+)-\d+\.\d+\.\d+.*\.tgz$/.exec(f);
