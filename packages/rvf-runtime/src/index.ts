@@ -5,6 +5,7 @@ export type { DamagedSegment } from './loader.js';
 export type { LockOptions } from './lock.js';
 export type { FlatMetaEntry, MetadataInput, MetaObject, MetaScalar } from './metadata.js';
 export type { ExportRecord } from './ndjson.js';
+export type { EngineStatus, IndexProgress } from './query-engine.js';
 export type {
   BranchOptions,
   CompactResult,
@@ -23,4 +24,3 @@ export type {
 export { RvfStore } from './store.js';
 export type { VectorInput, VectorsInput } from './vectors-input.js';
 export type { WitnessLinkReport, WitnessReport } from './witness.js';
-export type { EngineStatus, IndexProgress } from './query-engine.js';

@@ -51,7 +51,7 @@ import { ioError, syncDir, writeAll } from './file-io.js';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
-import { type BranchLink, loadLayer, type ParentView, savedGraphReader } from './lineage.js';
+import { type BranchLink, loadLayer, loadParentView, type ParentView, savedGraphReader } from './lineage.js';
 import type { DamagedSegment } from './loader.js';
 import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
 import {
@@ -946,6 +946,27 @@ export class RvfStore {
       state: { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 },
       clock,
       ...(options.lock ? { lock: options.lock } : {}),
+    });
+  }
+
+  /**
+   * Records a moved parent's new location. The parent at `parentPath` is verified (file id,
+   * and the pinned manifest or tail hash) before a new COW_MAP naming it is committed.
+   */
+  async relinkParent(parentPath: string): Promise<void> {
+    return this.exclusive(async () => {
+      this.assertWritable();
+      if (!this.link || !this.manifest.identity)
+        throw rvfError('LineageBroken', `${this.path} is not a branch`);
+      await loadParentView(this.path, this.manifest.identity, this.link, { parentPath });
+      const cow = { ...this.link.cow, parentPath: relativeParentPath(this.path, parentPath) };
+      await this.commit([{ segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) }], {
+        epoch: this.epoch,
+        deletedIds: this.table.deleted,
+        totalVectors: this.table.ownCount,
+      });
+      this.link = { ...this.link, cow };
+      if (this.parent) this.parent = { ...this.parent, path: parentPath };
     });
   }
 

@@ -195,12 +195,24 @@ describe('branch', () => {
     const relinked = await RvfStore.open(childPath, { readOnly: true, parentPath: moved });
     expect(relinked.status().totalVectors).toBe(200);
     await relinked.close();
+    // Recorded for good: later opens find the parent at its new place without being told.
+    const writer = await RvfStore.open(childPath, { parentPath: moved });
+    await rejects(writer.relinkParent(join(work.dir, 'nowhere.rvf')), ErrorCode.ParentNotFound);
+    await writer.relinkParent(moved);
+    await writer.close();
+    const plain = await RvfStore.open(childPath, { readOnly: true });
+    expect(plain.parentPath).toBe(moved);
+    await plain.close();
 
     // Another file at the parent's path (same content shape, different identity).
     const impostor = await makeParent(parentPath);
     await impostor.store.close();
     // The pin's SHAKE-256 digest of the parent manifest no longer matches.
-    await rejects(RvfStore.open(childPath), ErrorCode.ParentHashMismatch, /no longer holds the state/);
+    await rejects(
+      RvfStore.open(childPath, { parentPath }),
+      ErrorCode.ParentHashMismatch,
+      /no longer holds the state/,
+    );
   });
 
   it('branch time is flat in the parent size and the child file holds only its own edits', async () => {
