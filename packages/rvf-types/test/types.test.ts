@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  ErrorCode,
+  errorName,
+  isKnownSegmentType,
+  isRvfjsExtension,
+  MetricCode,
+  metricFromCode,
+  RvfError,
+  rvfError,
+  SegmentType,
+  segmentTypeName,
+} from '../src/index.js';
+
+const SPEC =
+  process.env.RVF_SPEC_PATH ??
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/spec/rvf-format.md');
+if (!existsSync(SPEC))
+  throw new Error(`spec not found at ${SPEC}: clone next to shared/ or set RVF_SPEC_PATH`);
+const spec = readFileSync(SPEC, 'utf8');
+
+/** "0x0102 InvalidChecksum" pairs from the spec's full error-code table (and Tile ranges). */
+function specErrorCodes(): Map<string, number> {
+  const table = spec.slice(spec.indexOf('Full ErrorCode table'), spec.indexOf('Writer checklist'));
+  const out = new Map<string, number>();
+  for (const m of table.matchAll(/0x([0-9A-F]{4})\s+([A-Z][A-Za-z0-9]+)/g))
+    out.set(m[2]!, Number.parseInt(m[1]!, 16));
+  out.delete('Tile'); // the "0x0400–0x0404 Tile{...}" range, expanded below
+  const tile = /0x0400–0x0404 Tile\{([^}]+)\}/.exec(table);
+  tile?.[1]!.split(',').forEach((name, i) => {
+    out.set(`Tile${name.trim()}`, 0x0400 + i);
+  });
+  return out;
+}
+
+describe('error codes', () => {
+  it("match the spec's full table, name for name and code for code", () => {
+    const fromSpec = specErrorCodes();
+    expect(fromSpec.size).toBeGreaterThan(50);
+    expect(Object.fromEntries(fromSpec)).toEqual({ ...ErrorCode });
+  });
+
+  it('are unique and map back to their names', () => {
+    const codes = Object.values(ErrorCode);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const [name, code] of Object.entries(ErrorCode)) expect(errorName(code)).toBe(name);
+    expect(errorName(0x7777)).toBeUndefined();
+  });
+
+  it('RvfError carries the numeric code, the name and a message in the binding format', () => {
+    const e = rvfError('InvalidChecksum', 'VEC segment at offset 162: content hash mismatch', {
+      offset: 162,
+    });
+    expect(e).toBeInstanceOf(RvfError);
+    expect(e).toBeInstanceOf(Error);
+    expect(e.code).toBe(0x0102);
+    expect(e.name).toBe('InvalidChecksum');
+    expect(e.offset).toBe(162);
+    expect(e.message).toBe(
+      'RVF error 0x0102 InvalidChecksum: VEC segment at offset 162: content hash mismatch',
+    );
+    expect(RvfError.is(e, ErrorCode.InvalidChecksum)).toBe(true);
+    expect(RvfError.is(e, ErrorCode.LockHeld)).toBe(false);
+    expect(RvfError.is(new Error('x'))).toBe(false);
+    const cause = new Error('io');
+    expect(rvfError('FsyncFailed', 'write', {}, cause).cause).toBe(cause);
+  });
+});
+
+describe('segment types', () => {
+  it("carry the spec's codes and the binding's names", () => {
+    const expected: [number, string][] = [
+      [0x01, 'vec'],
+      [0x02, 'index'],
+      [0x04, 'journal'],
+      [0x05, 'manifest'],
+      [0x0a, 'witness'],
+      [0x0e, 'kernel'],
+      [0x0f, 'ebpf'],
+      [0x20, 'cow_map'],
+      [0x21, 'refcount'],
+      [0x22, 'membership'],
+    ];
+    for (const [code, name] of expected) {
+      expect(segmentTypeName(code)).toBe(name);
+      // The spec's segment table names the same code.
+      expect(spec).toMatch(new RegExp(`\\| 0x${code.toString(16).toUpperCase().padStart(2, '0')} \\|`));
+    }
+    expect(segmentTypeName(0x7e)).toBe('unknown(0x7e)');
+    expect(isKnownSegmentType(0x7e)).toBe(false);
+  });
+
+  it('keep rvfjs extensions in 0x40..0x4F, clear of every reference code', () => {
+    const ours = Object.entries(SegmentType).filter(([k]) => k.startsWith('Rvfjs'));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const [, code] of ours) expect(isRvfjsExtension(code)).toBe(true);
+    const reference = Object.entries(SegmentType).filter(([k]) => !k.startsWith('Rvfjs'));
+    for (const [, code] of reference) expect(isRvfjsExtension(code)).toBe(false);
+    expect(new Set(Object.values(SegmentType)).size).toBe(Object.values(SegmentType).length);
+  });
+});
+
+describe('metrics', () => {
+  it('use the manifest byte of spec §7 and load unknown bytes as L2', () => {
+    expect(MetricCode).toEqual({ l2: 0, inner_product: 1, cosine: 2 });
+    expect([0, 1, 2, 3, 255].map(metricFromCode)).toEqual(['l2', 'inner_product', 'cosine', 'l2', 'l2']);
+  });
+});
