@@ -30,9 +30,8 @@ function specErrorCodes(): Map<string, number> {
     out.set(m[2]!, Number.parseInt(m[1]!, 16));
   out.delete('Tile'); // the "0x0400–0x0404 Tile{...}" range, expanded below
   const tile = /0x0400–0x0404 Tile\{([^}]+)\}/.exec(table);
-  tile?.[1]!.split(',').forEach((name, i) => {
-    out.set(`Tile${name.trim()}`, 0x0400 + i);
-  });
+  if (!tile) throw new Error('the spec no longer lists the Tile error range');
+  for (const [i, name] of (tile[1] ?? '').split(',').entries()) out.set(`Tile${name.trim()}`, 0x0400 + i);
   return out;
 }
 
