@@ -487,7 +487,7 @@ export class RvfStore {
     this.assertOpen();
     const key = toIdKey(id);
     const ord = this.table.ordinalOf.get(key);
-    if (ord === undefined || this.table.deleted.has(key)) return undefined;
+    if (ord === undefined || !this.table.isLive(ord)) return undefined;
     const meta = this.table.metadata[ord];
     return {
       vector: this.table.vectorOf(ord).slice(),
@@ -726,8 +726,18 @@ export class RvfStore {
         SegmentType.Index,
       ]);
       // Listed segments and those adopted at open (foreign ones, the reference's compaction witness).
-      for (const entry of [...this.manifest.directory, ...this.adopted]) {
+      // A branch's link is read from the last COW_MAP, MEMBERSHIP and pin: keep only those.
+      const listed = [...this.manifest.directory, ...this.adopted];
+      const lastOfType = new Map<number, DirectoryEntry>();
+      for (const e of listed) lastOfType.set(e.segType, e);
+      const linkTypes = new Set<number>([
+        SegmentType.CowMap,
+        SegmentType.Membership,
+        SegmentType.RvfjsBranchPin,
+      ]);
+      for (const entry of listed) {
         if (rewritten.has(entry.segType)) continue;
+        if (linkTypes.has(entry.segType) && lastOfType.get(entry.segType) !== entry) continue;
         // Verified before it is copied: compaction must not launder a damaged segment.
         place(entry.segType, entry.segId, (await readSegmentAt(source, entry)).raw);
       }

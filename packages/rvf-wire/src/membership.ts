@@ -66,10 +66,11 @@ export function bitmapHas(bitmap: Uint8Array, id: bigint | number): boolean {
 }
 
 export function bitmapSet(bitmap: Uint8Array, id: number, on: boolean): void {
-  const byte = id >>> 3;
-  if (byte >= bitmap.length) return;
-  if (on) bitmap[byte]! |= 1 << (id & 7);
-  else bitmap[byte]! &= ~(1 << (id & 7));
+  // Ids outside the bitmap are never members; `id >>> 3` would wrap them modulo 2^32.
+  if (!Number.isInteger(id) || id < 0 || id >= bitmap.length * 8) return;
+  const byte = Math.floor(id / 8);
+  if (on) bitmap[byte]! |= 1 << (id % 8);
+  else bitmap[byte]! &= ~(1 << (id % 8));
 }
 
 export function bitmapCount(bitmap: Uint8Array): number {
