@@ -867,10 +867,8 @@ export class RvfStore {
         });
         this.state = state;
       }
-      const size = (await this.fh.stat()).size;
-      const source = fileHandleSource(this.fh, size);
+      const { source, parentHash } = await this.currentTailHash();
       const manifestRaw = await source.read(this.manifestEntry.offset, 64 + this.manifestEntry.payloadLength);
-      const parentHash = tailHash(await source.read(Math.max(0, size - 65536), Math.min(size, 65536)));
       const capacity = maxId + 1;
       const bitmap = emptyBitmap(capacity);
       for (let ord = 0; ord < t.count; ord++)
@@ -907,12 +905,7 @@ export class RvfStore {
         dimension: this.dimension,
         metric: this.metric,
         profile: this.manifest.profileId,
-        identity: {
-          fileId: makeFileId(childPath, clock()),
-          parentId: this.identity.fileId,
-          parentHash,
-          lineageDepth: this.lineageDepth + 1,
-        },
+        identity: this.childIdentity(childPath, clock, parentHash),
         state: childState,
         clock,
         indexThreshold: this.indexThreshold,
@@ -939,20 +932,13 @@ export class RvfStore {
   /** The reference's lineage-only child: a new empty store that records this file as its parent. */
   async derive(childPath: string, options: BranchOptions = {}): Promise<RvfStore> {
     this.assertOpen();
-    const size = (await this.fh.stat()).size;
-    const source = fileHandleSource(this.fh, size);
-    const parentHash = tailHash(await source.read(Math.max(0, size - 65536), Math.min(size, 65536)));
+    const { parentHash } = await this.currentTailHash();
     const clock = options.clock ?? this.clock;
     return RvfStore.createFile(childPath, {
       dimension: this.dimension,
       metric: this.metric,
       profile: this.manifest.profileId,
-      identity: {
-        fileId: makeFileId(childPath, clock()),
-        parentId: this.identity.fileId,
-        parentHash,
-        lineageDepth: this.lineageDepth + 1,
-      },
+      identity: this.childIdentity(childPath, clock, parentHash),
       state: { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 },
       clock,
       ...(options.lock ? { lock: options.lock } : {}),
@@ -978,6 +964,26 @@ export class RvfStore {
       this.link = { ...this.link, cow };
       if (this.parent) this.parent = { ...this.parent, path: parentPath };
     });
+  }
+
+  /** parent_hash as the reference computes it: simple_hash of this file's last 64 KiB, now. */
+  private async currentTailHash(): Promise<{ source: ByteSource; parentHash: Uint8Array }> {
+    const size = (await this.fh.stat()).size;
+    const source = fileHandleSource(this.fh, size);
+    return {
+      source,
+      parentHash: tailHash(await source.read(Math.max(0, size - 65536), Math.min(size, 65536))),
+    };
+  }
+
+  /** The identity of a new child of this file (branch or derive). */
+  private childIdentity(childPath: string, clock: () => bigint, parentHash: Uint8Array): FileIdentity {
+    return {
+      fileId: makeFileId(childPath, clock()),
+      parentId: this.identity.fileId,
+      parentHash,
+      lineageDepth: this.lineageDepth + 1,
+    };
   }
 
   /** Copy-on-write statistics of a branch, or undefined for a store that is not one. */
