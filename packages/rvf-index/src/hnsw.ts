@@ -269,9 +269,11 @@ export class HnswIndex implements VectorIndex {
 
     for (;;) {
       this.native.setEf(ef);
-      // Asking for ef results costs nothing extra (hnswlib's beam already holds them) and lets
-      // the re-rank below order by our exact distances rather than hnswlib's.
-      const res = nativeFilter ? this.native.searchKnn(q, ef, nativeFilter) : this.native.searchKnn(q, ef);
+      // hnswlib ranks by the same quantity we do (squared L2; 1 − dot ranks like −dot), so only
+      // a few more than k candidates need our exact re-rank; the margin absorbs float near-ties.
+      // Copying and re-ranking all ef of them cost more than the graph walk at small k.
+      const ask = Math.min(ef, n, want * 2);
+      const res = nativeFilter ? this.native.searchKnn(q, ask, nativeFilter) : this.native.searchKnn(q, ask);
       if (failure) throw failure.error;
       const flat = this.store.flat;
       const top = new TopK(want);

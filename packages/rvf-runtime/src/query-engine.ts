@@ -45,8 +45,6 @@ export interface EngineStatus {
   rebuildReason?: string;
 }
 
-/** Vectors scanned exactly when the filter keeps at most this many floats' worth of work. */
-const EXACT_BUDGET_FLOATS = 1 << 19;
 /** Inserts done per turn of the event loop while catching up in the background. */
 const CHUNK = 512;
 
@@ -97,65 +95,88 @@ export class QueryEngine {
     const building = this.hnsw !== undefined && this.backlog.length > 0;
     return {
       lastQueryEngine: this.lastEngine,
-      index: this.hnsw ? (building ? 'building' : 'complete') : 'none',
+      index: this.seeding ? 'building' : this.hnsw ? (building ? 'building' : 'complete') : 'none',
       indexedVectors: this.hnsw ? this.hnsw.liveCount : 0,
       nativeAvailable: nativeHnswAvailable(),
       ...(this.rebuildReason ? { rebuildReason: this.rebuildReason } : {}),
     };
   }
 
-  /** Loads a saved graph (or notes why not) and schedules whatever is missing. */
+  /**
+   * Takes up a saved graph (this store's own, or for a branch its parent's) in the
+   * background, so opening never waits for it: the exact engine answers until it is in
+   * place, then whatever the graph lacks is caught up, also in the background.
+   */
   attachSaved(blob: Uint8Array | undefined, seed?: ParentGraphSeed): void {
     if (this.table.count < this.params.threshold || !nativeHnswAvailable()) {
       if (blob && !nativeHnswAvailable())
         this.rebuildReason = 'native HNSW unavailable; using the exact engine';
       return;
     }
-    if (!blob && seed) {
-      this.seedFromParent(seed);
-      return;
-    }
     if (blob) {
-      try {
-        this.hnsw = deserializeHnsw(blob, this.table.store, { efSearch: this.params.efSearch });
-      } catch (e) {
-        this.rebuildReason = `saved index not used: ${(e as Error).message}`;
-        this.hnsw = undefined;
-      }
+      this.loadInBackground(
+        async () => deserializeHnsw(blob, this.table.store, { efSearch: this.params.efSearch }),
+        false,
+        'saved index not used',
+      );
+    } else if (seed) {
+      // A branch starts from its parent's graph: verified against the parent's vectors, moved
+      // onto the branch's copy-on-write store, then caught up with the branch's own edits.
+      this.loadInBackground(
+        async () => {
+          const parentBlob = await seed.load();
+          if (!parentBlob) {
+            this.rebuildReason = 'parent has no saved index';
+            return undefined;
+          }
+          const g = deserializeHnsw(parentBlob, seed.store, { efSearch: this.params.efSearch }).rebind(
+            this.table.store,
+          );
+          this.seededFromParent = true;
+          return g;
+        },
+        true,
+        "parent's saved index not used",
+      );
     } else {
       this.rebuildReason = 'no saved index';
-    }
-    if (!this.hnsw) {
       this.hnsw = this.newGraph();
       this.dirty = true;
+      this.catchUp(false);
     }
-    this.catchUp(false);
   }
 
-  /**
-   * A branch starts from its parent's graph: verified against the parent's vectors, moved
-   * onto the branch's copy-on-write store, then caught up with the branch's own edits. Runs
-   * in the background; the exact engine answers until it is done.
-   */
-  private seedFromParent(seed: ParentGraphSeed): void {
+  /** True when the graph came from the parent's saved one (a branch with few own edits need not save it). */
+  seededFromParent = false;
+
+  private loadInBackground(
+    load: () => Promise<HnswIndex | undefined>,
+    ownChanged: boolean,
+    failure: string,
+  ): void {
     this.seeding = true;
-    this.building = (async () => {
-      let g: HnswIndex | undefined;
-      try {
-        const blob = await seed.load();
-        if (blob)
-          g = deserializeHnsw(blob, seed.store, { efSearch: this.params.efSearch }).rebind(this.table.store);
-        else this.rebuildReason = 'parent has no saved index';
-      } catch (e) {
-        this.rebuildReason = `parent's saved index not used: ${(e as Error).message}`;
-      }
-      this.seeding = false;
-      if (this.closed) return;
-      this.hnsw = g ?? this.newGraph();
-      this.dirty = true;
-      this.building = undefined;
-      this.catchUp(true);
-    })();
+    this.building = new Promise<void>((resolve) => {
+      setImmediate(async () => {
+        let g: HnswIndex | undefined;
+        try {
+          g = await load();
+        } catch (e) {
+          this.rebuildReason = `${failure}: ${(e as Error).message}`;
+        }
+        this.seeding = false;
+        this.building = undefined;
+        if (!this.closed) {
+          if (g) this.hnsw = g;
+          else {
+            this.hnsw = this.newGraph();
+            this.dirty = true;
+            this.seededFromParent = false;
+          }
+          this.catchUp(ownChanged);
+        }
+        resolve();
+      });
+    });
   }
 
   /**
@@ -248,14 +269,18 @@ export class QueryEngine {
     const n = popcount(bits);
     const accept = (o: number) =>
       ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata[o]);
-    if (!graphReady || (plan === 'auto' && n * t.dimension <= EXACT_BUDGET_FLOATS)) {
+    // Cost model, in distance computations: a scan computes one per candidate; a filtered walk
+    // visits about ef / fraction nodes to collect ef survivors, and each visit computes about
+    // 2·M distances (the level-0 neighbour list). The cheaper one answers.
+    const fraction = Math.max(n / Math.max(1, t.count), 1e-3);
+    const base = Math.max(efSearch ?? this.params.efSearch, k);
+    const walkCost = (base / fraction) * 2 * this.params.m;
+    if (!graphReady || (plan === 'auto' && n <= walkCost)) {
       this.lastEngine = 'exact';
       return this.exact(query, k, { candidates: bitsToOrdinals(bits, n), accept });
     }
     // Broad filter: walk the graph with the filter applied; the engine widens ef when too
-    // few results survive. A fraction f of the graph passing needs about ef/f visits.
-    const fraction = Math.max(n / Math.max(1, t.count), 1e-3);
-    const base = Math.max(efSearch ?? this.params.efSearch, k);
+    // few results survive.
     this.lastEngine = 'hnsw';
     return this.hnsw!.search(query, k, { ef: Math.ceil(base / Math.sqrt(fraction)), filter: accept });
   }

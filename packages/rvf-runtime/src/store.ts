@@ -229,6 +229,8 @@ export class RvfStore {
   private link: BranchLink | undefined;
   private parent: ParentView | undefined;
   private parentPathOverride: string | undefined;
+  /** False while the file is still private (being created): one fsync before it is published. */
+  private syncEachCommit = true;
   /** Complete segments found after the manifest at open that the next commit will list. */
   private adopted: DirectoryEntry[] = [];
 
@@ -327,6 +329,7 @@ export class RvfStore {
       const store = new RvfStore(path, fh, false, lock, args.clock, false);
       store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = args.onIndexProgress;
+      store.syncEachCommit = false; // nobody can see the file yet: one fsync before the link
       await store.initEmpty(args);
       if (args.branch) {
         await store.commit(args.branch.segments, { epoch: 0, deletedIds: new Set(), totalVectors: 0 });
@@ -335,6 +338,8 @@ export class RvfStore {
         store.link = args.branch.link;
         store.parent = args.branch.parent;
       }
+      store.syncEachCommit = true;
+      await fh.sync();
       try {
         await fs.link(tmp, path);
       } catch (e) {
@@ -392,7 +397,7 @@ export class RvfStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeQueue.catch(() => undefined);
-    if (!this.readOnly && this.engine?.dirty) {
+    if (!this.readOnly && this.engine?.dirty && !this.graphIsParents()) {
       await this.exclusive(() => this.saveIndex()).catch(() => undefined);
     }
     this.engine?.close();
@@ -1147,7 +1152,7 @@ export class RvfStore {
     const bytes = encodeSegment(SegmentType.Manifest, 1n, payload);
     try {
       await writeAll(this.fh, bytes, 0);
-      await this.fh.sync();
+      if (this.syncEachCommit) await this.fh.sync();
     } catch (e) {
       throw ioError(e, `cannot write ${this.path}`);
     }
@@ -1311,10 +1316,10 @@ export class RvfStore {
     try {
       if (data.length > 0) {
         await writeAll(this.fh, data, start);
-        await this.fh.sync();
+        if (this.syncEachCommit) await this.fh.sync();
       }
       await writeAll(this.fh, mBytes, offset);
-      await this.fh.sync();
+      if (this.syncEachCommit) await this.fh.sync();
     } catch (e) {
       // Leave no torn tail behind if we can help it; the snapshot in memory is unchanged.
       await this.fh.truncate(start).catch(() => undefined);
@@ -1342,6 +1347,16 @@ export class RvfStore {
     );
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
     this.engine.attachSaved(savedGraph, seed);
+  }
+
+  /**
+   * A branch whose graph came from its parent's and that owns few of its vectors does not
+   * save a copy: reopening seeds it from the parent again, which keeps the child file small.
+   */
+  private graphIsParents(): boolean {
+    return (
+      this.link !== undefined && this.engine.seededFromParent && this.table.ownCount * 4 < this.table.count
+    );
   }
 
   /** Persists the HNSW graph (bookkeeping: the epoch does not change). */

@@ -38,6 +38,7 @@ import {
   type CrashStore,
   checkers,
   killAllChildren,
+  logKillLoop,
   type Must,
   runKillLoop,
   type VerifyOptions,
@@ -308,14 +309,7 @@ describe('crash safety of branch children under SIGKILL', () => {
     for (const m of models)
       for (const [e, effect] of m.effects)
         if (e <= m.epoch) for (const k of Object.keys(totals) as (keyof Effect)[]) totals[k] += effect[k];
-    console.log(
-      `crash-branch test: ${report.kills} kills over ${report.stores} children in ${report.seconds.toFixed(1)} s (seed ${SEED}); by the step in flight:`,
-    );
-    console.table([...report.stats].map(([inFlight, s]) => ({ inFlight, ...s })));
-    console.log(
-      `fencing: ${report.fence.reopened} reopens after a crash cut ${report.fence.cutBytes} bytes and kept ${report.fence.keptBytes}; ` +
-        `step durations here (ms): ${JSON.stringify(report.durations, (_, v) => (typeof v === 'number' ? +v.toFixed(1) : v))}`,
-    );
+    logKillLoop(report, 'crash-branch test', 'children', SEED);
     console.log(`kills by what the operation did: ${JSON.stringify(killedIn)}`);
     console.log(`ids touched by the verified child operations: ${JSON.stringify(totals)}`);
     console.log(`parent sha256 checks: ${parentChecks}`);
