@@ -116,6 +116,27 @@ export class VectorStore {
     if (ordinal >= this.n) this.n = ordinal + 1;
   }
 
+  /**
+   * Writes `flat.length / dimension` consecutive vectors starting at `ordinal` in one copy
+   * (loading a segment of vectors without a call per vector).
+   */
+  setBlock(ordinal: number, flat: Float32Array): void {
+    const dim = this.dimension;
+    if (ordinal >>> 0 !== ordinal)
+      throw rvfError('KeyNotFound', `ordinal must be a u32 integer, got ${ordinal}`);
+    if (flat.length % dim !== 0) {
+      throw rvfError('DimensionMismatch', `${flat.length} floats are not whole vectors of dimension ${dim}`);
+    }
+    const count = flat.length / dim;
+    this.ensureCapacity(ordinal + count);
+    if (this.shared) {
+      this.data = this.data.slice();
+      this.shared = false;
+    }
+    this.data.set(flat, ordinal * dim);
+    if (ordinal + count > this.n) this.n = ordinal + count;
+  }
+
   /** A live view of one vector; invalidated by growth. */
   view(ordinal: number): Float32Array {
     if (ordinal >>> 0 !== ordinal || ordinal >= this.n) {

@@ -11,7 +11,7 @@ import {
   type StoreState,
   vectorFingerprint,
 } from '@rvfjs/wire';
-import { bigintToKey } from './ids.js';
+import { bigintToKey, type IdKey } from './ids.js';
 import { FieldTable } from './metadata.js';
 import { VectorTable } from './vector-table.js';
 
@@ -78,10 +78,13 @@ export async function loadState(
               { offset: entry.offset },
             );
           }
-          for (let i = 0; i < block.ids.length; i++) {
-            const ord = table.put(bigintToKey(block.ids[i]!), block.vectors, i * block.dimension);
-            table.metadata[ord] = undefined; // a new version of the vector starts without metadata
+          const keys: IdKey[] = new Array(block.keys.length);
+          for (let i = 0; i < keys.length; i++) {
+            const k = block.keys[i]!;
+            keys[i] = Number.isNaN(k) ? bigintToKey(block.ids[i]!) : k;
           }
+          // A new version of a vector starts without metadata; its own record (if any) follows.
+          for (const ord of table.putBlock(keys, block.vectors)) table.metadata[ord] = undefined;
         });
         break;
       case SegmentType.RvfjsMetadata:

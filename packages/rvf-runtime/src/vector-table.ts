@@ -81,6 +81,52 @@ export class VectorTable {
     return ord;
   }
 
+  /**
+   * Inserts or replaces a whole decoded VEC block (later records win), copying runs of new
+   * consecutive ordinals in one go. Returns the ordinal of each record.
+   */
+  putBlock(keys: readonly IdKey[], vectors: Float32Array): Uint32Array {
+    const d = this.dimension;
+    const ords = new Uint32Array(keys.length);
+    let runStart = -1; // first record of a run of new, consecutive ordinals
+    const flushRun = (end: number) => {
+      if (runStart < 0) return;
+      this.store.setBlock(ords[runStart]!, vectors.subarray(runStart * d, end * d));
+      runStart = -1;
+    };
+    for (let i = 0; i < keys.length; i++) {
+      const id = keys[i]!;
+      const known = this.ordinalOf.get(id);
+      if (known === undefined) {
+        const ord = this.ids.length;
+        this.ids.push(id);
+        this.metadata.push(undefined);
+        this.ordinalOf.set(id, ord);
+        this.ownCount++;
+        if (this.inherited && ord >= this.inherited.length) this.growInherited(ord + 1);
+        ords[i] = ord;
+        if (runStart < 0) runStart = i;
+      } else {
+        flushRun(i);
+        if (this.inherited?.[known]) {
+          this.inherited[known] = 0;
+          this.ownCount++;
+        }
+        ords[i] = known;
+        this.store.set(known, vectors.subarray(i * d, (i + 1) * d));
+      }
+    }
+    flushRun(keys.length);
+    this.version++;
+    return ords;
+  }
+
+  private growInherited(n: number): void {
+    const next = new Uint8Array(Math.max(n, this.inherited!.length * 2));
+    next.set(this.inherited!);
+    this.inherited = next;
+  }
+
   isOwn(ord: number): boolean {
     return !this.inherited?.[ord];
   }
