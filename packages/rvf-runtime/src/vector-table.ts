@@ -4,6 +4,36 @@ import { bitmapHas } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
 
 /**
+ * User id → ordinal. A branch's index starts as an overlay on its parent's (no copy, so
+ * branching stays constant-time): parent entries count only below the fork point, because
+ * ordinals never change once given and the parent's later ids get ordinals past it.
+ */
+export class IdIndex {
+  private readonly own = new Map<IdKey, number>();
+
+  constructor(
+    private readonly base?: IdIndex,
+    /** Parent ordinals at or above this were assigned after the fork. */
+    private readonly limit = 0,
+  ) {}
+
+  get(id: IdKey): number | undefined {
+    const o = this.own.get(id);
+    if (o !== undefined || !this.base) return o;
+    const b = this.base.get(id);
+    return b !== undefined && b < this.limit ? b : undefined;
+  }
+
+  has(id: IdKey): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  set(id: IdKey, ordinal: number): void {
+    this.own.set(id, ordinal);
+  }
+}
+
+/**
  * What a store can see: user id ↔ dense ordinal, vectors flat by ordinal, metadata by
  * ordinal. Ordinals are assigned in first-appearance order while records are replayed, so a
  * reopened store rebuilds exactly the ordinals its writer had (a saved index relies on
@@ -15,7 +45,7 @@ import type { IdKey } from './ids.js';
  * tombstones. Inherited ordinals keep the parent's numbering, so they are stable across opens.
  */
 export class VectorTable {
-  ordinalOf = new Map<IdKey, number>();
+  ordinalOf = new IdIndex();
   ids: IdKey[] = [];
   /** Vectors by ordinal; shared with the index engines so they live in memory once. */
   readonly store: VectorStore;
@@ -149,7 +179,7 @@ export class VectorTable {
     // Vectors are shared copy-on-write: constant time, whichever side writes first copies.
     const child = new VectorTable(this.dimension, 0, this.store.fork());
     child.ids = this.ids.slice();
-    child.ordinalOf = new Map(this.ordinalOf);
+    child.ordinalOf = new IdIndex(this.ordinalOf, this.count);
     child.metadata = this.metadata.slice();
     child.inherited = new Uint8Array(Math.max(16, this.count * 2));
     child.inherited.fill(1, 0, this.count);
