@@ -479,10 +479,22 @@ export class RvfStore {
     const table = this.table;
     const hits = this.engine.search(q, k, filter, options.efSearch, options.plan ?? 'auto');
     const withMeta = options.includeMetadata ?? true;
+    const fields = this.fields;
     return hits.map(({ ordinal, distance }) => {
       const out: QueryResult = { id: table.ids[ordinal]!, distance };
       const meta = table.metadata[ordinal];
-      if (withMeta && meta) out.metadata = metadataToObject(meta, this.fields);
+      if (withMeta && meta) {
+        // Built on first read (then kept): callers that only want ids do not pay for objects.
+        let obj: Record<string, MetaScalar> | undefined;
+        Object.defineProperty(out, 'metadata', {
+          enumerable: true,
+          configurable: true,
+          get: () => {
+            obj ??= metadataToObject(meta, fields);
+            return obj;
+          },
+        });
+      }
       return out;
     });
   }
