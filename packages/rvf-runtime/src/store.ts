@@ -617,14 +617,12 @@ export class RvfStore {
       });
 
       const t = this.table;
-      const ords: number[] = [];
-      acceptedKeys.forEach((key, i) => {
-        const ord = t.put(key, flat.flat, i * dim);
+      const ords = t.putBlock(acceptedKeys, flat.flat);
+      ords.forEach((ord, i) => {
         t.metadata[ord] = acceptedMeta[i];
-        t.deleted.delete(key);
-        ords.push(ord);
+        t.deleted.delete(acceptedKeys[i]!);
       });
-      this.engine.added(ords);
+      this.engine.added(Array.from(ords));
       this.fields = fields;
       this.lastWitnessPayload = witness;
       return { accepted: flat.count, rejected: flat.rejectedRows.length, epoch };

@@ -92,27 +92,8 @@ export class VectorTable {
     return !this.inherited && this.deleted.size === 0;
   }
 
-  /** Inserts or replaces as the table's own vector; returns the ordinal. */
-  put(id: IdKey, vector: Float32Array, offset = 0): number {
-    let ord = this.ordinalOf.get(id);
-    if (ord === undefined) {
-      ord = this.ids.length;
-      this.ensureCapacity(ord + 1);
-      this.ids.push(id);
-      this.metadata.push(undefined);
-      this.ordinalOf.set(id, ord);
-      this.ownCount++;
-    } else if (this.inherited?.[ord]) {
-      this.inherited[ord] = 0;
-      this.ownCount++;
-    }
-    this.store.set(ord, vector.subarray(offset, offset + this.dimension));
-    this.version++;
-    return ord;
-  }
-
   /**
-   * Inserts or replaces a whole decoded VEC block (later records win), copying runs of new
+   * Inserts or replaces a block of vectors (later records win), copying runs of new
    * consecutive ordinals in one go. Returns the ordinal of each record.
    */
   putBlock(keys: readonly IdKey[], vectors: Float32Array): Uint32Array {
@@ -125,25 +106,14 @@ export class VectorTable {
       runStart = -1;
     };
     for (let i = 0; i < keys.length; i++) {
-      const id = keys[i]!;
-      const known = this.ordinalOf.get(id);
-      if (known === undefined) {
-        const ord = this.ids.length;
-        this.ids.push(id);
-        this.metadata.push(undefined);
-        this.ordinalOf.set(id, ord);
-        this.ownCount++;
-        if (this.inherited && ord >= this.inherited.length) this.growInherited(ord + 1);
-        ords[i] = ord;
+      const fresh = this.ids.length; // claim() hands out this ordinal to a new id
+      const ord = this.claim(keys[i]!);
+      ords[i] = ord;
+      if (ord === fresh) {
         if (runStart < 0) runStart = i;
       } else {
         flushRun(i);
-        if (this.inherited?.[known]) {
-          this.inherited[known] = 0;
-          this.ownCount++;
-        }
-        ords[i] = known;
-        this.store.set(known, vectors.subarray(i * d, (i + 1) * d));
+        this.store.set(ord, vectors.subarray(i * d, (i + 1) * d));
       }
     }
     flushRun(keys.length);
@@ -151,10 +121,23 @@ export class VectorTable {
     return ords;
   }
 
-  private growInherited(n: number): void {
-    const next = new Uint8Array(Math.max(n, this.inherited!.length * 2));
-    next.set(this.inherited!);
-    this.inherited = next;
+  /** The ordinal for `id`: a new one, or an existing one that becomes this table's own. */
+  private claim(id: IdKey): number {
+    const known = this.ordinalOf.get(id);
+    if (known === undefined) {
+      const ord = this.ids.length;
+      this.growInheritedFlags(ord + 1);
+      this.ids.push(id);
+      this.metadata.push(undefined);
+      this.ordinalOf.set(id, ord);
+      this.ownCount++;
+      return ord;
+    }
+    if (this.inherited?.[known]) {
+      this.inherited[known] = 0;
+      this.ownCount++;
+    }
+    return known;
   }
 
   isOwn(ord: number): boolean {
@@ -194,7 +177,8 @@ export class VectorTable {
     return child;
   }
 
-  private ensureCapacity(n: number): void {
+  /** Keeps the inherited flags as long as the table (a branch only). */
+  private growInheritedFlags(n: number): void {
     if (this.inherited && n > this.inherited.length) {
       const next = new Uint8Array(Math.max(n, this.inherited.length * 2));
       next.set(this.inherited);
