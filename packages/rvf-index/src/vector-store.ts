@@ -122,18 +122,25 @@ export class VectorStore {
    */
   setBlock(ordinal: number, flat: Float32Array): void {
     const dim = this.dimension;
-    if (ordinal >>> 0 !== ordinal)
-      throw rvfError('KeyNotFound', `ordinal must be a u32 integer, got ${ordinal}`);
     if (flat.length % dim !== 0) {
       throw rvfError('DimensionMismatch', `${flat.length} floats are not whole vectors of dimension ${dim}`);
     }
-    const count = flat.length / dim;
+    this.fillBlock(ordinal, flat.length / dim, (dst, at) => dst.set(flat, at));
+  }
+
+  /**
+   * Lets `fill` write `count` consecutive vectors starting at `ordinal` straight into the
+   * backing array (at float index `at` of `dst`), so a decoder can skip an intermediate copy.
+   */
+  fillBlock(ordinal: number, count: number, fill: (dst: Float32Array, at: number) => void): void {
+    if (ordinal >>> 0 !== ordinal)
+      throw rvfError('KeyNotFound', `ordinal must be a u32 integer, got ${ordinal}`);
     this.ensureCapacity(ordinal + count);
     if (this.shared) {
       this.data = this.data.slice();
       this.shared = false;
     }
-    this.data.set(flat, ordinal * dim);
+    fill(this.data, ordinal * this.dimension);
     if (ordinal + count > this.n) this.n = ordinal + count;
   }
 

@@ -24,6 +24,7 @@ import {
   findLatestManifest,
   readSegmentAt,
 } from '@rvfjs/wire';
+import { localFileSource } from './file-io.js';
 import { hexOf } from './identity.js';
 import { type LoadedState, loadState } from './loader.js';
 import type { FieldTable } from './metadata.js';
@@ -154,7 +155,7 @@ export async function loadParentView(
   }
   try {
     const size = (await fh.stat()).size;
-    const source = fileHandleSource(fh, size);
+    const source = localFileSource(fh, size);
     let found: FoundManifest;
     if (link.pin) {
       found = await pinnedManifest(source, link.pin, parentPath);

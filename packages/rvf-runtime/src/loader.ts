@@ -1,14 +1,18 @@
 import { type DirectoryEntry, rvfError, SegmentType } from '@rvfjs/types';
 import {
   type ByteSource,
+  type DecodedVecBlock,
   decodeFieldNamesPayload,
-  decodeMetadataPayload,
+  decodeMetadataSegment,
   decodeStatePayload,
   decodeVecPayload,
   type FoundManifest,
+  type MetadataCompanion,
   type MetadataRecord,
+  type MetaValue,
   readSegmentAt,
   type StoreState,
+  streamVecSegment,
   vectorFingerprint,
 } from '@rvfjs/wire';
 import { bigintToKey, type IdKey } from './ids.js';
@@ -55,8 +59,13 @@ export async function loadState(
   let lastWitness: DirectoryEntry | undefined;
   const latest = new Map<number, DirectoryEntry>();
   const damaged: DamagedSegment[] = [];
-  // Fingerprinted metadata applies to the vector version it names, whatever the segment order.
-  const pendingMeta: MetadataRecord[] = [];
+  // Metadata segments are read (and hash-checked) now but decoded on first use: an open
+  // followed by unfiltered queries never pays for them.
+  const metaSegments: { entry: DirectoryEntry; position: number; payload: Uint8Array }[] = [];
+  // Which of this layer's VEC segments each ordinal's current vector came from (-1: none),
+  // and each such segment's id, content hash and directory position.
+  let vecSource = new Int32Array(Math.max(16, table.count + Number(manifest.totalVectors))).fill(-1);
+  const vecSegments: VecSegmentInfo[] = [];
   const guarded = async (entry: DirectoryEntry, work: () => Promise<void>) => {
     try {
       await work();
@@ -65,39 +74,50 @@ export async function loadState(
       damaged.push({ offset: entry.offset, segType: entry.segType, message: (e as Error).message });
     }
   };
-  for (const entry of manifest.directory) {
+  const directory = manifest.directory;
+  for (let position = 0; position < directory.length; position++) {
+    const entry = directory[position]!;
     switch (entry.segType) {
       case SegmentType.Vec:
         await guarded(entry, async () => {
-          const { payload } = await readSegmentAt(source, entry);
-          const block = decodeVecPayload(payload, entry.offset + 64);
-          if (block.dimension !== manifest.dimension) {
-            throw rvfError(
-              'InvalidChecksum',
-              `VEC segment at offset ${entry.offset} has dimension ${block.dimension}, the store ${manifest.dimension}`,
-              { offset: entry.offset },
-            );
+          const segIndex = vecSegments.length;
+          const put = (block: DecodedVecBlock) => {
+            if (block.dimension !== manifest.dimension) {
+              throw rvfError(
+                'InvalidChecksum',
+                `VEC segment at offset ${entry.offset} has dimension ${block.dimension}, the store ${manifest.dimension}`,
+                { offset: entry.offset },
+              );
+            }
+            const keys: IdKey[] = new Array(block.count);
+            for (let i = 0; i < keys.length; i++) {
+              const k = block.keys[i]!;
+              keys[i] = Number.isNaN(k) ? bigintToKey(block.ids[i]!) : k;
+            }
+            const ords = table.putBlock(keys, block.copyVectors);
+            if (table.count > vecSource.length) {
+              const grown = new Int32Array(Math.max(table.count, vecSource.length * 2)).fill(-1);
+              grown.set(vecSource);
+              vecSource = grown;
+            }
+            for (let i = 0; i < ords.length; i++) vecSource[ords[i]!] = segIndex;
+          };
+          let header: { segmentId: bigint; contentHash: Uint8Array };
+          if (recover) {
+            // A damaged segment must leave the table untouched: check it whole, then apply.
+            const seg = await readSegmentAt(source, entry);
+            put(decodeVecPayload(seg.payload, entry.offset + 64));
+            header = seg.header;
+          } else {
+            // A failure fails the open, so records may be applied as they stream in.
+            header = (await streamVecSegment(source, entry, put)).header;
           }
-          const keys: IdKey[] = new Array(block.keys.length);
-          for (let i = 0; i < keys.length; i++) {
-            const k = block.keys[i]!;
-            keys[i] = Number.isNaN(k) ? bigintToKey(block.ids[i]!) : k;
-          }
-          // A new version of a vector starts without metadata; its own record (if any) follows.
-          for (const ord of table.putBlock(keys, block.vectors)) table.metadata[ord] = undefined;
+          vecSegments.push({ segId: header.segmentId, contentHash: header.contentHash, position });
         });
         break;
       case SegmentType.RvfjsMetadata:
         await guarded(entry, async () => {
-          const { payload } = await readSegmentAt(source, entry);
-          for (const rec of decodeMetadataPayload(payload, entry.offset + 64)) {
-            if (rec.fingerprint !== undefined) {
-              pendingMeta.push(rec);
-              continue;
-            }
-            const ord = table.ordinalOf.get(bigintToKey(rec.id));
-            if (ord !== undefined) table.metadata[ord] = rec.fields.length > 0 ? rec.fields : undefined;
-          }
+          metaSegments.push({ entry, position, payload: (await readSegmentAt(source, entry)).payload });
         });
         break;
       case SegmentType.RvfjsFieldNames:
@@ -113,12 +133,10 @@ export async function loadState(
         latest.set(entry.segType, entry);
     }
   }
-  for (const rec of pendingMeta) {
-    const ord = table.ordinalOf.get(bigintToKey(rec.id));
-    if (ord === undefined || !table.isOwn(ord)) continue;
-    if (vectorFingerprint(rec.id, table.vectorOf(ord)) !== rec.fingerprint) continue;
-    table.metadata[ord] = rec.fields.length > 0 ? rec.fields : undefined;
-  }
+  const loadedCount = table.count;
+  table.metadata.defer((values) =>
+    applyMetadata(values, table, loadedCount, vecSource, vecSegments, metaSegments, recover, damaged),
+  );
   let fields = baseFields ?? new FieldTable();
   if (fieldNames) {
     const e = fieldNames;
@@ -140,4 +158,93 @@ export async function loadState(
     if (ord !== undefined && table.isOwn(ord)) table.deleted.add(key);
   }
   return { table, fields, state, lastWitness, latest, damaged };
+}
+
+interface VecSegmentInfo {
+  segId: bigint;
+  contentHash: Uint8Array;
+  /** Index in the manifest directory. */
+  position: number;
+}
+
+/**
+ * Builds this layer's metadata on top of `values` (the parent's, for a branch), as the
+ * directory order implies (docs/format-extensions.md, 0x40):
+ * - a VEC record starts a new version of its vector, without metadata;
+ * - version-1 records apply in directory order, to ids no later VEC record rewrote;
+ * - fingerprinted records (versions 2 and 3) apply, last match winning, when the id's
+ *   current own vector is the version they name: it comes from their companion VEC
+ *   segment (version 3, no hashing needed), or its fingerprint matches.
+ * Only ordinals that existed at load are considered: later ones are new vectors.
+ */
+function applyMetadata(
+  values: (MetaValue[] | undefined)[],
+  table: VectorTable,
+  loadedCount: number,
+  vecSource: Int32Array,
+  vecSegments: readonly VecSegmentInfo[],
+  metaSegments: readonly { entry: DirectoryEntry; position: number; payload: Uint8Array }[],
+  recover: boolean,
+  damaged: DamagedSegment[],
+): void {
+  for (let ord = 0; ord < loadedCount && ord < values.length; ord++) {
+    if (vecSource[ord]! >= 0) values[ord] = undefined;
+  }
+  const fingerprinted: { rec: MetadataRecord; companion: number }[] = [];
+  for (const { entry, position, payload } of metaSegments) {
+    let seg: ReturnType<typeof decodeMetadataSegment>;
+    try {
+      seg = decodeMetadataSegment(payload, entry.offset + 64);
+    } catch (e) {
+      if (!recover) throw e;
+      damaged.push({ offset: entry.offset, segType: entry.segType, message: (e as Error).message });
+      continue;
+    }
+    const companion = seg.companion ? findCompanion(vecSegments, seg.companion, position) : -1;
+    for (const rec of seg.records) {
+      if (rec.fingerprint !== undefined) {
+        fingerprinted.push({ rec, companion });
+        continue;
+      }
+      const ord = table.ordinalOf.get(bigintToKey(rec.id));
+      if (ord === undefined || ord >= loadedCount) continue;
+      const src = vecSource[ord]!;
+      if (src >= 0 && vecSegments[src]!.position > position) continue;
+      values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
+    }
+  }
+  for (const { rec, companion } of fingerprinted) {
+    const ord = table.ordinalOf.get(bigintToKey(rec.id));
+    if (ord === undefined || ord >= loadedCount || vecSource[ord]! < 0) continue;
+    // Written with the segment the vector still comes from: current by construction.
+    const current =
+      (companion >= 0 && vecSource[ord] === companion) ||
+      vectorFingerprint(rec.id, table.vectorOf(ord)) === rec.fingerprint;
+    if (current) values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
+  }
+}
+
+/**
+ * The index (in this layer's VEC segments, latest first) of the segment a metadata segment
+ * names as its companion, or -1. Both the id and the content hash must match: a compaction
+ * restarts segment ids, so an id alone could name a different segment.
+ */
+function findCompanion(
+  vecSegments: readonly VecSegmentInfo[],
+  companion: MetadataCompanion,
+  /** The metadata segment's directory position: its companion comes before it. */
+  before: number,
+): number {
+  for (let i = vecSegments.length - 1; i >= 0; i--) {
+    const v = vecSegments[i]!;
+    if (v.position > before) continue;
+    if (v.segId === companion.segId && sameBytes(v.contentHash, companion.contentHash)) return i;
+  }
+  return -1;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

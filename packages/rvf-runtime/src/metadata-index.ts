@@ -21,7 +21,7 @@ export class MetadataIndex {
     this.words = Math.ceil(table.count / 32);
     const numeric = new Map<number, { v: number; o: number }[]>();
     for (let ord = 0; ord < table.count; ord++) {
-      const fields = table.metadata[ord];
+      const fields = table.metadata.get(ord);
       if (!fields) continue;
       for (const f of fields) {
         let byValue = this.postings.get(f.fieldId);

@@ -93,29 +93,36 @@ export class QueryEngine {
 
   status(): EngineStatus {
     const building = this.hnsw !== undefined && this.backlog.length > 0;
+    const native = nativeHnswAvailable();
     return {
       lastQueryEngine: this.lastEngine,
-      index: this.seeding ? 'building' : this.hnsw ? (building ? 'building' : 'complete') : 'none',
+      // A load still queued when the add-on turns out to be missing will not build anything.
+      index: this.seeding
+        ? native
+          ? 'building'
+          : 'none'
+        : this.hnsw
+          ? building
+            ? 'building'
+            : 'complete'
+          : 'none',
       indexedVectors: this.hnsw ? this.hnsw.liveCount : 0,
-      nativeAvailable: nativeHnswAvailable(),
+      nativeAvailable: native,
       ...(this.rebuildReason ? { rebuildReason: this.rebuildReason } : {}),
     };
   }
 
   /**
    * Takes up a saved graph (this store's own, or for a branch its parent's) in the
-   * background, so opening never waits for it: the exact engine answers until it is in
-   * place, then whatever the graph lacks is caught up, also in the background.
+   * background, so opening never waits for it, nor for loading the native add-on: the exact
+   * engine answers until the graph is in place, then whatever it lacks is caught up, also in
+   * the background. Without a saved graph one is built the same way.
    */
-  attachSaved(blob: Uint8Array | undefined, seed?: ParentGraphSeed): void {
-    if (this.table.count < this.params.threshold || !nativeHnswAvailable()) {
-      if (blob && !nativeHnswAvailable())
-        this.rebuildReason = 'native HNSW unavailable; using the exact engine';
-      return;
-    }
-    if (blob) {
+  attachSaved(saved: (() => Promise<Uint8Array>) | undefined, seed?: ParentGraphSeed): void {
+    if (this.table.count < this.params.threshold) return;
+    if (saved) {
       this.loadInBackground(
-        async () => deserializeHnsw(blob, this.table.store, { efSearch: this.params.efSearch }),
+        async () => deserializeHnsw(await saved(), this.table.store, { efSearch: this.params.efSearch }),
         false,
         'saved index not used',
       );
@@ -139,10 +146,10 @@ export class QueryEngine {
         "parent's saved index not used",
       );
     } else {
-      this.rebuildReason = 'no saved index';
-      this.hnsw = this.newGraph();
-      this.dirty = true;
-      this.catchUp(false);
+      this.loadInBackground(async () => {
+        this.rebuildReason = 'no saved index';
+        return undefined;
+      }, false);
     }
   }
 
@@ -152,11 +159,18 @@ export class QueryEngine {
   private loadInBackground(
     load: () => Promise<HnswIndex | undefined>,
     ownChanged: boolean,
-    failure: string,
+    failure = 'saved index not used',
   ): void {
     this.seeding = true;
     this.building = new Promise<void>((resolve) => {
       setImmediate(async () => {
+        if (this.closed || !nativeHnswAvailable()) {
+          if (!this.closed) this.rebuildReason = 'native HNSW unavailable; using the exact engine';
+          this.seeding = false;
+          this.building = undefined;
+          resolve();
+          return;
+        }
         let g: HnswIndex | undefined;
         try {
           g = await load();
@@ -268,7 +282,7 @@ export class QueryEngine {
     const bits = this.candidates(filter);
     const n = popcount(bits);
     const accept = (o: number) =>
-      ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata[o]);
+      ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata.get(o));
     // Cost model, in distance computations: a scan computes one per candidate; a filtered walk
     // visits about ef / fraction nodes to collect ef survivors, and each visit computes about
     // 2·M distances (the level-0 neighbour list). The cheaper one answers.

@@ -23,6 +23,7 @@ import {
   bitmapSet,
   branchCowMap,
   bytesSource,
+  contentHash,
   decodeWitnessPayload,
   deleteJournal,
   emptyBitmap,
@@ -39,6 +40,7 @@ import {
   type FoundManifest,
   fileHandleSource,
   findLatestManifest,
+  type MetadataCompanion,
   type MetadataRecord,
   readSegmentAt,
   rootIdentityFields,
@@ -47,7 +49,7 @@ import {
   vectorFingerprint,
   walkSegments,
 } from '@rvfjs/wire';
-import { ioError, syncDir, writeAll } from './file-io.js';
+import { ioError, localFileSource, syncDir, writeAll } from './file-io.js';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
@@ -480,21 +482,28 @@ export class RvfStore {
     const hits = this.engine.search(q, k, filter, options.efSearch, options.plan ?? 'auto');
     const withMeta = options.includeMetadata ?? true;
     const fields = this.fields;
+    // Metadata not decoded yet (a fresh open) stays so until a result's metadata is read;
+    // the results then read a copy-on-write snapshot, so later writes do not show through.
+    const snapshot = table.metadata.pending ? table.metadata.fork() : undefined;
     return hits.map(({ ordinal, distance }) => {
       const out: QueryResult = { id: table.ids[ordinal]!, distance };
-      const meta = table.metadata[ordinal];
-      if (withMeta && meta) {
-        // Built on first read (then kept): callers that only want ids do not pay for objects.
-        let obj: Record<string, MetaScalar> | undefined;
-        Object.defineProperty(out, 'metadata', {
-          enumerable: true,
-          configurable: true,
-          get: () => {
-            obj ??= metadataToObject(meta, fields);
-            return obj;
-          },
-        });
-      }
+      const meta = snapshot ? undefined : table.metadata.get(ordinal);
+      if (!withMeta || (!snapshot && meta === undefined)) return out;
+      // Built on first read (then kept): callers that only want ids do not pay for objects.
+      let obj: Record<string, MetaScalar> | undefined;
+      let built = false;
+      Object.defineProperty(out, 'metadata', {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (!built) {
+            const fields_ = snapshot ? snapshot.get(ordinal) : meta;
+            obj = fields_ ? metadataToObject(fields_, fields) : undefined;
+            built = true;
+          }
+          return obj;
+        },
+      });
       return out;
     });
   }
@@ -505,7 +514,7 @@ export class RvfStore {
     const key = toIdKey(id);
     const ord = this.table.ordinalOf.get(key);
     if (ord === undefined || !this.table.isLive(ord)) return undefined;
-    const meta = this.table.metadata[ord];
+    const meta = this.table.metadata.get(ord);
     return {
       vector: this.table.vectorOf(ord).slice(),
       ...(meta ? { metadata: metadataToObject(meta, this.fields) } : {}),
@@ -574,16 +583,14 @@ export class RvfStore {
       if (flat.count === 0) return { accepted: 0, rejected: flat.rejectedRows.length, epoch: this.epoch };
 
       const epoch = this.epoch + 1;
-      const segs: PendingSegment[] = [
-        {
-          segType: SegmentType.Vec,
-          payload: encodeVecPayload({
-            dimension: dim,
-            ids: BigUint64Array.from(acceptedKeys, keyToBigint),
-            vectors: flat.flat,
-          }),
-        },
-      ];
+      const vecPayload = encodeVecPayload({
+        dimension: dim,
+        ids: BigUint64Array.from(acceptedKeys, keyToBigint),
+        vectors: flat.flat,
+      });
+      // commit() numbers segments from nextSegId in order, and the VEC segment goes first.
+      const vecCompanion = { segId: this.nextSegId, contentHash: contentHash(vecPayload) };
+      const segs: PendingSegment[] = [{ segType: SegmentType.Vec, payload: vecPayload }];
       if (grouped.namesAdded)
         segs.push({
           segType: SegmentType.RvfjsFieldNames,
@@ -592,7 +599,9 @@ export class RvfStore {
       // Metadata is written when the batch has some, or when it replaces vectors that had some.
       const needsMeta = acceptedKeys.some((key, i) => {
         const ord = this.table.ordinalOf.get(key);
-        return acceptedMeta[i] !== undefined || (ord !== undefined && this.table.metadata[ord] !== undefined);
+        return (
+          acceptedMeta[i] !== undefined || (ord !== undefined && this.table.metadata.get(ord) !== undefined)
+        );
       });
       if (needsMeta) {
         const records: MetadataRecord[] = acceptedKeys.map((key, i) => {
@@ -600,7 +609,10 @@ export class RvfStore {
           const fingerprint = vectorFingerprint(id, flat.flat.subarray(i * dim, (i + 1) * dim));
           return { id, fingerprint, fields: acceptedMeta[i] ?? [] };
         });
-        segs.push({ segType: SegmentType.RvfjsMetadata, payload: encodeMetadataPayload(records) });
+        segs.push({
+          segType: SegmentType.RvfjsMetadata,
+          payload: encodeMetadataPayload(records, vecCompanion),
+        });
       }
       const action = `ingest:count=${flat.count},epoch=${epoch}`;
       const witness = this.witness(WitnessType.Computation, action);
@@ -619,7 +631,7 @@ export class RvfStore {
       const t = this.table;
       const ords = t.putBlock(acceptedKeys, flat.flat);
       ords.forEach((ord, i) => {
-        t.metadata[ord] = acceptedMeta[i];
+        t.metadata.set(ord, acceptedMeta[i]);
         t.deleted.delete(acceptedKeys[i]!);
       });
       this.engine.added(Array.from(ords));
@@ -644,7 +656,7 @@ export class RvfStore {
       const t = this.table;
       const keys: IdKey[] = [];
       for (let ord = 0; ord < t.count; ord++)
-        if (t.isLive(ord) && matches(f, t.metadata[ord])) keys.push(t.ids[ord]!);
+        if (t.isLive(ord) && matches(f, t.metadata.get(ord))) keys.push(t.ids[ord]!);
       if (keys.length === 0) return { deleted: 0, epoch: this.epoch };
       return this.commitDelete(keys);
     });
@@ -717,17 +729,17 @@ export class RvfStore {
       const fresh = (segType: number, payload: Uint8Array) =>
         place(segType, nextId, encodeSegment(segType, nextId, payload));
 
+      let vecCompanion: MetadataCompanion | undefined;
       if (live.length > 0) {
         const vecs = new Float32Array(live.length * dim);
         for (let i = 0; i < live.length; i++) vecs.set(t.vectorOf(live[i]!), i * dim);
-        fresh(
-          SegmentType.Vec,
-          encodeVecPayload({
-            dimension: dim,
-            ids: BigUint64Array.from(live, (o) => keyToBigint(t.ids[o]!)),
-            vectors: vecs,
-          }),
-        );
+        const vecPayload = encodeVecPayload({
+          dimension: dim,
+          ids: BigUint64Array.from(live, (o) => keyToBigint(t.ids[o]!)),
+          vectors: vecs,
+        });
+        vecCompanion = { segId: nextId, contentHash: contentHash(vecPayload) };
+        fresh(SegmentType.Vec, vecPayload);
       }
       const rewritten = new Set<number>([
         SegmentType.Vec,
@@ -760,13 +772,14 @@ export class RvfStore {
         fresh(SegmentType.RvfjsFieldNames, encodeFieldNamesPayload(this.fields.entries()));
       const metaRecords: MetadataRecord[] = [];
       for (const ord of live) {
-        const m = t.metadata[ord];
+        const m = t.metadata.get(ord);
         if (m) {
           const id = keyToBigint(t.ids[ord]!);
           metaRecords.push({ id, fingerprint: vectorFingerprint(id, t.vectorOf(ord)), fields: m });
         }
       }
-      if (metaRecords.length > 0) fresh(SegmentType.RvfjsMetadata, encodeMetadataPayload(metaRecords));
+      if (metaRecords.length > 0)
+        fresh(SegmentType.RvfjsMetadata, encodeMetadataPayload(metaRecords, vecCompanion));
       const state = { ...this.state, branchCount: 0 };
       if (!sameState(state, DEFAULT_STATE)) fresh(SegmentType.RvfjsState, encodeStatePayload(state));
       const action = `compact:segments_compacted=${purged},bytes_reclaimed=${purged * dim * 4},epoch=${epoch}`;
@@ -1061,7 +1074,7 @@ export class RvfStore {
       const t = this.table;
       for (let ord = 0; ord < t.count; ord++) {
         if (!t.isLive(ord)) continue;
-        const meta = t.metadata[ord];
+        const meta = t.metadata.get(ord);
         yield `${recordLine(t.ids[ord]!, t.vectorOf(ord), meta ? metadataToObject(meta, this.fields) : undefined)}\n`;
       }
     } finally {
@@ -1190,7 +1203,7 @@ export class RvfStore {
 
   private async load(): Promise<void> {
     const size = (await this.fh.stat()).size;
-    const source = fileHandleSource(this.fh, size);
+    const source = localFileSource(this.fh, size);
     let found: FoundManifest;
     try {
       found = await findLatestManifest(source);
@@ -1209,7 +1222,7 @@ export class RvfStore {
       }
       throw e;
     }
-    const loaded = await loadLayer(this.path, fileHandleSource(this.fh, found.end), found, new Set(), {
+    const loaded = await loadLayer(this.path, localFileSource(this.fh, found.end), found, new Set(), {
       recover: this.recover,
       ...(this.parentPathOverride ? { parentPath: this.parentPathOverride } : {}),
     });
@@ -1231,17 +1244,13 @@ export class RvfStore {
     this.nextSegId = maxId + 1n;
     this.fileEnd = size;
     this.lastWitnessPayload = loaded.lastWitness
-      ? (await readSegmentAt(fileHandleSource(this.fh, found.end), loaded.lastWitness)).payload.slice()
+      ? (await readSegmentAt(localFileSource(this.fh, found.end), loaded.lastWitness)).payload.slice()
       : undefined;
     const graphEntry = loaded.latest.get(SegmentType.RvfjsHnswGraph);
-    let graph: Uint8Array | undefined;
-    if (graphEntry) {
-      try {
-        graph = (await readSegmentAt(fileHandleSource(this.fh, found.end), graphEntry)).payload;
-      } catch {
-        graph = undefined; // a damaged saved graph is rebuilt, never trusted
-      }
-    }
+    // Read in the background with the rest of the graph load; a damaged one is rebuilt.
+    const graph = graphEntry
+      ? async () => (await readSegmentAt(fileHandleSource(this.fh, found.end), graphEntry)).payload
+      : undefined;
     this.startEngine(graph, this.parent);
   }
 
@@ -1342,7 +1351,7 @@ export class RvfStore {
     this.fileEnd = offset + mBytes.length;
   }
 
-  private startEngine(savedGraph: Uint8Array | undefined, parent?: ParentView): void {
+  private startEngine(savedGraph: (() => Promise<Uint8Array>) | undefined, parent?: ParentView): void {
     this.engine?.close();
     this.engine = new QueryEngine(
       this.table,
@@ -1410,7 +1419,7 @@ export class RvfStore {
 
   private usedFieldIds(): Set<number> {
     const used = new Set<number>();
-    for (const m of this.table.metadata) if (m) for (const f of m) used.add(f.fieldId);
+    for (const m of this.table.metadata.all()) if (m) for (const f of m) used.add(f.fieldId);
     return used;
   }
 

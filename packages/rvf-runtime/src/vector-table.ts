@@ -1,15 +1,23 @@
 import { VectorStore } from '@rvfjs/index';
-import type { MetaValue } from '@rvfjs/wire';
 import { bitmapHas } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
+import { MetadataColumn } from './metadata-column.js';
+
+/** Copies records `first .. first + count - 1` of a block to `dst` at float index `at`. */
+export type VectorCopier = (dst: Float32Array, at: number, first: number, count: number) => void;
 
 /**
- * User id → ordinal. A branch's index starts as an overlay on its parent's (no copy, so
+ * User id → ordinal. Most stores use small dense integer ids, so ids below a bound that
+ * grows with the entry count live in a typed array (no hashing, no rehash on growth);
+ * the rest go in a Map. A branch's index starts as an overlay on its parent's (no copy, so
  * branching stays constant-time): parent entries count only below the fork point, because
  * ordinals never change once given and the parent's later ids get ordinals past it.
  */
 export class IdIndex {
-  private readonly own = new Map<IdKey, number>();
+  private readonly sparse = new Map<IdKey, number>();
+  /** dense[id] = ordinal + 1, 0 when absent. */
+  private dense = new Int32Array(0);
+  private size = 0;
 
   constructor(
     private readonly base?: IdIndex,
@@ -18,7 +26,7 @@ export class IdIndex {
   ) {}
 
   get(id: IdKey): number | undefined {
-    const o = this.own.get(id);
+    const o = this.ownGet(id);
     if (o !== undefined || !this.base) return o;
     const b = this.base.get(id);
     return b !== undefined && b < this.limit ? b : undefined;
@@ -28,8 +36,63 @@ export class IdIndex {
     return this.get(id) !== undefined;
   }
 
+  /** True for a branch's overlay index. */
+  get hasBase(): boolean {
+    return this.base !== undefined;
+  }
+
   set(id: IdKey, ordinal: number): void {
-    this.own.set(id, ordinal);
+    if (typeof id === 'number' && id < this.dense.length) {
+      if (this.dense[id] === 0) this.size++;
+      this.dense[id] = ordinal + 1;
+      return;
+    }
+    // Grow the dense range while ids stay within a few times the entry count.
+    if (typeof id === 'number' && id < Math.max(4096, 4 * (this.size + 1))) {
+      const next = new Int32Array(Math.max(4096, this.dense.length * 2, id + 1));
+      next.set(this.dense);
+      this.dense = next;
+      // Ids that went to the map before the range covered them move over.
+      for (const [k, o] of this.sparse) {
+        if (typeof k === 'number' && k < next.length) {
+          next[k] = o + 1;
+          this.sparse.delete(k);
+        }
+      }
+      this.set(id, ordinal);
+      return;
+    }
+    if (!this.sparse.has(id)) this.size++;
+    this.sparse.set(id, ordinal);
+  }
+
+  /**
+   * The ordinal of each key, handing `next`, `next + 1`, … to keys not seen before (in
+   * order; a key repeated in the block gets the ordinal of its first occurrence). `fresh[i]`
+   * is set to 1 for keys that were new. For an index without a base (a root table): one
+   * tight loop, which matters when a load assigns every ordinal.
+   */
+  assign(keys: readonly IdKey[], next: number, fresh: Uint8Array): Uint32Array {
+    const out = new Uint32Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      let o = this.ownGet(k);
+      if (o === undefined) {
+        o = next++;
+        this.set(k, o);
+        fresh[i] = 1;
+      }
+      out[i] = o;
+    }
+    return out;
+  }
+
+  private ownGet(id: IdKey): number | undefined {
+    if (typeof id === 'number' && id < this.dense.length) {
+      const o = this.dense[id]!;
+      return o === 0 ? undefined : o - 1;
+    }
+    return this.sparse.get(id);
   }
 }
 
@@ -49,7 +112,8 @@ export class VectorTable {
   ids: IdKey[] = [];
   /** Vectors by ordinal; shared with the index engines so they live in memory once. */
   readonly store: VectorStore;
-  metadata: (MetaValue[] | undefined)[] = [];
+  /** Metadata by ordinal (decoded on first read; shared copy-on-write with forks). */
+  metadata = new MetadataColumn();
   /** Tombstoned own ids (the manifest's deleted list). */
   readonly deleted = new Set<IdKey>();
   /** 1 where the ordinal's current version comes from the parent; absent for a root store. */
@@ -94,29 +158,47 @@ export class VectorTable {
 
   /**
    * Inserts or replaces a block of vectors (later records win), copying runs of new
-   * consecutive ordinals in one go. Returns the ordinal of each record.
+   * consecutive ordinals in one go. `vectors` is the block's floats, or a function that
+   * copies records `first .. first + count - 1` to `dst` at float index `at` (a decoder
+   * writing straight into the store). Returns the ordinal of each record.
    */
-  putBlock(keys: readonly IdKey[], vectors: Float32Array): Uint32Array {
+  putBlock(keys: readonly IdKey[], vectors: Float32Array | VectorCopier): Uint32Array {
     const d = this.dimension;
-    const ords = new Uint32Array(keys.length);
-    let runStart = -1; // first record of a run of new, consecutive ordinals
-    const flushRun = (end: number) => {
-      if (runStart < 0) return;
-      this.store.setBlock(ords[runStart]!, vectors.subarray(runStart * d, end * d));
-      runStart = -1;
-    };
-    for (let i = 0; i < keys.length; i++) {
-      const fresh = this.ids.length; // claim() hands out this ordinal to a new id
-      const ord = this.claim(keys[i]!);
-      ords[i] = ord;
-      if (ord === fresh) {
-        if (runStart < 0) runStart = i;
-      } else {
-        flushRun(i);
-        this.store.set(ord, vectors.subarray(i * d, (i + 1) * d));
+    const copy: VectorCopier =
+      typeof vectors === 'function'
+        ? vectors
+        : (dst, at, first, count) => dst.set(vectors.subarray(first * d, (first + count) * d), at);
+    const fresh = new Uint8Array(keys.length);
+    let ords: Uint32Array;
+    if (!this.inherited && !this.ordinalOf.hasBase) {
+      ords = this.ordinalOf.assign(keys, this.ids.length, fresh);
+      for (let i = 0; i < keys.length; i++) {
+        if (!fresh[i]) continue;
+        this.ids.push(keys[i]!);
+        this.ownCount++;
+      }
+    } else {
+      ords = new Uint32Array(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        const before = this.ids.length; // claim() hands out this ordinal to a new id
+        ords[i] = this.claim(keys[i]!);
+        if (ords[i] === before) fresh[i] = 1;
       }
     }
-    flushRun(keys.length);
+    // New ordinals are consecutive: copy each run of them in one go, others one by one.
+    for (let i = 0; i < keys.length; ) {
+      if (!fresh[i]) {
+        const first = i;
+        this.store.fillBlock(ords[i]!, 1, (dst, at) => copy(dst, at, first, 1));
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < keys.length && fresh[end]) end++;
+      const first = i;
+      this.store.fillBlock(ords[first]!, end - first, (dst, at) => copy(dst, at, first, end - first));
+      i = end;
+    }
     this.version++;
     return ords;
   }
@@ -128,7 +210,6 @@ export class VectorTable {
       const ord = this.ids.length;
       this.growInheritedFlags(ord + 1);
       this.ids.push(id);
-      this.metadata.push(undefined);
       this.ordinalOf.set(id, ord);
       this.ownCount++;
       return ord;
@@ -163,7 +244,7 @@ export class VectorTable {
     const child = new VectorTable(this.dimension, 0, this.store.fork());
     child.ids = this.ids.slice();
     child.ordinalOf = new IdIndex(this.ordinalOf, this.count);
-    child.metadata = this.metadata.slice();
+    child.metadata = this.metadata.fork();
     child.inherited = new Uint8Array(Math.max(16, this.count * 2));
     child.inherited.fill(1, 0, this.count);
     // A parent vector that the parent itself hides stays hidden even if a bit claims it.

@@ -8,6 +8,11 @@ import { rvfError } from '@rvfjs/types';
 export interface ByteSource {
   readonly size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills `target` with the bytes at `offset`, so a reader can reuse one buffer
+   * for many reads instead of getting a fresh one each time.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
 }
 
 function checkRange(size: number, offset: number, length: number, what: string): void {
@@ -51,25 +56,29 @@ export interface ReadableFileHandle {
  * so this package stays free of `fs` and works with anything shaped like a FileHandle.
  */
 export function fileHandleSource(handle: ReadableFileHandle, size: number): ByteSource {
+  const readInto = async (offset: number, out: Uint8Array): Promise<void> => {
+    const length = out.length;
+    checkRange(size, offset, length, 'file source');
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) {
+        throw rvfError(
+          'TruncatedSegment',
+          `file ended at ${offset + done} while reading ${length} bytes at ${offset}`,
+          { offset: offset + done },
+        );
+      }
+      done += bytesRead;
+    }
+  };
   return {
     size,
+    readInto,
     async read(offset, length) {
       checkRange(size, offset, length, 'file source');
       const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) {
-          throw rvfError(
-            'TruncatedSegment',
-            `file ended at ${offset + done} while reading ${length} bytes at ${offset}`,
-            {
-              offset: offset + done,
-            },
-          );
-        }
-        done += bytesRead;
-      }
+      await readInto(offset, out);
       return out;
     },
   };

@@ -7,7 +7,11 @@ import { crc32 } from './crc32.js';
  * to all zeros, which readers treat as "not set".
  */
 export function contentHash(payload: Uint8Array): Uint8Array {
-  const c = crc32(payload);
+  return contentHashFromCrc(crc32(payload));
+}
+
+/** The content hash of a payload whose CRC32 is `c` (for payloads hashed in pieces). */
+export function contentHashFromCrc(c: number): Uint8Array {
   const out = new Uint8Array(CONTENT_HASH_SIZE);
   const view = new DataView(out.buffer);
   for (let i = 0; i < 4; i++) {
@@ -27,7 +31,13 @@ export type HashCheck = 'unset' | 'ok' | 'mismatch';
 /** Compares a stored content hash with the payload; all-zero means unchecked. */
 export function checkContentHash(stored: Uint8Array, payload: Uint8Array): HashCheck {
   if (isZeroHash(stored)) return 'unset';
-  const actual = contentHash(payload);
+  return checkContentHashCrc(stored, crc32(payload));
+}
+
+/** checkContentHash for a payload whose CRC32 was computed in pieces. */
+export function checkContentHashCrc(stored: Uint8Array, crc: number): HashCheck {
+  if (isZeroHash(stored)) return 'unset';
+  const actual = contentHashFromCrc(crc);
   for (let i = 0; i < CONTENT_HASH_SIZE; i++) if (stored[i] !== actual[i]) return 'mismatch';
   return 'ok';
 }

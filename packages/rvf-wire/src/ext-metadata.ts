@@ -26,16 +26,45 @@ export interface MetadataRecord {
 const TYPE_NAMES: ValueTypeName[] = ['u64', 'i64', 'f64', 'string'];
 
 /**
- * RVFJS_METADATA (0x40), one per ingest that carries metadata:
- * `version u8 (2) | reserved u8 | reserved u16 | count u32 | count × record`, a record being
- * `id u64 | fingerprint u32 | field_count u16 | field_count × (field_id u16 | value_type u8 | value)`
- * with value = u64 / i64 / f64 (8 bytes LE) or `len u32 | UTF-8` for strings. Version 1
- * records have no fingerprint field.
+ * The VEC segment written in the same commit as a metadata segment. A record whose id's
+ * current vector still comes from that very segment (same segment id, same content hash)
+ * is known to be current without recomputing its fingerprint, which keeps opening fast.
  */
-export function encodeMetadataPayload(records: readonly MetadataRecord[]): Uint8Array {
+export interface MetadataCompanion {
+  segId: bigint;
+  /** The companion VEC segment's 16-byte content hash, as in its header. */
+  contentHash: Uint8Array;
+}
+
+export interface MetadataSegment {
+  version: number;
+  companion?: MetadataCompanion;
+  records: MetadataRecord[];
+}
+
+const COMPANION_BYTES = 24;
+
+/**
+ * RVFJS_METADATA (0x40), one per ingest that carries metadata:
+ * `version u8 (3) | reserved u8 | reserved u16 | count u32 | companion_seg_id u64 |
+ * companion_hash [16] | count × record`, a record being
+ * `id u64 | fingerprint u32 | field_count u16 | field_count × (field_id u16 | value_type u8 | value)`
+ * with value = u64 / i64 / f64 (8 bytes LE) or `len u32 | UTF-8` for strings. Version 2 has
+ * no companion fields; version 1 records also lack the fingerprint. A zero companion hash
+ * means "no companion".
+ */
+export function encodeMetadataPayload(
+  records: readonly MetadataRecord[],
+  companion?: MetadataCompanion,
+): Uint8Array {
+  if (companion && companion.contentHash.length !== 16)
+    throw rvfError(
+      'InvalidChecksum',
+      `companion content hash must be 16 bytes, got ${companion.contentHash.length}`,
+    );
   const enc = new TextEncoder();
   const strings: Uint8Array[] = [];
-  let size = 8;
+  let size = 8 + COMPANION_BYTES;
   for (const r of records) {
     if (r.fingerprint === undefined)
       throw rvfError('InvalidChecksum', `metadata record for id ${r.id} has no fingerprint`);
@@ -50,7 +79,8 @@ export function encodeMetadataPayload(records: readonly MetadataRecord[]): Uint8
     }
   }
   const w = new ByteWriter(size);
-  w.u8(2).u8(0).u16(0).u32(records.length);
+  w.u8(3).u8(0).u16(0).u32(records.length);
+  w.u64(companion?.segId ?? 0n).bytes_(companion?.contentHash ?? new Uint8Array(16));
   let s = 0;
   for (const r of records) {
     if (r.fields.length > 0xffff)
@@ -88,19 +118,31 @@ export function vectorFingerprint(id: bigint, vector: Float32Array): number {
   return crc32(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), crc32(idBytes));
 }
 
+/** The records of a metadata payload (any version). */
 export function decodeMetadataPayload(payload: Uint8Array, fileOffset = 0): MetadataRecord[] {
+  return decodeMetadataSegment(payload, fileOffset).records;
+}
+
+/** A metadata payload with its header: version and (version 3) companion VEC segment. */
+export function decodeMetadataSegment(payload: Uint8Array, fileOffset = 0): MetadataSegment {
   const r = new ByteReader(payload, 'RVFJS_METADATA payload', fileOffset, 'InvalidChecksum');
   const version = r.u8('version');
-  if (version !== 1 && version !== 2) throw r.fail(`unsupported version ${version}`);
+  if (version < 1 || version > 3) throw r.fail(`unsupported version ${version}`);
   r.skip(3);
   const count = r.u32('count');
-  if (count * (version === 2 ? 14 : 10) > r.remaining) throw r.fail(`count ${count} exceeds the payload`);
+  let companion: MetadataCompanion | undefined;
+  if (version === 3) {
+    const segId = r.u64('companion_seg_id');
+    const contentHash = r.bytesView(16, 'companion_hash').slice();
+    if (contentHash.some((b) => b !== 0)) companion = { segId, contentHash };
+  }
+  if (count * (version === 1 ? 10 : 14) > r.remaining) throw r.fail(`count ${count} exceeds the payload`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const dec = new TextDecoder();
   const out: MetadataRecord[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const id = r.u64('id');
-    const fingerprint = version === 2 ? r.u32('fingerprint') : undefined;
+    const fingerprint = version === 1 ? undefined : r.u32('fingerprint');
     const n = r.u16('field_count');
     const fields: MetaValue[] = new Array(n);
     for (let k = 0; k < n; k++) {
@@ -126,5 +168,5 @@ export function decodeMetadataPayload(payload: Uint8Array, fileOffset = 0): Meta
     out[i] = fingerprint === undefined ? { id, fields } : { id, fingerprint, fields };
   }
   if (r.remaining !== 0) throw r.fail(`${r.remaining} unexpected trailing bytes`);
-  return out;
+  return companion ? { version, companion, records: out } : { version, records: out };
 }

@@ -21,4 +21,5 @@ export * from './segment-walk.js';
 export * from './tail-scan.js';
 export * from './varint.js';
 export * from './vec-seg.js';
+export * from './vec-stream.js';
 export * from './witness-seg.js';

@@ -27,30 +27,51 @@ export interface ReadSegment {
  * code for all of them) with a message saying which check failed and where.
  */
 export async function readSegmentAt(source: ByteSource, entry: DirectoryEntry): Promise<ReadSegment> {
-  const what = `${segmentTypeName(entry.segType)} segment at offset ${entry.offset}`;
-  const fail = (why: string) =>
-    rvfError('InvalidChecksum', `${what}: ${why}`, { offset: entry.offset, segId: entry.segId });
-  if (entry.offset + SEGMENT_HEADER_SIZE > source.size)
-    throw fail(`header runs past the end of the file (${source.size})`);
-  if (entry.payloadLength > MAX_PAYLOAD_LENGTH)
-    throw fail(`payload length ${entry.payloadLength} exceeds 256 MiB`);
-  const end = entry.offset + SEGMENT_HEADER_SIZE + entry.payloadLength;
-  if (end > source.size) throw fail(`payload runs past the end of the file (${end} > ${source.size})`);
+  checkEntryBounds(source, entry);
   const bytes = await source.read(entry.offset, SEGMENT_HEADER_SIZE + entry.payloadLength);
+  const header = checkSegmentHeader(bytes, entry);
+  const payload = bytes.subarray(SEGMENT_HEADER_SIZE);
+  const hash = checkContentHash(header.contentHash, payload);
+  if (hash === 'mismatch') throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  return { offset: entry.offset, header, raw: bytes, payload, hash };
+}
+
+/** The InvalidChecksum error for a segment that fails a check, naming it and where it is. */
+export function segmentFailure(entry: DirectoryEntry, why: string) {
+  return rvfError(
+    'InvalidChecksum',
+    `${segmentTypeName(entry.segType)} segment at offset ${entry.offset}: ${why}`,
+    { offset: entry.offset, segId: entry.segId },
+  );
+}
+
+/** The entry's segment lies within the source and within the payload limit. */
+export function checkEntryBounds(source: ByteSource, entry: DirectoryEntry): void {
+  if (entry.offset + SEGMENT_HEADER_SIZE > source.size)
+    throw segmentFailure(entry, `header runs past the end of the file (${source.size})`);
+  if (entry.payloadLength > MAX_PAYLOAD_LENGTH)
+    throw segmentFailure(entry, `payload length ${entry.payloadLength} exceeds 256 MiB`);
+  const end = entry.offset + SEGMENT_HEADER_SIZE + entry.payloadLength;
+  if (end > source.size)
+    throw segmentFailure(entry, `payload runs past the end of the file (${end} > ${source.size})`);
+}
+
+/** Decodes the 64-byte header at the start of `bytes` and checks it against the entry. */
+export function checkSegmentHeader(bytes: Uint8Array, entry: DirectoryEntry): SegmentHeader {
   let header: SegmentHeader;
   try {
     header = decodeSegmentHeader(bytes, entry.offset);
   } catch {
-    throw fail('no segment magic');
+    throw segmentFailure(entry, 'no segment magic');
   }
   if (header.payloadLength !== entry.payloadLength) {
-    throw fail(`header says ${header.payloadLength} payload bytes, the manifest says ${entry.payloadLength}`);
+    throw segmentFailure(
+      entry,
+      `header says ${header.payloadLength} payload bytes, the manifest says ${entry.payloadLength}`,
+    );
   }
   if (header.segType !== entry.segType) {
-    throw fail(`header type ${segmentTypeName(header.segType)} differs from the manifest's`);
+    throw segmentFailure(entry, `header type ${segmentTypeName(header.segType)} differs from the manifest's`);
   }
-  const payload = bytes.subarray(SEGMENT_HEADER_SIZE);
-  const hash = checkContentHash(header.contentHash, payload);
-  if (hash === 'mismatch') throw fail('content hash mismatch (the payload is damaged)');
-  return { offset: entry.offset, header, raw: bytes, payload, hash };
+  return header;
 }

@@ -1,0 +1,76 @@
+import {
+  type DirectoryEntry,
+  SEGMENT_HEADER_SIZE,
+  type SegmentHeader,
+  VEC_HEADER_SIZE,
+  vecRecordSize,
+} from '@rvfjs/types';
+import type { ByteSource } from './byte-source.js';
+import { checkContentHashCrc, type HashCheck } from './content-hash.js';
+import { crc32 } from './crc32.js';
+import { checkEntryBounds, checkSegmentHeader, segmentFailure } from './read-segment.js';
+import { type DecodedVecBlock, vecRecords } from './vec-seg.js';
+
+export interface StreamedVecSegment {
+  header: SegmentHeader;
+  hash: HashCheck;
+  dimension: number;
+  count: number;
+}
+
+/**
+ * Reads a VEC segment in pieces through one reused buffer and hands each run of whole
+ * records to `visit`, with the same checks as readSegmentAt and decodeVecPayload. The
+ * payload is never held in memory whole, and the small buffer stays in cache while its
+ * records are copied out, which makes loading vectors markedly faster than reading the
+ * segment and then copying it.
+ *
+ * Two things to know: each block views the reused buffer, so `visit` must take what it
+ * needs before returning; and the content hash is known only after the last piece, so
+ * `visit` has seen the records when a mismatch is thrown. Use it where a failure throws
+ * away everything visited (a normal open); a recovery open reads whole segments instead.
+ */
+export async function streamVecSegment(
+  source: ByteSource,
+  entry: DirectoryEntry,
+  visit: (block: DecodedVecBlock) => void,
+  chunkBytes = 1 << 20,
+): Promise<StreamedVecSegment> {
+  checkEntryBounds(source, entry);
+  if (entry.payloadLength < VEC_HEADER_SIZE)
+    throw segmentFailure(entry, `VEC payload of ${entry.payloadLength} bytes has no header`);
+  const head = await source.read(entry.offset, SEGMENT_HEADER_SIZE + VEC_HEADER_SIZE);
+  const header = checkSegmentHeader(head, entry);
+  const view = new DataView(head.buffer, head.byteOffset + SEGMENT_HEADER_SIZE, VEC_HEADER_SIZE);
+  const dimension = view.getUint16(0, true);
+  const count = view.getUint32(2, true);
+  const stride = vecRecordSize(dimension);
+  const recordBytes = entry.payloadLength - VEC_HEADER_SIZE;
+  if (count * stride !== recordBytes) {
+    throw segmentFailure(
+      entry,
+      `${count} records of dimension ${dimension} need ${count * stride} bytes, payload has ${recordBytes}`,
+    );
+  }
+  let crc = crc32(head.subarray(SEGMENT_HEADER_SIZE));
+  const perChunk = Math.max(1, Math.floor(chunkBytes / stride));
+  const buffer = source.readInto ? new Uint8Array(Math.min(count, perChunk) * stride) : undefined;
+  let at = entry.offset + SEGMENT_HEADER_SIZE + VEC_HEADER_SIZE;
+  for (let done = 0; done < count; ) {
+    const n = Math.min(perChunk, count - done);
+    let bytes: Uint8Array;
+    if (buffer && source.readInto) {
+      bytes = buffer.subarray(0, n * stride);
+      await source.readInto(at, bytes);
+    } else {
+      bytes = await source.read(at, n * stride);
+    }
+    crc = crc32(bytes, crc);
+    visit(vecRecords(bytes, 0, n, dimension));
+    done += n;
+    at += n * stride;
+  }
+  const hash = checkContentHashCrc(header.contentHash, crc);
+  if (hash === 'mismatch') throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  return { header, hash, dimension, count };
+}
