@@ -242,6 +242,23 @@ export function writeHnswlibFile(
   digest: VectorDigest,
   sink: (chunk: Uint8Array) => void,
 ): void {
+  for (const chunk of hnswlibFileChunks(shape, body, checked, dimension, vectors, normalise, digest))
+    sink(chunk);
+}
+
+/**
+ * writeHnswlibFile as a generator, so an async writer can yield to the event loop between
+ * chunks. Each chunk views a reused buffer: consume it before asking for the next.
+ */
+export function* hnswlibFileChunks(
+  shape: GraphShape,
+  body: Uint32Array,
+  checked: CheckedGraph,
+  dimension: number,
+  vectors: Float32Array,
+  normalise: boolean,
+  digest: VectorDigest,
+): Generator<Uint8Array, void, undefined> {
   const vectorWords = wordsOf(vectors);
   const { count, m } = shape;
   const maxM0 = 2 * m;
@@ -264,7 +281,7 @@ export function writeHnswlibFile(
   putU64(72, m);
   dv.setFloat64(80, shape.mult, true);
   putU64(88, shape.efConstruction);
-  sink(head);
+  yield head;
 
   const { labels, levels, starts } = checked;
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / (4 * perWords)));
@@ -296,7 +313,7 @@ export function writeHnswlibFile(
       words[dataAt + dimension] = label;
       words[dataAt + dimension + 1] = 0; // label high word
     }
-    sink(new Uint8Array(chunk, 0, used * 4));
+    yield new Uint8Array(chunk, 0, used * 4);
   }
 
   const upper = new Uint32Array(checked.upperBytes >>> 2);
@@ -315,5 +332,5 @@ export function writeHnswlibFile(
       up += levelWords;
     }
   }
-  sink(new Uint8Array(upper.buffer));
+  yield new Uint8Array(upper.buffer);
 }

@@ -1,11 +1,12 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { type Metric, RvfError, rvfError } from '@rvfjs/types';
 import { VectorDigest, vectorDigest } from './digest.js';
 import { distanceFn } from './distance.js';
 import type { SearchOptions, VectorIndex } from './engine.js';
 import { exactSearch } from './exact.js';
 import { decodeRvhn, digestContext, encodeRvhn, MAX_M, RVHN_HEADER_BYTES } from './hnsw-blob.js';
-import { checkGraph, compactHnswlibFile, type GraphShape, writeHnswlibFile } from './hnsw-file.js';
+import { checkGraph, compactHnswlibFile, type GraphShape, hnswlibFileChunks } from './hnsw-file.js';
 import {
   type HnswlibModule,
   loadNativeHnsw,
@@ -15,7 +16,7 @@ import {
 } from './native.js';
 import { normalizedArray, plainArray } from './normalize.js';
 import { OrdinalFlags } from './ordinal-flags.js';
-import { withTempFile } from './temp-file.js';
+import { withTempFile, withTempFileAsync } from './temp-file.js';
 import { type Neighbour, TopK } from './top-k.js';
 import { VectorStore } from './vector-store.js';
 
@@ -111,6 +112,19 @@ export class HnswIndex implements VectorIndex {
     this.states = states;
     this.n = n;
     this.deletedCount = deletedCount;
+  }
+
+  /** An index over a graph hnswlib has already loaded (the end of deserialisation). */
+  static fromLoaded(
+    native: NativeHnsw,
+    store: VectorStore,
+    metric: Metric,
+    params: { m: number; efConstruction: number; efSearch: number },
+    states: OrdinalFlags,
+    n: number,
+    deletedCount: number,
+  ): HnswIndex {
+    return new HnswIndex(native, store, metric, params, states, n, deletedCount);
   }
 
   static create(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
@@ -321,60 +335,56 @@ export class HnswIndex implements VectorIndex {
 
   /** Loads a blob written by serialize() against the store holding the same vectors. */
   static deserialize(bytes: Uint8Array, store: VectorStore, opts: { efSearch?: number } = {}): HnswIndex {
-    const { header, body } = decodeRvhn(bytes);
-    const dim = store.dimension;
-    if (header.dimension !== dim) {
-      throw rvfError('DimensionMismatch', `HNSW blob has dimension ${header.dimension}, store has ${dim}`);
-    }
-    const efSearch = opts.efSearch ?? header.efSearch;
-    if (header.count === 0) {
-      if (body.length !== 0) {
-        throw rvfError('InvalidManifest', 'HNSW blob: an empty graph with a non-empty body', { offset: 56 });
-      }
-      const { m, efConstruction } = header;
-      return HnswIndex.create(dim, header.metric, { store, m, efConstruction, efSearch, maxElements: 16 });
-    }
-    const mod = requireNative();
-    // Never let a stored capacity make hnswlib allocate more than a doubling ahead.
-    const capacity = Math.min(Math.max(header.capacity, header.count), Math.max(16, 2 * header.count));
-    const shape: GraphShape = { ...header, capacity };
-    const checked = checkGraph(shape, body, store.count, RVHN_HEADER_BYTES);
-    const flat = store.flat;
-    const digest = new VectorDigest(dim, digestContext(header));
-    const native = new mod.HierarchicalNSW(spaceFor(header.metric), dim);
-    try {
+    const load = prepareLoad(bytes, store, opts);
+    if (load instanceof HnswIndex) return load;
+    loadingErrors(() =>
       withTempFile((path) => {
         const fd = openSync(path, 'wx', 0o600);
         try {
-          writeHnswlibFile(shape, body, checked, dim, flat, header.metric === 'cosine', digest, (chunk) => {
+          for (const chunk of load.chunks()) {
             for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done);
-          });
+          }
         } finally {
           closeSync(fd);
         }
-        // Checked before hnswlib sees the file: a stale graph is refused, never loaded.
-        const [d1, d2] = digest.digest();
-        if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
-          throw rvfError(
-            'ContentHashMismatch',
-            'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
-            { offset: 48 },
-          );
+        load.verifyDigest();
+        load.native.readIndexSync(path);
+      }),
+    );
+    return load.finish();
+  }
+
+  /**
+   * deserialize() without holding the event loop: the hnswlib file is written a chunk at a
+   * time with async writes, and hnswlib reads it on a worker thread. Other work (queries,
+   * writes, a branch) runs in between, so a store opened in the background stays responsive.
+   */
+  static async deserializeAsync(
+    bytes: Uint8Array,
+    store: VectorStore,
+    opts: AsyncLoadOptions = {},
+  ): Promise<HnswIndex> {
+    const pause = opts.yieldTo ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+    await pause();
+    const load = prepareLoad(bytes, store, opts);
+    if (load instanceof HnswIndex) return load;
+    await loadingErrorsAsync(() =>
+      withTempFileAsync(async (path) => {
+        const fh = await open(path, 'wx', 0o600);
+        try {
+          for (const chunk of load.chunks()) {
+            await pause();
+            for (let done = 0; done < chunk.byteLength; )
+              done += (await fh.write(chunk, done, chunk.byteLength - done)).bytesWritten;
+          }
+        } finally {
+          await fh.close();
         }
-        native.readIndexSync(path);
-      });
-    } catch (err) {
-      // Our own checks and file-system failures are already RvfErrors; anything else is hnswlib.
-      if (err instanceof RvfError) throw err;
-      throw rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
-    }
-    const states = new OrdinalFlags(store.count);
-    const { labels, starts } = checked;
-    for (let i = 0; i < labels.length; i++) {
-      states.set(labels[i]!, (body[starts[i]! + 1]! >>> 8) & 1 ? DELETED : LIVE);
-    }
-    const params = { m: header.m, efConstruction: header.efConstruction, efSearch };
-    return new HnswIndex(native, store, header.metric, params, states, header.count, checked.deletedCount);
+        load.verifyDigest();
+        await load.native.readIndex(path);
+      }),
+    );
+    return load.finish();
   }
 
   private insertStored(ordinal: number): void {
@@ -400,6 +410,96 @@ export class HnswIndex implements VectorIndex {
   }
 }
 
+/** The checked pieces of a saved graph, ready to become an hnswlib index. */
+interface PreparedLoad {
+  native: NativeHnsw;
+  /** The hnswlib file, chunk by chunk (each chunk views a reused buffer). */
+  chunks(): Generator<Uint8Array, void, undefined>;
+  /** Refuses a graph built over other vectors; call after every chunk was produced. */
+  verifyDigest(): void;
+  finish(): HnswIndex;
+}
+
+/** Decodes and checks a blob; an empty graph is returned as a ready index. */
+function prepareLoad(
+  bytes: Uint8Array,
+  store: VectorStore,
+  opts: { efSearch?: number },
+): PreparedLoad | HnswIndex {
+  const { header, body } = decodeRvhn(bytes);
+  const dim = store.dimension;
+  if (header.dimension !== dim) {
+    throw rvfError('DimensionMismatch', `HNSW blob has dimension ${header.dimension}, store has ${dim}`);
+  }
+  const efSearch = opts.efSearch ?? header.efSearch;
+  if (header.count === 0) {
+    if (body.length !== 0) {
+      throw rvfError('InvalidManifest', 'HNSW blob: an empty graph with a non-empty body', { offset: 56 });
+    }
+    const { m, efConstruction } = header;
+    return HnswIndex.create(dim, header.metric, { store, m, efConstruction, efSearch, maxElements: 16 });
+  }
+  const mod = requireNative();
+  // Never let a stored capacity make hnswlib allocate more than a doubling ahead.
+  const capacity = Math.min(Math.max(header.capacity, header.count), Math.max(16, 2 * header.count));
+  const shape: GraphShape = { ...header, capacity };
+  const checked = checkGraph(shape, body, store.count, RVHN_HEADER_BYTES);
+  const digest = new VectorDigest(dim, digestContext(header));
+  const native = new mod.HierarchicalNSW(spaceFor(header.metric), dim);
+  return {
+    native,
+    chunks: () =>
+      hnswlibFileChunks(shape, body, checked, dim, store.flat, header.metric === 'cosine', digest),
+    verifyDigest() {
+      // Checked before hnswlib sees the file: a stale graph is refused, never loaded.
+      const [d1, d2] = digest.digest();
+      if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
+        throw rvfError(
+          'ContentHashMismatch',
+          'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
+          { offset: 48 },
+        );
+      }
+    },
+    finish() {
+      const states = new OrdinalFlags(store.count);
+      const { labels, starts } = checked;
+      for (let i = 0; i < labels.length; i++) {
+        states.set(labels[i]!, (body[starts[i]! + 1]! >>> 8) & 1 ? DELETED : LIVE);
+      }
+      const params = { m: header.m, efConstruction: header.efConstruction, efSearch };
+      return HnswIndex.fromLoaded(
+        native,
+        store,
+        header.metric,
+        params,
+        states,
+        header.count,
+        checked.deletedCount,
+      );
+    },
+  };
+}
+
+/** Our own checks and file-system failures are already RvfErrors; anything else is hnswlib. */
+function loadingErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof RvfError) throw err;
+    throw rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
+  }
+}
+
+async function loadingErrorsAsync(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof RvfError) throw err;
+    throw rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
+  }
+}
+
 export function createHnsw(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
   return HnswIndex.create(dimension, metric, opts);
 }
@@ -417,4 +517,22 @@ export function deserializeHnsw(
   opts: { efSearch?: number } = {},
 ): HnswIndex {
   return HnswIndex.deserialize(bytes, vectors, opts);
+}
+
+export interface AsyncLoadOptions {
+  efSearch?: number;
+  /**
+   * Awaited between steps of the load (default: one turn of the event loop). A host can
+   * hold the load back here while its own foreground work runs.
+   */
+  yieldTo?: () => Promise<void>;
+}
+
+/** deserializeHnsw without holding the event loop (see HnswIndex.deserializeAsync). */
+export function deserializeHnswAsync(
+  bytes: Uint8Array,
+  vectors: VectorStore,
+  opts: AsyncLoadOptions = {},
+): Promise<HnswIndex> {
+  return HnswIndex.deserializeAsync(bytes, vectors, opts);
 }

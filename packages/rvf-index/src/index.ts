@@ -14,7 +14,15 @@ export {
 export type { Neighbour, SearchOptions, VectorIndex } from './engine.js';
 export { type ExactSearchParams, exactSearch } from './exact.js';
 export { ExactIndex } from './exact-index.js';
-export { createHnsw, deserializeHnsw, HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './hnsw.js';
+export {
+  type AsyncLoadOptions,
+  createHnsw,
+  deserializeHnsw,
+  deserializeHnswAsync,
+  HNSW_DEFAULTS,
+  HnswIndex,
+  type HnswOptions,
+} from './hnsw.js';
 export { RVHN_MAGIC, RVHN_VERSION } from './hnsw-blob.js';
 export {
   DISABLE_NATIVE_ENV,

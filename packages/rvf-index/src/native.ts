@@ -15,6 +15,8 @@ export interface NativeHnsw {
     allowReplaceDeleted?: boolean;
   }): void;
   readIndexSync(filename: string, allowReplaceDeleted?: boolean): void;
+  /** Reads on a worker thread (the event loop stays free). */
+  readIndex(filename: string, allowReplaceDeleted?: boolean): Promise<boolean>;
   writeIndexSync(filename: string): void;
   resizeIndex(newMaxElements: number): void;
   addPoint(point: number[], label: number, replaceDeleted?: boolean): void;

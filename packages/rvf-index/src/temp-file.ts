@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rvfError } from '@rvfjs/types';
@@ -16,13 +17,30 @@ export function withTempFile<T>(fn: (path: string) => T): T {
   try {
     return fn(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException | null)?.code;
-    if (typeof code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
-      const why = `could not stage the HNSW index in ${dir}: ${(err as Error).message}`;
-      throw rvfError(code === 'ENOSPC' ? 'DiskFull' : 'FsyncFailed', why, { path }, err);
-    }
-    throw err;
+    throw stagingError(err, dir, path);
   } finally {
     rmSync(path, { force: true });
   }
+}
+
+/** withTempFile for async work (the file is removed once `fn` settles). */
+export async function withTempFileAsync<T>(fn: (path: string) => Promise<T>): Promise<T> {
+  const dir = tmpdir();
+  const path = join(dir, `rvfjs-hnsw-${process.pid}-${randomBytes(8).toString('hex')}.bin`);
+  try {
+    return await fn(path);
+  } catch (err) {
+    throw stagingError(err, dir, path);
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+function stagingError(err: unknown, dir: string, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
+    const why = `could not stage the HNSW index in ${dir}: ${(err as Error).message}`;
+    return rvfError(code === 'ENOSPC' ? 'DiskFull' : 'FsyncFailed', why, { path }, err);
+  }
+  return err;
 }

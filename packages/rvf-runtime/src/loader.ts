@@ -137,6 +137,8 @@ export async function loadState(
   table.metadata.defer((values) =>
     applyMetadata(values, table, loadedCount, vecSource, vecSegments, metaSegments, recover, damaged),
   );
+  // A recovery open reports every damaged segment up front, undecodable metadata included.
+  if (recover) table.metadata.materialize();
   let fields = baseFields ?? new FieldTable();
   if (fieldNames) {
     const e = fieldNames;
@@ -155,7 +157,7 @@ export async function loadState(
   for (const id of manifest.deletedIds) {
     const key = bigintToKey(id);
     const ord = table.ordinalOf.get(key);
-    if (ord !== undefined && table.isOwn(ord)) table.deleted.add(key);
+    if (ord !== undefined && table.isOwn(ord)) table.markDeleted(key);
   }
   return { table, fields, state, lastWitness, latest, damaged };
 }

@@ -52,20 +52,26 @@ export class MetadataColumn {
   }
 
   /**
-   * Defers `step` to the first read: it receives the values as they would be without it
-   * (a private copy when they are shared) and changes them in place.
+   * Defers `step` to the first read: it receives a private copy of the values as they would
+   * be without it and changes them in place. (Always a copy, so a step that throws part-way
+   * leaves nothing half-applied for the next attempt; deferring on an empty column, the
+   * usual case at load, copies nothing.)
    */
   defer(step: (values: MetaFields[]) => void): void {
     const before = this.cell;
-    const copy = !this.exclusive;
     this.cell = {
       build: () => {
-        const values = copy ? valuesOf(before).slice() : valuesOf(before);
+        const values = valuesOf(before).slice();
         step(values);
         return values;
       },
     };
     this.exclusive = true;
+  }
+
+  /** Builds deferred values now (errors surface here rather than at first use). */
+  materialize(): void {
+    valuesOf(this.cell);
   }
 
   /** True until the first read builds deferred values. */

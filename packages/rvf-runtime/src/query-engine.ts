@@ -1,6 +1,6 @@
 import {
   createHnsw,
-  deserializeHnsw,
+  deserializeHnswAsync,
   exactSearch,
   type HnswIndex,
   nativeHnswAvailable,
@@ -45,8 +45,12 @@ export interface EngineStatus {
   rebuildReason?: string;
 }
 
-/** Inserts done per turn of the event loop while catching up in the background. */
+/** At most this many inserts per turn of the event loop while catching up in the background… */
 const CHUNK = 512;
+/** …and for about this long, so a query or write waits at most a few milliseconds. */
+const STEP_MS = 4;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Answers queries for one store: plans each one (exact scan, exact scan over filter
@@ -69,12 +73,22 @@ export class QueryEngine {
   private closed = false;
   /** True while a parent's graph is being loaded for a branch (writes are caught up after). */
   private seeding = false;
+  /**
+   * Ordinals written while a graph was loading: the load may have streamed their old
+   * vectors, so they are re-inserted afterwards (the catch-up scan sees only membership).
+   */
+  private changedWhileSeeding: number[] = [];
 
   constructor(
     private table: VectorTable,
     readonly metric: Metric,
     readonly params: IndexParams,
     private readonly onProgress?: IndexProgress,
+    /**
+     * Awaited before each step of background work; the store passes one that waits while a
+     * write, branch or compaction runs, so background indexing never delays them much.
+     */
+    private readonly yieldTo: () => Promise<void> = nextTurn,
   ) {}
 
   /** After a reload (refresh, compaction) the engine starts over on the new table. */
@@ -122,7 +136,11 @@ export class QueryEngine {
     if (this.table.count < this.params.threshold) return;
     if (saved) {
       this.loadInBackground(
-        async () => deserializeHnsw(await saved(), this.table.store, { efSearch: this.params.efSearch }),
+        async () =>
+          deserializeHnswAsync(await saved(), this.table.store, {
+            efSearch: this.params.efSearch,
+            yieldTo: this.yieldTo,
+          }),
         false,
         'saved index not used',
       );
@@ -136,9 +154,12 @@ export class QueryEngine {
             this.rebuildReason = 'parent has no saved index';
             return undefined;
           }
-          const g = deserializeHnsw(parentBlob, seed.store, { efSearch: this.params.efSearch }).rebind(
-            this.table.store,
-          );
+          const g = (
+            await deserializeHnswAsync(parentBlob, seed.store, {
+              efSearch: this.params.efSearch,
+              yieldTo: this.yieldTo,
+            })
+          ).rebind(this.table.store);
           this.seededFromParent = true;
           return g;
         },
@@ -163,7 +184,7 @@ export class QueryEngine {
   ): void {
     this.seeding = true;
     this.building = new Promise<void>((resolve) => {
-      setImmediate(async () => {
+      this.yieldTo().then(async () => {
         if (this.closed || !nativeHnswAvailable()) {
           if (!this.closed) this.rebuildReason = 'native HNSW unavailable; using the exact engine';
           this.seeding = false;
@@ -187,6 +208,15 @@ export class QueryEngine {
             this.seededFromParent = false;
           }
           this.catchUp(ownChanged);
+          const changed = this.changedWhileSeeding;
+          this.changedWhileSeeding = [];
+          for (const o of changed) if (this.table.isLive(o)) this.backlog.push(o);
+          if (changed.length > 0) {
+            this.dirty = true;
+            this.schedule();
+          }
+        } else {
+          this.changedWhileSeeding = [];
         }
         resolve();
       });
@@ -221,7 +251,10 @@ export class QueryEngine {
 
   /** Ordinals ingested (new or replaced). */
   added(ordinals: readonly number[]): void {
-    if (this.seeding) return; // the catch-up after seeding scans the whole table
+    if (this.seeding) {
+      for (const o of ordinals) this.changedWhileSeeding.push(o);
+      return;
+    }
     if (!this.hnsw) {
       // Crossing the threshold: start a graph and fill it in the background (not a "rebuild").
       if (this.table.liveCount >= this.params.threshold && nativeHnswAvailable()) {
@@ -334,15 +367,19 @@ export class QueryEngine {
     });
   }
 
-  private drain(max: number): void {
+  /** Takes up to `max` ordinals off the backlog, stopping early once `deadline` passes. */
+  private drain(max: number, deadline = Number.POSITIVE_INFINITY): void {
     const g = this.hnsw;
     if (!g) return;
-    const todo = this.backlog.splice(0, max);
-    for (const o of todo) {
+    let done = 0;
+    while (done < max && done < this.backlog.length) {
+      const o = this.backlog[done++]!;
       if (this.table.isLive(o)) g.add(o, this.table.vectorOf(o));
       else g.markDeleted(o);
+      if ((done & 15) === 0 && performance.now() > deadline) break;
     }
-    if (todo.length > 0) this.dirty = true;
+    this.backlog.splice(0, done);
+    if (done > 0) this.dirty = true;
   }
 
   private schedule(): void {
@@ -355,14 +392,14 @@ export class QueryEngine {
           resolve();
           return;
         }
-        this.drain(CHUNK);
+        this.drain(CHUNK, performance.now() + STEP_MS);
         this.onProgress?.(total - Math.min(total, this.backlog.length), total);
         if (this.backlog.length === 0) {
           this.building = undefined;
           resolve();
-        } else setImmediate(step);
+        } else this.yieldTo().then(step);
       };
-      setImmediate(step);
+      this.yieldTo().then(step);
     });
   }
 }

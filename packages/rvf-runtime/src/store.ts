@@ -26,7 +26,6 @@ import {
   contentHash,
   decodeWitnessPayload,
   deleteJournal,
-  emptyBitmap,
   encodeBranchPinPayload,
   encodeCowMapPayload,
   encodeFieldNamesPayload,
@@ -54,6 +53,7 @@ import { type Filter, type FilterInput, matches, parseFilter } from './filter.js
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
 import { type BranchLink, loadLayer, loadParentView, type ParentView, savedGraphReader } from './lineage.js';
+import { MAX_BRANCH_ID } from './live-ids.js';
 import type { DamagedSegment } from './loader.js';
 import { acquireWriterLock, type LockOptions, type WriterLock } from './lock.js';
 import {
@@ -225,6 +225,8 @@ export class RvfStore {
   private damaged: DamagedSegment[] = [];
   private closed = false;
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Foreground operations in flight (see whenIdle). */
+  private busy = 0;
   private engine!: QueryEngine;
   private indexThreshold = 1024;
   private onIndexProgress: IndexProgress | undefined;
@@ -632,7 +634,7 @@ export class RvfStore {
       const ords = t.putBlock(acceptedKeys, flat.flat);
       ords.forEach((ord, i) => {
         t.metadata.set(ord, acceptedMeta[i]);
-        t.deleted.delete(acceptedKeys[i]!);
+        t.undelete(acceptedKeys[i]!);
       });
       this.engine.added(Array.from(ords));
       this.fields = fields;
@@ -686,8 +688,7 @@ export class RvfStore {
       if (!sameBytes(membership, t.membership)) segs.push(this.membershipSegment(membership));
     }
     await this.commit(segs, { epoch, deletedIds: deleted, totalVectors: t.ownCount, vectorsChanged: true });
-    for (const k of ownRemoved) t.deleted.add(k);
-    if (membership) t.membership = membership;
+    t.hide(ownRemoved, membership, removed);
     this.engine.hidden(removed.map((k) => t.ordinalOf.get(k)!));
     this.lastWitnessPayload = witness;
     return { deleted: removed.length, epoch };
@@ -871,20 +872,17 @@ export class RvfStore {
           path: childPath,
         });
       }
-      // Only visible ids need a bit; hidden ones are simply not members.
+      // Only visible ids need a bit; hidden ones are simply not members. The table keeps
+      // its visible ids as a bitmap, so this costs the bitmap's size, not a pass over vectors.
       const t = this.table;
-      let maxId = -1;
-      for (let ord = 0; ord < t.count; ord++) {
-        if (!t.isLive(ord)) continue;
-        const id = t.ids[ord]!;
-        if (typeof id !== 'number' || id >= MAX_BRANCH_ID) {
-          throw rvfError(
-            'MembershipInvalid',
-            `cannot branch: id ${id} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
-          );
-        }
-        if (id > maxId) maxId = id;
+      const members = t.live.toMembership();
+      if ('unrepresentable' in members) {
+        throw rvfError(
+          'MembershipInvalid',
+          `cannot branch: id ${members.unrepresentable} is too large for a dense membership bitmap (ids must be < ${MAX_BRANCH_ID})`,
+        );
       }
+      const { bitmap, capacity } = members;
       if (!this.readOnly) {
         // Bookkeeping, not data: allowed on a frozen store too.
         const state = { ...this.state, branchCount: this.state.branchCount + 1 };
@@ -897,10 +895,6 @@ export class RvfStore {
       }
       const { source, parentHash } = await this.currentTailHash();
       const manifestRaw = await source.read(this.manifestEntry.offset, 64 + this.manifestEntry.payloadLength);
-      const capacity = maxId + 1;
-      const bitmap = emptyBitmap(capacity);
-      for (let ord = 0; ord < t.count; ord++)
-        if (t.isLive(ord)) bitmapSet(bitmap, t.ids[ord] as number, true);
       const cow = branchCowMap({
         dimension: this.dimension,
         parentVectorCount: t.count,
@@ -941,7 +935,7 @@ export class RvfStore {
         ...(options.lock ? { lock: options.lock } : {}),
         branch: {
           segments,
-          table: t.forkForChild(bitmap),
+          table: t.forkForChild(bitmap, true),
           link,
           parent: {
             path: this.path,
@@ -1363,6 +1357,7 @@ export class RvfStore {
         threshold: this.indexThreshold,
       },
       this.onIndexProgress,
+      () => this.whenIdle(),
     );
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
     this.engine.attachSaved(savedGraph, seed);
@@ -1424,9 +1419,29 @@ export class RvfStore {
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.writeQueue.then(fn, fn);
+    const tracked = async () => {
+      this.busy++;
+      try {
+        return await fn();
+      } finally {
+        this.busy--;
+      }
+    };
+    const run = this.writeQueue.then(tracked, tracked);
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * A later turn of the event loop on which no write, branch or compaction is running:
+   * background index work waits here, so foreground operations are not slowed by it.
+   */
+  private async whenIdle(): Promise<void> {
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.busy === 0 || this.closed) return;
+      await this.writeQueue;
+    }
   }
 
   private assertOpen(): void {
@@ -1463,7 +1478,6 @@ function sameState(a: StoreState, b: StoreState): boolean {
 }
 
 /** Dense bitmaps above this many ids would be larger than a branch should ever write. */
-const MAX_BRANCH_ID = 2 ** 28;
 
 function membershipOf(bitmap: Uint8Array, capacity: bigint): Membership {
   return {

@@ -1,6 +1,7 @@
 import { VectorStore } from '@rvfjs/index';
 import { bitmapHas } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
+import { LiveIds } from './live-ids.js';
 import { MetadataColumn } from './metadata-column.js';
 
 /** Copies records `first .. first + count - 1` of a block to `dst` at float index `at`. */
@@ -122,6 +123,8 @@ export class VectorTable {
   membership: Uint8Array | undefined;
   /** Own ordinals (the file's own vector table size, tombstoned included). */
   ownCount = 0;
+  /** The ids isLive() accepts, kept in step with every change (what branch() copies). */
+  live = new LiveIds();
 
   constructor(
     readonly dimension: number,
@@ -173,9 +176,12 @@ export class VectorTable {
     if (!this.inherited && !this.ordinalOf.hasBase) {
       ords = this.ordinalOf.assign(keys, this.ids.length, fresh);
       for (let i = 0; i < keys.length; i++) {
-        if (!fresh[i]) continue;
-        this.ids.push(keys[i]!);
-        this.ownCount++;
+        const k = keys[i]!;
+        if (fresh[i]) {
+          this.ids.push(k);
+          this.ownCount++;
+        }
+        this.live.set(k, !this.deleted.has(k), this.ids.length);
       }
     } else {
       ords = new Uint32Array(keys.length);
@@ -183,6 +189,7 @@ export class VectorTable {
         const before = this.ids.length; // claim() hands out this ordinal to a new id
         ords[i] = this.claim(keys[i]!);
         if (ords[i] === before) fresh[i] = 1;
+        this.noteLiveness(ords[i]!);
       }
     }
     // New ordinals are consecutive: copy each run of them in one go, others one by one.
@@ -229,6 +236,36 @@ export class VectorTable {
     return this.store.view(ord);
   }
 
+  /** Tombstones an own id (a load replaying the manifest's deleted list). */
+  markDeleted(key: IdKey): void {
+    this.deleted.add(key);
+    this.noteKey(key);
+  }
+
+  /** A re-ingested id is visible again. */
+  undelete(key: IdKey): void {
+    if (this.deleted.delete(key)) this.noteKey(key);
+  }
+
+  /**
+   * Hides ids after a committed delete: own ones get tombstones, inherited ones leave the
+   * (already updated) membership bitmap.
+   */
+  hide(ownKeys: readonly IdKey[], membership: Uint8Array | undefined, allKeys: readonly IdKey[]): void {
+    for (const k of ownKeys) this.deleted.add(k);
+    if (membership) this.membership = membership;
+    for (const k of allKeys) this.noteKey(k);
+  }
+
+  private noteKey(key: IdKey): void {
+    const ord = this.ordinalOf.get(key);
+    if (ord !== undefined) this.noteLiveness(ord);
+  }
+
+  private noteLiveness(ord: number): void {
+    this.live.set(this.ids[ord]!, this.isLive(ord), this.ids.length);
+  }
+
   isLive(ord: number): boolean {
     const id = this.ids[ord]!;
     if (this.inherited?.[ord]) return this.membership !== undefined && bitmapHas(this.membership, id);
@@ -238,8 +275,10 @@ export class VectorTable {
   /**
    * A child's starting table: this table's visible vectors, all marked inherited, gated by
    * `membership`. Hidden parent ordinals are kept (hidden) so numbering stays stable.
+   * `exact` says the bitmap is this table's own live set (a branch being made now), which
+   * needs no gating: then forking costs the bitmap's size, not a pass over the vectors.
    */
-  forkForChild(membership: Uint8Array): VectorTable {
+  forkForChild(membership: Uint8Array, exact = false): VectorTable {
     // Vectors are shared copy-on-write: constant time, whichever side writes first copies.
     const child = new VectorTable(this.dimension, 0, this.store.fork());
     child.ids = this.ids.slice();
@@ -249,12 +288,15 @@ export class VectorTable {
     child.inherited.fill(1, 0, this.count);
     // A parent vector that the parent itself hides stays hidden even if a bit claims it.
     const gated = membership.slice();
-    for (let ord = 0; ord < this.count; ord++) {
-      const id = this.ids[ord]!;
-      if (!this.isLive(ord) && typeof id === 'number' && id < gated.length * 8)
-        gated[id >>> 3]! &= ~(1 << (id & 7));
+    if (!exact) {
+      for (let ord = 0; ord < this.count; ord++) {
+        const id = this.ids[ord]!;
+        if (!this.isLive(ord) && typeof id === 'number' && id < gated.length * 8)
+          gated[id >>> 3]! &= ~(1 << (id & 7));
+      }
     }
     child.membership = gated;
+    child.live = new LiveIds(gated.slice());
     return child;
   }
 

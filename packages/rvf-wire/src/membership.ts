@@ -59,7 +59,12 @@ export function emptyBitmap(vectorCount: bigint | number): Uint8Array {
 }
 
 export function bitmapHas(bitmap: Uint8Array, id: bigint | number): boolean {
-  const n = typeof id === 'bigint' ? id : BigInt(id);
+  if (typeof id === 'number') {
+    // The common case, without BigInt work: this runs per candidate in a branch's queries.
+    if (!Number.isInteger(id) || id < 0 || id >= bitmap.length * 8) return false;
+    return ((bitmap[Math.floor(id / 8)]! >> (id % 8)) & 1) === 1;
+  }
+  const n = id;
   const byte = n >> 3n;
   if (n < 0n || byte >= BigInt(bitmap.length)) return false;
   return ((bitmap[Number(byte)]! >> Number(n & 7n)) & 1) === 1;

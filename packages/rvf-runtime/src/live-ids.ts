@@ -1,0 +1,89 @@
+import { emptyBitmap } from '@rvfjs/wire';
+import type { IdKey } from './ids.js';
+
+/** Ids a branch's dense MEMBERSHIP bitmap can hold (2^28 bits = 32 MiB). */
+export const MAX_BRANCH_ID = 2 ** 28;
+
+/** Below this id the bitmap may always grow (128 KiB); beyond, only while ids stay dense. */
+const ALWAYS_DENSE = 2 ** 20;
+
+/**
+ * The set of visible ids, kept up to date as vectors are written and hidden, so that
+ * branching copies a bitmap instead of scanning every vector. Small dense ids (the usual
+ * case) live in a bitmap in the MEMBERSHIP layout; ids too large or too sparse for it to
+ * stay small are kept in a Set, so the set is exact whatever the ids.
+ */
+export class LiveIds {
+  private bits: Uint8Array;
+  private readonly outside = new Set<IdKey>();
+
+  constructor(bits = new Uint8Array(0)) {
+    this.bits = bits;
+  }
+
+  /** `entries` bounds how sparse the bitmap may get: about 16 bits per vector. */
+  set(id: IdKey, live: boolean, entries: number): void {
+    if (typeof id === 'number' && id < this.bits.length * 8) {
+      if (live) this.bits[id >>> 3]! |= 1 << (id & 7);
+      else this.bits[id >>> 3]! &= ~(1 << (id & 7));
+      return;
+    }
+    if (!live) {
+      this.outside.delete(id);
+      return;
+    }
+    if (typeof id === 'number' && id < MAX_BRANCH_ID && (id < ALWAYS_DENSE || id < 16 * (entries + 1))) {
+      const grown = new Uint8Array(
+        Math.max(emptyBitmap(id + 1).length, Math.min(this.bits.length * 2, MAX_BRANCH_ID / 8)),
+      );
+      grown.set(this.bits);
+      this.bits = grown;
+      // Ids parked outside that the bitmap now covers move in.
+      for (const k of this.outside) {
+        if (typeof k === 'number' && k < grown.length * 8) {
+          grown[k >>> 3]! |= 1 << (k & 7);
+          this.outside.delete(k);
+        }
+      }
+      this.set(id, true, entries);
+      return;
+    }
+    this.outside.add(id);
+  }
+
+  has(id: IdKey): boolean {
+    if (typeof id === 'number' && id < this.bits.length * 8)
+      return ((this.bits[id >>> 3]! >> (id & 7)) & 1) === 1;
+    return this.outside.has(id);
+  }
+
+  clone(): LiveIds {
+    const twin = new LiveIds(this.bits.slice());
+    for (const k of this.outside) twin.outside.add(k);
+    return twin;
+  }
+
+  /**
+   * The live ids as a MEMBERSHIP bitmap of `capacity` = highest id + 1 bits, or the first id
+   * that cannot be a member (≥ 2^28, or a bigint). Costs the bitmap's size, not the store's.
+   */
+  toMembership(): { bitmap: Uint8Array; capacity: number } | { unrepresentable: IdKey } {
+    let maxId = -1;
+    for (let byte = this.bits.length - 1; byte >= 0; byte--) {
+      const b = this.bits[byte]!;
+      if (b !== 0) {
+        maxId = byte * 8 + (31 - Math.clz32(b));
+        break;
+      }
+    }
+    for (const k of this.outside) {
+      if (typeof k !== 'number' || k >= MAX_BRANCH_ID) return { unrepresentable: k };
+      if (k > maxId) maxId = k;
+    }
+    const capacity = maxId + 1;
+    const bitmap = emptyBitmap(capacity);
+    bitmap.set(this.bits.subarray(0, Math.min(this.bits.length, bitmap.length)));
+    for (const k of this.outside) bitmap[(k as number) >>> 3]! |= 1 << ((k as number) & 7);
+    return { bitmap, capacity };
+  }
+}
