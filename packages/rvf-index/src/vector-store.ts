@@ -12,8 +12,11 @@ export class VectorStore {
   readonly dimension: number;
   private data: Float32Array;
   private n = 0;
-  /** True while `data` may be shared with a fork: the first write copies it. */
-  private shared = false;
+  /**
+   * Set while `data` is shared with forks: how many stores use it. A write copies first
+   * when others still do; `release()` lets a fork go without costing its twin a copy.
+   */
+  private share: { users: number } | undefined;
 
   constructor(dimension: number, initialCapacity = 1024) {
     if (!Number.isInteger(dimension) || dimension <= 0) {
@@ -53,9 +56,28 @@ export class VectorStore {
     const twin = new VectorStore(this.dimension, 1);
     twin.data = this.data;
     twin.n = this.n;
-    twin.shared = true;
-    this.shared = true;
+    this.share ??= { users: 1 };
+    this.share.users++;
+    twin.share = this.share;
     return twin;
+  }
+
+  /** Stops using the shared array (a fork that is no longer needed). The store is unusable after. */
+  release(): void {
+    if (this.share) this.share.users--;
+    this.share = undefined;
+    this.data = new Float32Array(0);
+    this.n = 0;
+  }
+
+  /** Before writing: a private copy of the array if other stores still use it. */
+  private unshare(): void {
+    if (!this.share) return;
+    if (this.share.users > 1) {
+      this.data = this.data.slice();
+      this.share.users--;
+    }
+    this.share = undefined;
   }
 
   /** Ordinals in use: 0..count-1. */
@@ -98,10 +120,7 @@ export class VectorStore {
       );
     }
     this.ensureCapacity(ordinal + 1);
-    if (this.shared) {
-      this.data = this.data.slice();
-      this.shared = false;
-    }
+    this.unshare();
     const off = ordinal * dim;
     // Writing a store view back onto itself (the common runtime pattern) is a no-op.
     if (
@@ -136,10 +155,7 @@ export class VectorStore {
     if (ordinal >>> 0 !== ordinal)
       throw rvfError('KeyNotFound', `ordinal must be a u32 integer, got ${ordinal}`);
     this.ensureCapacity(ordinal + count);
-    if (this.shared) {
-      this.data = this.data.slice();
-      this.shared = false;
-    }
+    this.unshare();
     fill(this.data, ordinal * this.dimension);
     if (ordinal + count > this.n) this.n = ordinal + count;
   }
@@ -162,6 +178,8 @@ export class VectorStore {
     const next = new Float32Array(cap * dim);
     next.set(this.data.subarray(0, this.n * dim));
     this.data = next;
-    this.shared = false;
+    // The new array is ours alone; the old one stays with the other users.
+    if (this.share) this.share.users--;
+    this.share = undefined;
   }
 }

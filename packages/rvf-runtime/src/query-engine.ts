@@ -135,14 +135,25 @@ export class QueryEngine {
   attachSaved(saved: (() => Promise<Uint8Array>) | undefined, seed?: ParentGraphSeed): void {
     if (this.table.count < this.params.threshold) return;
     if (saved) {
+      // The graph is checked against the vectors as they are now: writes made before the
+      // load gets its turn go to the live store (copy-on-write) and are re-inserted after.
+      const snapshot = this.table.store.fork();
+      const live = this.table.store;
       this.loadInBackground(
-        async () =>
-          deserializeHnswAsync(await saved(), this.table.store, {
-            efSearch: this.params.efSearch,
-            yieldTo: this.yieldTo,
-          }),
+        async () => {
+          try {
+            const g = await deserializeHnswAsync(await saved(), snapshot, {
+              efSearch: this.params.efSearch,
+              yieldTo: this.yieldTo,
+            });
+            return g.rebind(live);
+          } finally {
+            snapshot.release();
+          }
+        },
         false,
         'saved index not used',
+        () => snapshot.release(),
       );
     } else if (seed) {
       // A branch starts from its parent's graph: verified against the parent's vectors, moved
@@ -181,12 +192,16 @@ export class QueryEngine {
     load: () => Promise<HnswIndex | undefined>,
     ownChanged: boolean,
     failure = 'saved index not used',
+    /** Called instead of `load` when it will not run (closed, or no add-on). */
+    skipped?: () => void,
   ): void {
     this.seeding = true;
+    const table = this.table;
     this.building = new Promise<void>((resolve) => {
       this.yieldTo().then(async () => {
-        if (this.closed || !nativeHnswAvailable()) {
+        if (this.closed || this.table !== table || !nativeHnswAvailable()) {
           if (!this.closed) this.rebuildReason = 'native HNSW unavailable; using the exact engine';
+          skipped?.();
           this.seeding = false;
           this.building = undefined;
           resolve();
@@ -200,7 +215,8 @@ export class QueryEngine {
         }
         this.seeding = false;
         this.building = undefined;
-        if (!this.closed) {
+        // A reload (refresh, compaction) started over on a new table meanwhile: not ours.
+        if (!this.closed && this.table === table) {
           if (g) this.hnsw = g;
           else {
             this.hnsw = this.newGraph();

@@ -388,8 +388,15 @@ export class RvfStore {
       store.parentPathOverride = options.parentPath;
       store.indexThreshold = options.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = options.onIndexProgress;
-      await store.load();
-      if (!readOnly) await store.fenceTornTail();
+      // Opening counts as foreground work: background index loading starts only after it,
+      // and after whatever the caller does right away (see whenIdle).
+      store.busy++;
+      try {
+        await store.load();
+        if (!readOnly) await store.fenceTornTail();
+      } finally {
+        store.busy--;
+      }
       return store;
     } catch (e) {
       await fh.close().catch(() => undefined);

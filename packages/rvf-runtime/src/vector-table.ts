@@ -288,15 +288,20 @@ export class VectorTable {
     child.inherited.fill(1, 0, this.count);
     // A parent vector that the parent itself hides stays hidden even if a bit claims it.
     const gated = membership.slice();
-    if (!exact) {
-      for (let ord = 0; ord < this.count; ord++) {
-        const id = this.ids[ord]!;
-        if (!this.isLive(ord) && typeof id === 'number' && id < gated.length * 8)
-          gated[id >>> 3]! &= ~(1 << (id & 7));
-      }
-    }
     child.membership = gated;
-    child.live = new LiveIds(gated.slice());
+    if (exact) {
+      child.live = new LiveIds(gated.slice());
+      return child;
+    }
+    // A bitmap from a file may also name ids the parent never had: they are not live either.
+    const live = new LiveIds();
+    for (let ord = 0; ord < this.count; ord++) {
+      const id = this.ids[ord]!;
+      if (typeof id !== 'number' || id >= gated.length * 8) continue;
+      if (!this.isLive(ord)) gated[id >>> 3]! &= ~(1 << (id & 7));
+      else if (bitmapHas(gated, id)) live.set(id, true, this.count);
+    }
+    child.live = live;
     return child;
   }
 

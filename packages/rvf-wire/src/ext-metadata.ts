@@ -1,4 +1,4 @@
-import { rvfError, ValueType, type ValueTypeName } from '@rvfjs/types';
+import { MAX_U64, rvfError, ValueType, type ValueTypeName } from '@rvfjs/types';
 import { ByteReader, ByteWriter } from './byte-reader.js';
 import { crc32 } from './crc32.js';
 
@@ -85,15 +85,21 @@ export function encodeMetadataPayload(
   for (const r of records) {
     if (r.fields.length > 0xffff)
       throw rvfError('FilterParseError', `vector ${r.id} has more than 65535 fields`);
+    if (r.id < 0n || r.id > MAX_U64) throw rvfError('InvalidManifest', `metadata id ${r.id} is not a u64`);
     w.u64(r.id).u32(r.fingerprint!).u16(r.fields.length);
     for (const f of r.fields) {
       w.u16(f.fieldId).u8(ValueType[f.valueType]);
       const view = new DataView(w.bytes.buffer);
       switch (f.valueType) {
         case 'u64':
-          w.u64(BigInt.asUintN(64, f.value));
+          // Out-of-range values would wrap silently; refuse them instead.
+          if (f.value < 0n || f.value > MAX_U64)
+            throw rvfError('FilterParseError', `field ${f.fieldId}: ${f.value} is not a u64`);
+          w.u64(f.value);
           break;
         case 'i64':
+          if (f.value < -(2n ** 63n) || f.value >= 2n ** 63n)
+            throw rvfError('FilterParseError', `field ${f.fieldId}: ${f.value} is not an i64`);
           view.setBigInt64(w.position, f.value, true);
           w.zeros(8);
           break;

@@ -158,6 +158,37 @@ describe('RVFJS_METADATA version 3 layout', () => {
       /16 bytes/,
     );
   });
+
+  it('refuses values and ids outside their 64-bit range instead of wrapping them', () => {
+    const rec = (fields: MetadataRecord['fields'], id = 1n): MetadataRecord => ({
+      id,
+      fingerprint: 0,
+      fields,
+    });
+    const bad: [MetadataRecord, number, RegExp][] = [
+      [rec([{ fieldId: 0, valueType: 'u64', value: -1n }]), ErrorCode.FilterParseError, /not a u64/],
+      [rec([{ fieldId: 0, valueType: 'u64', value: 2n ** 64n }]), ErrorCode.FilterParseError, /not a u64/],
+      [rec([{ fieldId: 0, valueType: 'i64', value: 2n ** 63n }]), ErrorCode.FilterParseError, /not an i64/],
+      [
+        rec([{ fieldId: 0, valueType: 'i64', value: -(2n ** 63n) - 1n }]),
+        ErrorCode.FilterParseError,
+        /not an i64/,
+      ],
+      [rec([], 2n ** 64n), ErrorCode.InvalidManifest, /not a u64/],
+      [rec([], -1n), ErrorCode.InvalidManifest, /not a u64/],
+    ];
+    for (const [r, code, msg] of bad) expectRvf(() => encodeMetadataPayload([r]), code, msg);
+    // The extremes themselves are fine and come back unchanged.
+    const edge = rec(
+      [
+        { fieldId: 0, valueType: 'u64', value: 2n ** 64n - 1n },
+        { fieldId: 1, valueType: 'i64', value: -(2n ** 63n) },
+        { fieldId: 2, valueType: 'i64', value: 2n ** 63n - 1n },
+      ],
+      2n ** 64n - 1n,
+    );
+    expect(decodeMetadataPayload(encodeMetadataPayload([edge]))).toEqual([edge]);
+  });
 });
 
 describe('older versions still decode', () => {
