@@ -78,14 +78,15 @@ export function bitmapSet(bitmap: Uint8Array, id: number, on: boolean): void {
   else bitmap[byte]! &= ~(1 << (id % 8));
 }
 
+/** Set bits per byte value: counting a bitmap is then one lookup per byte, not per member. */
+const BYTE_BITS = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let b = v; b; b &= b - 1) n++;
+  return n;
+});
+
 export function bitmapCount(bitmap: Uint8Array): number {
   let n = 0;
-  for (let i = 0; i < bitmap.length; i++) {
-    let b = bitmap[i]!;
-    while (b) {
-      b &= b - 1;
-      n++;
-    }
-  }
+  for (let i = 0; i < bitmap.length; i++) n += BYTE_BITS[bitmap[i]!]!;
   return n;
 }
