@@ -482,12 +482,17 @@ function prepareLoad(
 }
 
 /** Our own checks and file-system failures are already RvfErrors; anything else is hnswlib. */
+function asLoadingError(err: unknown): unknown {
+  return err instanceof RvfError
+    ? err
+    : rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
+}
+
 function loadingErrors(fn: () => void): void {
   try {
     fn();
   } catch (err) {
-    if (err instanceof RvfError) throw err;
-    throw rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
+    throw asLoadingError(err);
   }
 }
 
@@ -495,8 +500,7 @@ async function loadingErrorsAsync(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof RvfError) throw err;
-    throw rvfError('InvalidManifest', 'hnswlib refused the rebuilt index', {}, err);
+    throw asLoadingError(err);
   }
 }
 

@@ -1,7 +1,7 @@
 import { constants, promises as fs, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { rvfError } from '@rvfjs/types';
-import type { ByteSource } from '@rvfjs/wire';
+import { type ByteSource, fileHandleSource } from '@rvfjs/wire';
 
 /** Maps a failed write or fsync to the reference's codes, keeping the cause. */
 export function ioError(e: unknown, what: string): Error {
@@ -35,43 +35,16 @@ export async function syncDir(path: string): Promise<void> {
 /**
  * A byte source over a local file that reads synchronously. Loading a store is CPU-bound
  * work on the calling thread anyway; synchronous reads skip a thread-pool round trip per
- * read, which measured 2–3× faster for the many mid-sized reads a load makes.
+ * read, which measured 2–3× faster for the many mid-sized reads a load makes. The checks
+ * and the read loop are the wire package's fileHandleSource; only the read call differs.
  */
 export function localFileSource(fh: fs.FileHandle, size: number): ByteSource {
-  const readInto = async (offset: number, out: Uint8Array): Promise<void> => {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset + out.length > size) {
-      throw rvfError(
-        'TruncatedSegment',
-        `file source: read of ${out.length} bytes at ${offset} runs past the end (${size})`,
-        { offset },
-      );
-    }
-    let done = 0;
-    while (done < out.length) {
-      const n = readSync(fh.fd, out, done, out.length - done, offset + done);
-      if (n === 0) {
-        throw rvfError(
-          'TruncatedSegment',
-          `file ended at ${offset + done} while reading ${out.length} bytes at ${offset}`,
-          {
-            offset: offset + done,
-          },
-        );
-      }
-      done += n;
-    }
-  };
-  return {
-    size,
-    readInto,
-    async read(offset, length) {
-      if (!Number.isSafeInteger(length) || length < 0)
-        throw rvfError('TruncatedSegment', `file source: invalid read of ${length} bytes at ${offset}`, {
-          offset,
-        });
-      const out = new Uint8Array(length);
-      await readInto(offset, out);
-      return out;
+  return fileHandleSource(
+    {
+      read: async (buffer, offset, length, position) => ({
+        bytesRead: readSync(fh.fd, buffer, offset, length, position),
+      }),
     },
-  };
+    size,
+  );
 }
