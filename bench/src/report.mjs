@@ -505,7 +505,7 @@ function branchMd(s, cfg) {
       rows,
     ),
     '',
-    `Ours: each repetition in a fresh process (parent opened read-write, branch code warmed on a scratch store first); ` +
+    `Ours: each repetition in a fresh process (parent opened read-write and its graph loaded, branch code warmed on a scratch store, then one untimed branch of the same parent); ` +
       `the child is left unclosed (its close() may wait for background graph work; measured below) and deleted. ` +
       `Reference: one process, parent opened read-write, one warm-up branch, then ${cfg.branchReps} timed (each child closed untimed).`,
     '',

@@ -17,7 +17,7 @@ import {
 import { normalizedArray, plainArray } from './normalize.js';
 import { OrdinalFlags } from './ordinal-flags.js';
 import { withTempFile, withTempFileAsync } from './temp-file.js';
-import { type Neighbour, TopK } from './top-k.js';
+import type { Neighbour } from './top-k.js';
 import { VectorStore } from './vector-store.js';
 
 export interface HnswOptions {
@@ -91,6 +91,8 @@ export class HnswIndex implements VectorIndex {
   private efDefault: number;
   private readonly native: NativeHnsw;
   private readonly states: OrdinalFlags;
+  /** The query or vector being handed to hnswlib (see nativeVector). */
+  private scratch: number[] | undefined;
   private n: number;
   private deletedCount: number;
 
@@ -264,7 +266,6 @@ export class HnswIndex implements VectorIndex {
     const requested = opts.ef === undefined ? this.efDefault : Math.floor(opts.ef);
     let ef = Math.min(n, Math.max(want, requested > 0 ? requested : this.efDefault));
     const q = this.nativeVector(query, 0);
-    const kernel = distanceFn(this.metric);
 
     // A throw inside hnswlib's filter callback would leave a pending exception under native code;
     // catch it here, make the callback refuse everything, and rethrow once hnswlib has returned.
@@ -283,19 +284,39 @@ export class HnswIndex implements VectorIndex {
 
     for (;;) {
       this.native.setEf(ef);
-      // hnswlib ranks by the same quantity we do (squared L2; 1 − dot ranks like −dot), so only
-      // a few more than k candidates need our exact re-rank; the margin absorbs float near-ties.
-      // Copying and re-ranking all ef of them cost more than the graph walk at small k.
-      const ask = Math.min(ef, n, want * 2);
-      const res = nativeFilter ? this.native.searchKnn(q, ask, nativeFilter) : this.native.searchKnn(q, ask);
+      const res = nativeFilter
+        ? this.native.searchKnn(q, want, nativeFilter)
+        : this.native.searchKnn(q, want);
       if (failure) throw failure.error;
-      const flat = this.store.flat;
-      const top = new TopK(want);
-      for (const o of res.neighbors) top.push(o, kernel(flat, o * dim, query, 0, dim));
       // Too few survivors of the filter (or of deletions): widen the beam, up to the whole graph.
-      if (top.size >= want || ef >= n) return top.drain();
+      if (res.neighbors.length >= want || ef >= n) return this.ranked(res, query);
       ef = Math.min(n, ef * 2);
     }
+  }
+
+  /**
+   * hnswlib's answer in our order (distance, then ordinal) and with our distance values.
+   * For L2 its distance is the same quantity as ours (Σ(a−b)² in f32, summed in another
+   * order, which moves it by about 1e-7 relative), so it is taken as it is: re-reading our
+   * copy of the vectors cost more than the rest of the query's own work (cache misses).
+   * Inner product comes back as 1 − a·b, which loses digits near 0, and cosine is computed
+   * on normalised copies: those are recomputed with our kernels.
+   */
+  private ranked(res: { neighbors: number[]; distances: number[] }, query: Float32Array): Neighbour[] {
+    const { neighbors, distances } = res;
+    const out = new Array<Neighbour>(neighbors.length);
+    if (this.metric === 'l2') {
+      for (let i = 0; i < neighbors.length; i++) out[i] = { ordinal: neighbors[i]!, distance: distances[i]! };
+    } else {
+      const dim = this.dimension;
+      const flat = this.store.flat;
+      const kernel = distanceFn(this.metric);
+      for (let i = 0; i < neighbors.length; i++) {
+        const o = neighbors[i]!;
+        out[i] = { ordinal: o, distance: kernel(flat, o * dim, query, 0, dim) };
+      }
+    }
+    return out.sort(byDistanceThenOrdinal);
   }
 
   /**
@@ -403,10 +424,15 @@ export class HnswIndex implements VectorIndex {
     this.native.resizeIndex(cap);
   }
 
+  /**
+   * The vector as hnswlib-node takes it, in one reused array: the add-on copies it before
+   * returning, and a fresh 128-element array per query was most of a query's garbage.
+   */
   private nativeVector(v: Float32Array, off: number): number[] {
+    this.scratch ??= new Array<number>(this.dimension).fill(0.5);
     return this.metric === 'cosine'
-      ? normalizedArray(v, off, this.dimension)
-      : plainArray(v, off, this.dimension);
+      ? normalizedArray(v, off, this.dimension, this.scratch)
+      : plainArray(v, off, this.dimension, this.scratch);
   }
 }
 
@@ -539,4 +565,8 @@ export function deserializeHnswAsync(
   opts: AsyncLoadOptions = {},
 ): Promise<HnswIndex> {
   return HnswIndex.deserializeAsync(bytes, vectors, opts);
+}
+
+function byDistanceThenOrdinal(a: Neighbour, b: Neighbour): number {
+  return a.distance - b.distance || a.ordinal - b.ordinal;
 }

@@ -55,7 +55,7 @@ describe.skipIf(!nativeHnswAvailable())('HNSW engine (hnswlib-node)', () => {
     for (const metric of METRICS) built.set(metric, build(metric));
   }, 120_000);
 
-  it.each(METRICS)('%s: recall@10 ≥ 0.95 at defaults, with our exact distances', (metric) => {
+  it.each(METRICS)('%s: recall@10 ≥ 0.95 at defaults, with our distances (L2 within 1e-6)', (metric) => {
     const index = built.get(metric)!;
     expect(index.kind).toBe('hnsw');
     expect(index.count).toBe(N);
@@ -70,7 +70,10 @@ describe.skipIf(!nativeHnswAvailable())('HNSW engine (hnswlib-node)', () => {
       expect(got).toHaveLength(K);
       for (let i = 0; i < got.length; i++) {
         const r = got[i]!;
-        expect(r.distance).toBe(kernel(index.store.flat, r.ordinal * DIM, query, 0, DIM));
+        const exact = kernel(index.store.flat, r.ordinal * DIM, query, 0, DIM);
+        // L2 distances are hnswlib's own f32 sums (another summation order); the others are ours.
+        if (metric === 'l2') expect(Math.abs(r.distance - exact)).toBeLessThanOrEqual(1e-6 * exact);
+        else expect(r.distance).toBe(exact);
         if (i > 0) {
           const p = got[i - 1]!;
           expect(p.distance < r.distance || (p.distance === r.distance && p.ordinal < r.ordinal)).toBe(true);

@@ -203,6 +203,36 @@ const DEFAULT_STATE: StoreState = {
   branchCount: 0,
 };
 
+/** What creating a file needs beyond its path (see createFile). */
+interface CreateArgs {
+  dimension: number;
+  metric: Metric;
+  profile: number;
+  identity: FileIdentity;
+  state: StoreState;
+  clock: () => bigint;
+  lock?: LockOptions;
+  indexThreshold?: number;
+  onIndexProgress?: IndexProgress;
+  branch?: {
+    segments: PendingSegment[];
+    table: VectorTable;
+    link: BranchLink;
+    parent: ParentView;
+    fields: FieldTable;
+  };
+}
+
+/** A file being created: its writer lock, and the private name its bytes go to first. */
+interface ReservedFile {
+  lock: WriterLock;
+  tmp: string;
+  fh: fs.FileHandle;
+}
+
+const pathExists = (path: string) =>
+  rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
+
 interface PendingSegment {
   segType: number;
   payload: Uint8Array;
@@ -289,48 +319,45 @@ export class RvfStore {
   }
 
   /** Creates a file: the epoch-0 manifest, then (for a branch) its link segments in one commit. */
-  private static async createFile(
-    path: string,
-    args: {
-      dimension: number;
-      metric: Metric;
-      profile: number;
-      identity: FileIdentity;
-      state: StoreState;
-      clock: () => bigint;
-      lock?: LockOptions;
-      indexThreshold?: number;
-      onIndexProgress?: IndexProgress;
-      branch?: {
-        segments: PendingSegment[];
-        table: VectorTable;
-        link: BranchLink;
-        parent: ParentView;
-        fields: FieldTable;
-      };
-    },
-  ): Promise<RvfStore> {
-    // The file appears whole or not at all: its first commit is written under a private name
-    // and hard-linked into place (which also refuses an existing path), so a crash mid-create
-    // never leaves an empty or half-written file that neither open nor create would accept.
-    const exists = () =>
-      rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
-    if (
-      await fs.stat(path).then(
-        () => true,
-        () => false,
-      )
-    )
-      throw exists();
-    const lock = await acquireWriterLock(path, args.lock);
+  private static async createFile(path: string, args: CreateArgs): Promise<RvfStore> {
+    return RvfStore.publishFile(path, await RvfStore.reserveFile(path, args.lock), args);
+  }
+
+  /**
+   * The first half of creating a file: its writer lock and a private file to write it under.
+   * Nothing is visible at `path` yet; `publishFile` finishes, `abandonFile` undoes.
+   */
+  private static async reserveFile(path: string, lockOptions?: LockOptions): Promise<ReservedFile> {
+    const exists = await fs.stat(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw pathExists(path);
+    const lock = await acquireWriterLock(path, lockOptions);
     const tmp = `${path}.create-${Buffer.from(lock.writerId).toString('hex')}.tmp`;
-    let fh: fs.FileHandle | undefined;
     try {
-      try {
-        fh = await fs.open(tmp, 'wx+');
-      } catch (e) {
-        throw ioError(e, `cannot create ${path}`);
-      }
+      return { lock, tmp, fh: await fs.open(tmp, 'wx+') };
+    } catch (e) {
+      await lock.release();
+      throw ioError(e, `cannot create ${path}`);
+    }
+  }
+
+  private static async abandonFile(file: ReservedFile): Promise<void> {
+    await file.fh.close().catch(() => undefined);
+    await fs.rm(file.tmp, { force: true });
+    await file.lock.release();
+  }
+
+  /**
+   * The file appears whole or not at all: its first commit is written under the private
+   * name and hard-linked into place (which also refuses an existing path), so a crash
+   * mid-create never leaves an empty or half-written file that neither open nor create
+   * would accept.
+   */
+  private static async publishFile(path: string, file: ReservedFile, args: CreateArgs): Promise<RvfStore> {
+    const { fh, lock, tmp } = file;
+    try {
       const store = new RvfStore(path, fh, false, lock, args.clock, false);
       store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = args.onIndexProgress;
@@ -348,7 +375,7 @@ export class RvfStore {
       try {
         await fs.link(tmp, path);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw pathExists(path);
         throw ioError(e, `cannot create ${path}`);
       }
       await fs.rm(tmp, { force: true });
@@ -356,9 +383,7 @@ export class RvfStore {
       store.startEngine(undefined, args.branch?.parent);
       return store;
     } catch (e) {
-      await fh?.close().catch(() => undefined);
-      await fs.rm(tmp, { force: true });
-      await lock.release();
+      await RvfStore.abandonFile(file);
       throw e;
     }
   }
@@ -496,7 +521,7 @@ export class RvfStore {
     // the results then read a copy-on-write snapshot, so later writes do not show through.
     const snapshot = table.metadata.pending ? table.metadata.fork() : undefined;
     return hits.map(({ ordinal, distance }): QueryResult => {
-      const id = table.ids[ordinal]!;
+      const id = table.idOf(ordinal);
       if (!withMeta) return { id, distance };
       if (snapshot) return resultWithMetadata(id, distance, undefined, fields, () => snapshot.get(ordinal));
       const meta = table.metadata.get(ordinal);
@@ -652,7 +677,7 @@ export class RvfStore {
       const t = this.table;
       const keys: IdKey[] = [];
       for (let ord = 0; ord < t.count; ord++)
-        if (t.isLive(ord) && matches(f, t.metadata.get(ord))) keys.push(t.ids[ord]!);
+        if (t.isLive(ord) && matches(f, t.metadata.get(ord))) keys.push(t.idOf(ord));
       if (keys.length === 0) return { deleted: 0, epoch: this.epoch };
       return this.commitDelete(keys);
     });
@@ -706,8 +731,8 @@ export class RvfStore {
       const source = this.source();
       const dim = this.dimension;
       const live: number[] = [];
-      for (let ord = 0; ord < t.count; ord++) if (t.isOwn(ord) && !t.deleted.has(t.ids[ord]!)) live.push(ord);
-      live.sort((a, b) => cmpKeys(t.ids[a]!, t.ids[b]!));
+      for (let ord = 0; ord < t.count; ord++) if (t.isOwn(ord) && !t.deleted.has(t.idOf(ord))) live.push(ord);
+      live.sort((a, b) => cmpKeys(t.idOf(a), t.idOf(b)));
       const purged = t.ownCount - live.length;
       const epoch = this.epoch + 1;
 
@@ -730,7 +755,7 @@ export class RvfStore {
         for (let i = 0; i < live.length; i++) vecs.set(t.vectorOf(live[i]!), i * dim);
         const vecPayload = encodeVecPayload({
           dimension: dim,
-          ids: BigUint64Array.from(live, (o) => keyToBigint(t.ids[o]!)),
+          ids: BigUint64Array.from(live, (o) => keyToBigint(t.idOf(o))),
           vectors: vecs,
         });
         vecCompanion = { segId: nextId, contentHash: contentHash(vecPayload) };
@@ -769,7 +794,7 @@ export class RvfStore {
       for (const ord of live) {
         const m = t.metadata.get(ord);
         if (m) {
-          const id = keyToBigint(t.ids[ord]!);
+          const id = keyToBigint(t.idOf(ord));
           metaRecords.push({ id, fingerprint: vectorFingerprint(id, t.vectorOf(ord)), fields: m });
         }
       }
@@ -856,16 +881,11 @@ export class RvfStore {
     return this.exclusive(async () => {
       this.assertOpen();
       // Everything that can refuse the branch is checked before this file records a child.
-      if (
-        await fs.stat(childPath).then(
-          () => true,
-          () => false,
-        )
-      ) {
-        throw rvfError('FsyncFailed', `cannot create ${childPath}: the path already exists`, {
-          path: childPath,
-        });
-      }
+      const taken = await fs.stat(childPath).then(
+        () => true,
+        () => false,
+      );
+      if (taken) throw pathExists(childPath);
       // Only visible ids need a bit; hidden ones are simply not members. The table keeps
       // its visible ids as a bitmap, so this costs the bitmap's size, not a pass over vectors.
       const t = this.table;
@@ -877,72 +897,106 @@ export class RvfStore {
         );
       }
       const { bitmap, capacity } = members;
-      if (!this.readOnly) {
-        // Bookkeeping, not data: allowed on a frozen store too.
-        const state = { ...this.state, branchCount: this.state.branchCount + 1 };
-        await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }], {
-          epoch: this.epoch,
-          deletedIds: this.table.deleted,
-          totalVectors: this.table.ownCount,
-        });
-        this.state = state;
+      // The child's lock and private file are made while this file records the child (the
+      // two wait on different fsyncs); the child is published only once the record is durable.
+      const [reserved, recorded] = await Promise.allSettled([
+        RvfStore.reserveFile(childPath, options.lock),
+        this.recordChild(),
+      ]);
+      if (reserved.status === 'rejected') {
+        // No child after all: take the record back, so compact() is not refused for it.
+        if (recorded.status === 'fulfilled') await this.recordChild(-1).catch(() => undefined);
+        throw reserved.reason;
       }
-      const { source, parentHash } = await this.currentTailHash();
-      const manifestRaw = await source.read(this.manifestEntry.offset, 64 + this.manifestEntry.payloadLength);
-      const cow = branchCowMap({
-        dimension: this.dimension,
-        parentVectorCount: t.count,
-        baseFileId: this.identity.fileId,
-        baseFileHash: parentHash,
-        parentPath: relativeParentPath(childPath, this.path),
-      });
-      const pin = {
-        parentEpoch: this.epoch,
-        manifestOffset: this.manifestEntry.offset,
-        manifestPayloadLength: this.manifestEntry.payloadLength,
-        manifestDigest: shake256_256(manifestRaw),
-        parentFileId: this.identity.fileId,
-      };
-      const clock = options.clock ?? this.clock;
-      // The child seeds its index from this file's saved graph, read lazily in the background.
-      const parentGraph = this.engine.dirty
-        ? undefined
-        : savedGraphReader(this.path, this.manifest.directory);
-      const childState = { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 };
-      const link: BranchLink = { cow, membership: membershipOf(bitmap, BigInt(capacity)), pin };
-      const segments: PendingSegment[] = [
-        { segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) },
-        { segType: SegmentType.Membership, payload: encodeMembershipPayload(link.membership) },
-        { segType: SegmentType.RvfjsBranchPin, payload: encodeBranchPinPayload(pin) },
-      ];
-      if (!sameState(childState, DEFAULT_STATE))
-        segments.push({ segType: SegmentType.RvfjsState, payload: encodeStatePayload(childState) });
-      return RvfStore.createFile(childPath, {
-        dimension: this.dimension,
-        metric: this.metric,
-        profile: this.manifest.profileId,
-        identity: this.childIdentity(childPath, clock, parentHash),
-        state: childState,
-        clock,
-        indexThreshold: this.indexThreshold,
-        ...(this.onIndexProgress ? { onIndexProgress: this.onIndexProgress } : {}),
-        ...(options.lock ? { lock: options.lock } : {}),
-        branch: {
-          segments,
-          table: t.forkForChild(bitmap, true),
-          link,
-          parent: {
-            path: this.path,
-            table: t,
-            fields: this.fields,
-            fileId: this.identity.fileId,
-            depth: this.lineageDepth,
-            ...(parentGraph ? { graph: parentGraph } : {}),
-          },
-          fields: this.fields.clone(),
-        },
-      });
+      if (recorded.status === 'rejected') {
+        await RvfStore.abandonFile(reserved.value);
+        throw recorded.reason;
+      }
+      const file = reserved.value;
+      let args: CreateArgs;
+      try {
+        args = await this.childArgs(childPath, bitmap, capacity, options);
+      } catch (e) {
+        await RvfStore.abandonFile(file);
+        throw e;
+      }
+      return RvfStore.publishFile(childPath, file, args);
     });
+  }
+
+  /** Bookkeeping, not data (so a frozen store may do it too): one more child pins this file. */
+  private async recordChild(change: 1 | -1 = 1): Promise<void> {
+    if (this.readOnly) return;
+    const state = { ...this.state, branchCount: this.state.branchCount + change };
+    await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }], {
+      epoch: this.epoch,
+      deletedIds: this.table.deleted,
+      totalVectors: this.table.ownCount,
+    });
+    this.state = state;
+  }
+
+  /** A branch child's first contents: its link to this file as it is now, and its table. */
+  private async childArgs(
+    childPath: string,
+    bitmap: Uint8Array,
+    capacity: number,
+    options: BranchOptions,
+  ): Promise<CreateArgs> {
+    const t = this.table;
+    const { source, parentHash } = await this.currentTailHash();
+    const manifestRaw = await source.read(this.manifestEntry.offset, 64 + this.manifestEntry.payloadLength);
+    const cow = branchCowMap({
+      dimension: this.dimension,
+      parentVectorCount: t.count,
+      baseFileId: this.identity.fileId,
+      baseFileHash: parentHash,
+      parentPath: relativeParentPath(childPath, this.path),
+    });
+    const pin = {
+      parentEpoch: this.epoch,
+      manifestOffset: this.manifestEntry.offset,
+      manifestPayloadLength: this.manifestEntry.payloadLength,
+      manifestDigest: shake256_256(manifestRaw),
+      parentFileId: this.identity.fileId,
+    };
+    const clock = options.clock ?? this.clock;
+    // The child seeds its index from this file's saved graph, read lazily in the background.
+    const parentGraph = this.engine.dirty ? undefined : savedGraphReader(this.path, this.manifest.directory);
+    const childState = { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 };
+    const link: BranchLink = { cow, membership: membershipOf(bitmap, BigInt(capacity)), pin };
+    const segments: PendingSegment[] = [
+      { segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) },
+      { segType: SegmentType.Membership, payload: encodeMembershipPayload(link.membership) },
+      { segType: SegmentType.RvfjsBranchPin, payload: encodeBranchPinPayload(pin) },
+    ];
+    if (!sameState(childState, DEFAULT_STATE))
+      segments.push({ segType: SegmentType.RvfjsState, payload: encodeStatePayload(childState) });
+    return {
+      dimension: this.dimension,
+      metric: this.metric,
+      profile: this.manifest.profileId,
+      identity: this.childIdentity(childPath, clock, parentHash),
+      state: childState,
+      clock,
+      indexThreshold: this.indexThreshold,
+      ...(this.onIndexProgress ? { onIndexProgress: this.onIndexProgress } : {}),
+      ...(options.lock ? { lock: options.lock } : {}),
+      branch: {
+        segments,
+        table: t.forkForChild(bitmap, true),
+        link,
+        parent: {
+          path: this.path,
+          table: t,
+          fields: this.fields,
+          fileId: this.identity.fileId,
+          depth: this.lineageDepth,
+          ...(parentGraph ? { graph: parentGraph } : {}),
+        },
+        fields: this.fields.clone(),
+      },
+    };
   }
 
   /** The reference's lineage-only child: a new empty store that records this file as its parent. */
@@ -1063,7 +1117,7 @@ export class RvfStore {
       for (let ord = 0; ord < t.count; ord++) {
         if (!t.isLive(ord)) continue;
         const meta = t.metadata.get(ord);
-        yield `${recordLine(t.ids[ord]!, t.vectorOf(ord), meta ? metadataToObject(meta, this.fields) : undefined)}\n`;
+        yield `${recordLine(t.idOf(ord), t.vectorOf(ord), meta ? metadataToObject(meta, this.fields) : undefined)}\n`;
       }
     } finally {
       release();

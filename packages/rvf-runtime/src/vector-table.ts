@@ -110,7 +110,15 @@ export class IdIndex {
  */
 export class VectorTable {
   ordinalOf = new IdIndex();
-  ids: IdKey[] = [];
+  /** Ids of ordinals `baseCount` and up (for a root table: all of them). */
+  private ownIds: IdKey[] = [];
+  /**
+   * A branch's ordinals below `baseCount` take their ids from the parent's table, which is
+   * safe to share: a table never changes the id of an ordinal it handed out (compaction
+   * makes a new table). Sharing it makes forking constant time instead of copying every id.
+   */
+  private base: VectorTable | undefined;
+  private baseCount = 0;
   /** Vectors by ordinal; shared with the index engines so they live in memory once. */
   readonly store: VectorStore;
   /** Metadata by ordinal (decoded on first read; shared copy-on-write with forks). */
@@ -143,14 +151,19 @@ export class VectorTable {
   version = 0;
 
   get count(): number {
-    return this.ids.length;
+    return this.baseCount + this.ownIds.length;
+  }
+
+  /** The user id stored at an ordinal. */
+  idOf(ord: number): IdKey {
+    return ord < this.baseCount ? this.base!.idOf(ord) : this.ownIds[ord - this.baseCount]!;
   }
 
   /** Visible vectors; O(1) for a root store, a scan for a branch. */
   get liveCount(): number {
-    if (!this.inherited) return this.ids.length - this.deleted.size;
+    if (!this.inherited) return this.count - this.deleted.size;
     let n = 0;
-    for (let ord = 0; ord < this.ids.length; ord++) if (this.isLive(ord)) n++;
+    for (let ord = 0; ord < this.count; ord++) if (this.isLive(ord)) n++;
     return n;
   }
 
@@ -174,19 +187,19 @@ export class VectorTable {
     const fresh = new Uint8Array(keys.length);
     let ords: Uint32Array;
     if (!this.inherited && !this.ordinalOf.hasBase) {
-      ords = this.ordinalOf.assign(keys, this.ids.length, fresh);
+      ords = this.ordinalOf.assign(keys, this.count, fresh);
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (fresh[i]) {
-          this.ids.push(k);
+          this.ownIds.push(k);
           this.ownCount++;
         }
-        this.live.set(k, !this.deleted.has(k), this.ids.length);
+        this.live.set(k, !this.deleted.has(k), this.count);
       }
     } else {
       ords = new Uint32Array(keys.length);
       for (let i = 0; i < keys.length; i++) {
-        const before = this.ids.length; // claim() hands out this ordinal to a new id
+        const before = this.count; // claim() hands out this ordinal to a new id
         ords[i] = this.claim(keys[i]!);
         if (ords[i] === before) fresh[i] = 1;
         this.noteLiveness(ords[i]!);
@@ -214,9 +227,9 @@ export class VectorTable {
   private claim(id: IdKey): number {
     const known = this.ordinalOf.get(id);
     if (known === undefined) {
-      const ord = this.ids.length;
+      const ord = this.count;
       this.growInheritedFlags(ord + 1);
-      this.ids.push(id);
+      this.ownIds.push(id);
       this.ordinalOf.set(id, ord);
       this.ownCount++;
       return ord;
@@ -263,11 +276,11 @@ export class VectorTable {
   }
 
   private noteLiveness(ord: number): void {
-    this.live.set(this.ids[ord]!, this.isLive(ord), this.ids.length);
+    this.live.set(this.idOf(ord), this.isLive(ord), this.count);
   }
 
   isLive(ord: number): boolean {
-    const id = this.ids[ord]!;
+    const id = this.idOf(ord);
     if (this.inherited?.[ord]) return this.membership !== undefined && bitmapHas(this.membership, id);
     return !this.deleted.has(id);
   }
@@ -281,7 +294,8 @@ export class VectorTable {
   forkForChild(membership: Uint8Array, exact = false): VectorTable {
     // Vectors are shared copy-on-write: constant time, whichever side writes first copies.
     const child = new VectorTable(this.dimension, 0, this.store.fork());
-    child.ids = this.ids.slice();
+    child.base = this;
+    child.baseCount = this.count;
     child.ordinalOf = new IdIndex(this.ordinalOf, this.count);
     child.metadata = this.metadata.fork();
     child.inherited = new Uint8Array(Math.max(16, this.count * 2));
@@ -296,7 +310,7 @@ export class VectorTable {
     // A bitmap from a file may also name ids the parent never had: they are not live either.
     const live = new LiveIds();
     for (let ord = 0; ord < this.count; ord++) {
-      const id = this.ids[ord]!;
+      const id = this.idOf(ord);
       if (typeof id !== 'number' || id >= gated.length * 8) continue;
       if (!this.isLive(ord)) gated[id >>> 3]! &= ~(1 << (id & 7));
       else if (bitmapHas(gated, id)) live.set(id, true, this.count);

@@ -1,8 +1,9 @@
-import { copyFileSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, RvfError } from '@rvfjs/types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { F, RvfStore } from '../src/index.js';
+import { acquireWriterLock } from '../src/lock.js';
 import { bruteForce, expectSameResults, randomVectors, tempDir } from './helpers.js';
 
 const work = tempDir('rvfjs-branch-');
@@ -131,6 +132,34 @@ describe('branch', () => {
     expect(child.status().totalVectors).toBe(1);
     await child.close();
     await s.close();
+  });
+
+  it('a branch whose child lock is taken fails cleanly: no child, no stray files, parent intact', async () => {
+    const { store: parent, path, vecs } = await makeParent();
+    const childPath = fresh('locked-child');
+    // Another writer holds the child's lock (this process, so it is never judged stale).
+    const held = await acquireWriterLock(childPath);
+    const before = readdirSync(work.dir).sort();
+    const sizeBefore = statSync(path).size;
+    await rejects(parent.branch(childPath), ErrorCode.LockHeld, /locked-child/);
+    // The child's private file and lock attempt are gone, and the parent took back its record
+    // of a child (it grew, but compacting is not refused on account of a child that never was).
+    expect(readdirSync(work.dir).sort()).toEqual(before);
+    expect(statSync(path).size).toBeGreaterThan(sizeBefore);
+    await parent.delete([0]);
+    await parent.compact();
+    await held.release();
+    // The parent still answers as before, and a branch to the same path now works.
+    const q = vecs.subarray(8, 16);
+    const expected = await parent.query(q, 5);
+    expect(expected.map((r) => r.id)).not.toContain(0);
+    const child = await parent.branch(childPath);
+    expect((await child.query(q, 5)).map((r) => r.id)).toEqual(expected.map((r) => r.id));
+    await child.close();
+    await parent.close();
+    const reopened = await RvfStore.open(path, { readOnly: true });
+    expect((await reopened.query(q, 5)).map((r) => r.id)).toEqual(expected.map((r) => r.id));
+    await reopened.close();
   });
 
   it('compacting a parent with live children is refused unless forced', async () => {

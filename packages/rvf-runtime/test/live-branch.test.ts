@@ -70,7 +70,7 @@ const sortKeys = (ids: Iterable<IdKey>) => [...ids].sort((a, b) => (a < b ? -1 :
 /** The brute-force visible set: every ordinal's id where isLive(ord) holds. */
 function bruteLive(t: VectorTable): Set<IdKey> {
   const out = new Set<IdKey>();
-  for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord)) out.add(t.ids[ord]!);
+  for (let ord = 0; ord < t.count; ord++) if (t.isLive(ord)) out.add(t.idOf(ord));
   return out;
 }
 

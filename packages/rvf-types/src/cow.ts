@@ -29,7 +29,8 @@ export interface CowMap {
   parentPath: string;
   /** Format byte of the flat map (0). */
   flatMapFormat: number;
-  entries: CowMapEntry[];
+  /** One per cluster; never mutated (decoded lazily, and fresh branch maps are shared). */
+  entries: readonly CowMapEntry[];
 }
 
 export const MEMBERSHIP_MAGIC = 0x52564d42; // bytes 42 4D 56 52

@@ -42,8 +42,10 @@ export function decodeCowMapPayload(payload: Uint8Array, fileOffset = 0): CowMap
   if (clusterCount * 9 !== r.remaining) {
     throw r.fail(`cluster_count ${clusterCount} needs ${clusterCount * 9} bytes, ${r.remaining} remain`);
   }
-  const entries: CowMapEntry[] = new Array(clusterCount);
-  for (let i = 0; i < clusterCount; i++) entries[i] = { tag: r.u8(), value: r.u64() };
+  // A branch's map has an entry per parent cluster (12,500 for 100k×128), and opening a
+  // branch needs only the header: the entries are decoded when first read.
+  const map = r.bytesCopy(clusterCount * 9, 'cluster map');
+  let entries: readonly CowMapEntry[] | undefined;
   return {
     version,
     mapFormat,
@@ -57,8 +59,24 @@ export function decodeCowMapPayload(payload: Uint8Array, fileOffset = 0): CowMap
     snapshotEpoch,
     parentPath,
     flatMapFormat,
-    entries,
+    get entries() {
+      entries ??= decodeEntries(map);
+      return entries;
+    },
   };
+}
+
+/** (tag, value) pairs; "parent, 0" entries (nearly all of a branch's) share one object. */
+function decodeEntries(map: Uint8Array): readonly CowMapEntry[] {
+  const count = map.length / 9;
+  const view = new DataView(map.buffer, map.byteOffset, map.byteLength);
+  const entries: CowMapEntry[] = new Array(count);
+  for (let i = 0, at = 0; i < count; i++, at += 9) {
+    const tag = map[at]!;
+    const value = view.getBigUint64(at + 1, true);
+    entries[i] = tag === CowMapEntryTag.ParentRef && value === 0n ? PARENT_REF : { tag, value };
+  }
+  return entries;
 }
 
 export function encodeCowMapPayload(m: CowMap): Uint8Array {
@@ -73,8 +91,30 @@ export function encodeCowMapPayload(m: CowMap): Uint8Array {
     .u32(path.length)
     .u32(mapLen);
   w.bytes_(path).u8(m.flatMapFormat).u32(m.entries.length);
-  for (const e of m.entries) w.u8(e.tag).u64(e.value);
+  const out = w.bytes;
+  const start = w.position;
+  if (UNIFORM_PARENT_MAPS.has(m.entries)) {
+    // A fresh branch's map: one template entry, doubled in place (no per-entry work, which
+    // matters because a branch usually runs this code once per process, unoptimised).
+    writeParentMap(out.subarray(start, start + 9 * m.entries.length));
+  } else {
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    let at = start;
+    for (const e of m.entries) {
+      out[at] = e.tag;
+      if (e.value !== 0n) view.setBigUint64(at + 1, e.value, true);
+      at += 9;
+    }
+  }
+  w.zeros(9 * m.entries.length);
   return w.finish();
+}
+
+/** Fills `map` (whole entries, zeroed) with "parent, 0" entries by doubling a written prefix. */
+function writeParentMap(map: Uint8Array): void {
+  if (map.length === 0) return;
+  map[0] = CowMapEntryTag.ParentRef;
+  for (let done = 9; done < map.length; done *= 2) map.copyWithin(done, 0, Math.min(done, map.length - done));
 }
 
 /** vectors_per_cluster = max(1, floor(4096 / (4·dim))). */
@@ -115,6 +155,21 @@ export function branchCowMap(args: {
     snapshotEpoch: args.snapshotEpoch ?? 0,
     parentPath: args.parentPath,
     flatMapFormat: 0,
-    entries: Array.from({ length: clusters }, () => ({ tag: CowMapEntryTag.ParentRef, value: 0n })),
+    entries: parentRefs(clusters),
   };
+}
+
+/** The entry for a cluster still read from the parent (shared; entries are never mutated). */
+const PARENT_REF: CowMapEntry = Object.freeze({ tag: CowMapEntryTag.ParentRef, value: 0n });
+
+/**
+ * Entry lists that are all PARENT_REF. They are frozen, so membership here stays true, and
+ * the encoder can write them without looking at each entry.
+ */
+const UNIFORM_PARENT_MAPS = new WeakSet<readonly CowMapEntry[]>();
+
+function parentRefs(count: number): readonly CowMapEntry[] {
+  const entries = Object.freeze(new Array<CowMapEntry>(count).fill(PARENT_REF));
+  UNIFORM_PARENT_MAPS.add(entries);
+  return entries;
 }
