@@ -544,6 +544,10 @@ function branchMd(s, cfg) {
       ),
       '',
     );
+    out.push(
+      "Here branch() is the first call in a fresh process, right after the parent's open (ours: while the parent's graph loads in the background, with nothing warmed up; see the table above for warm calls).",
+      '',
+    );
     const o = e.engines.ours;
     if (!failed(o) && o.childSizeAfterClose > o.childSizeAfterEdits)
       out.push(
@@ -628,7 +632,7 @@ function branchMd(s, cfg) {
         qrows,
       ),
       '',
-      "Child recall is against an exact scan of the child's own visible set (overrides applied, deletes removed, new ids added).",
+      "Ours: the parent is queried once its graph has loaded (waitForIndex). Child recall is against an exact scan of the child's own visible set (overrides applied, deletes removed, new ids added).",
       '',
     );
   return out.join('\n');

@@ -62,7 +62,9 @@ const config = quick
       ],
       fashionN: fashionForced ? 10000 : 0,
       nq: 200,
-      warm: 20,
+      // A full pass over the queries first, for every engine: the JavaScript engines reach
+      // steady state only after their query path is compiled (20 left ours part-way there).
+      warm: 200,
       efs: [10, 20, 40, 80, 160, 320],
       freshReps: 3,
       branchSizes: [1000, 5000],
@@ -82,7 +84,9 @@ const config = quick
       ],
       fashionN: fashionOff ? 0 : 60000,
       nq: 200,
-      warm: 20,
+      // A full pass over the queries first, for every engine: the JavaScript engines reach
+      // steady state only after their query path is compiled (20 left ours part-way there).
+      warm: 200,
       efs: [10, 20, 40, 80, 160, 320],
       freshReps: 5,
       branchSizes: [1000, 10000, 100000],
@@ -113,7 +117,7 @@ let jobSeq = 0;
 /** Runs one worker job in a fresh process with a time cap. */
 function runJob(job, capMs = config.jobCapMs) {
   const path = join(tmp, `job-${++jobSeq}-${job.kind}.json`);
-  writeFileSync(path, JSON.stringify(job));
+  writeFileSync(path, JSON.stringify({ warm: config.warm, ...job }));
   sampleLoad();
   const t = performance.now();
   const r = spawnSync(process.execPath, [join(HERE, 'worker.mjs'), path], {
@@ -207,7 +211,7 @@ function l2(a, aOff, b, dim) {
  * Exact top-k per query with @rvfjs/index's exactSearch over `data` (rows = ids unless `rowOf`),
  * timed per query after warm-up (that is the "exact" engine's latency). `accept(row)` filters.
  */
-function groundTruth(data, n, dim, queries, accept, warm = 20) {
+function groundTruth(data, n, dim, queries, accept, warm = config.warm) {
   const run = (q) =>
     exactSearch({
       vectors: data,

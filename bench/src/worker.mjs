@@ -31,7 +31,7 @@ function rows(flat, dim) {
  * Runs `warm` untimed queries, then every query once, timed one by one. `fn` returns the result
  * ids (sync or async). Returns per-query latencies (ms), the loop's wall time and the ids.
  */
-async function measure(queries, fn, warm = 20) {
+async function measure(queries, fn, warm = job.warm ?? 20) {
   for (let i = 0; i < warm; i++) await fn(queries[i % queries.length]);
   const lat = [];
   const ids = [];
@@ -45,7 +45,7 @@ async function measure(queries, fn, warm = 20) {
   return { lat, wallMs: now() - t0, ids };
 }
 
-function measureSync(queries, fn, warm = 20) {
+function measureSync(queries, fn, warm = job.warm ?? 20) {
   for (let i = 0; i < warm; i++) fn(queries[i % queries.length]);
   const lat = [];
   const ids = [];
@@ -311,6 +311,8 @@ async function branchEditJob() {
     const parent = await RvfStore.open(job.parentFile);
     out.parentEngineAtOpen = parent.status().engine;
     if (job.queries) {
+      // Compared with the child's graph-complete queries below, so the parent's graph too.
+      await parent.waitForIndex();
       out.parent = await measure(queries, async (q) => idsOf(await parent.query(q, K)));
       out.parentEngine = parent.status().engine.lastQueryEngine;
     }
