@@ -597,7 +597,7 @@ function branchMd(s, cfg) {
           recallCell(r.childNow),
           `${fmtMs(r.childReady?.p50)} (${r.childReadyEngine}) = ${ratio(r.childReady?.p50, r.parent?.p50)}`,
           recallCell(r.childReady),
-          `child waitForIndex took ${fmtMs(r.childWaitMs)}`,
+          `child waitForIndex took ${fmtMs(r.childWaitMs)}; parent again after the child: ${fmtMs(r.parentAgain?.p50)} (child = ${ratio(r.childReady?.p50, r.parentAgain?.p50)} of that)`,
         ]);
       else
         qrows.push([

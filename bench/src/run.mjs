@@ -714,6 +714,7 @@ function branchSection() {
           parent: sum(r.parent, false),
           childNow: sum(r.childNow, true),
           childReady: sum(r.childReady, true),
+          parentAgain: sum(r.parentAgain, false),
         };
         q.engines[engine] = res;
       }

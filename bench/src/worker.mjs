@@ -334,6 +334,8 @@ async function branchEditJob() {
       out.childWaitMs = now() - t;
       out.childReady = await measure(queries, async (q) => idsOf(await child.query(q, K)));
       out.childReadyEngine = child.status().engine.lastQueryEngine;
+      // The parent once more, after the child: separates a slower child from a slower moment.
+      out.parentAgain = await measure(queries, async (q) => idsOf(await parent.query(q, K)));
     }
     t = now();
     await child.close();
