@@ -28,16 +28,14 @@
  * child keeping only its current membership).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { F, RvfStore } from '../src/index.js';
 import {
   type Check,
   type CrashStore,
-  checkers,
-  killAllChildren,
+  crashTestSetup,
   logKillLoop,
   type Must,
   runKillLoop,
@@ -55,12 +53,9 @@ import {
   WORKLOADS,
   type Workload,
 } from './crash/ops.mjs';
-import { rng, tempDir } from './helpers.js';
+import { rng } from './helpers.js';
 
 const SEED = Number(process.env.RVF_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-/** The children run the built package; RVF_CRASH_DIST points them at another build. */
-const DIST = process.env.RVF_CRASH_DIST ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Kill quotas (by the child operation in flight): the loop runs until all are met. */
 const MIN_KILLS = 200;
@@ -72,28 +67,10 @@ const DEADLINE_MS = 80_000;
 const KILLS_PER_STORE = 25;
 const PARENT_OPS = 5;
 
-const work = tempDir('rvfjs-crash-branch-');
-let failed = false;
-const checks = checkers(SEED, () => {
-  failed = true;
-});
-const check: Check = checks.check;
-const must: Must = checks.must;
-afterAll(async () => {
-  await killAllChildren();
-  if (failed) console.log(`crash-branch test files kept in ${work.dir}`);
-  else work.cleanup();
-});
-
-beforeAll(() => {
-  if (!existsSync(DIST))
-    throw new Error(`${DIST} is missing: run \`pnpm build\` in packages/rvf-runtime first`);
-  const built = statSync(DIST).mtimeMs;
-  const newer = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).mtimeMs > built);
-  if (newer.length > 0)
-    console.warn(`crash-branch test: dist is older than src/${newer.join(', src/')}; the children run dist`);
-  console.log(`crash-branch test seed: RVF_CRASH_SEED=${SEED}`);
-});
+const setup = crashTestSetup('crash-branch', SEED);
+const work = setup.work;
+const check: Check = setup.check;
+const must: Must = setup.must;
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

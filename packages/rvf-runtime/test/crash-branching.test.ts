@@ -19,29 +19,25 @@
  * runs the child on another build). A failure prints RVF_CRASH_SEED, which replays the kill
  * plans (timing allowing) and keeps the files.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCode, RvfError, SegmentType } from '@rvfjs/types';
 import { bytesSource, decodeStatePayload, findLatestManifest, readSegmentAt } from '@rvfjs/wire';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type FilterInput, RvfStore } from '../src/index.js';
 import {
   afterMs,
   type Check,
-  checkers,
+  crashTestSetup,
   type Durations,
-  killAllChildren,
   killByPlan,
   type Must,
   startChild,
 } from './crash/harness.js';
 import { hash } from './crash/ops.mjs';
-import { bruteForce, randomVectors, rng, tempDir } from './helpers.js';
+import { bruteForce, randomVectors, rng } from './helpers.js';
 
 const SEED = Number(process.env.RVF_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const DIST = process.env.RVF_CRASH_DIST ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 const KILLS = 30;
 /** At least this many kills must land with a child in flight, or the test proves little. */
@@ -65,28 +61,10 @@ type Hits = { id: number; distance: number }[];
 /** The exact top K of every query, then the filtered top K of the first query. */
 type Answers = Hits[];
 
-const work = tempDir('rvfjs-crash-branching-');
-let failed = false;
-const checks = checkers(SEED, () => {
-  failed = true;
-});
-const check: Check = checks.check;
-const must: Must = checks.must;
-afterAll(async () => {
-  await killAllChildren();
-  if (failed) console.log(`crash-branching test files kept in ${work.dir}`);
-  else work.cleanup();
-});
-
-beforeAll(() => {
-  if (!existsSync(DIST))
-    throw new Error(`${DIST} is missing: run \`pnpm build\` in packages/rvf-runtime first`);
-  const built = statSync(DIST).mtimeMs;
-  const newer = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).mtimeMs > built);
-  if (newer.length > 0)
-    console.warn(`crash-branching test: dist is older than src/${newer.join(', src/')}; the child runs dist`);
-  console.log(`crash-branching test seed: RVF_CRASH_SEED=${SEED}`);
-});
+const setup = crashTestSetup('crash-branching', SEED);
+const work = setup.work;
+const check: Check = setup.check;
+const must: Must = setup.must;
 
 async function answersOf(s: RvfStore): Promise<Answers> {
   const raw = [];

@@ -19,18 +19,16 @@
  * The only nondeterminism is where the kills land; a failure prints RVF_CRASH_SEED, which
  * replays the same workloads (and, timing allowing, the same kill plans) and keeps the files.
  */
-import { existsSync, mkdirSync, promises, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, promises, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrorCode, RvfError } from '@rvfjs/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RvfStore } from '../src/index.js';
 import {
   type Check,
   type Child,
-  checkers,
+  crashTestSetup,
   type Durations,
-  killAllChildren,
   killByPlan,
   logKillLoop,
   type Must,
@@ -40,12 +38,9 @@ import {
   verifyAgainstModel,
 } from './crash/harness.js';
 import { BIG_ID_BASE, BIG_ID_SPACE, DIMENSION, hash, ID_SPACE, Model } from './crash/ops.mjs';
-import { rng, tempDir } from './helpers.js';
+import { rng } from './helpers.js';
 
 const SEED = Number(process.env.RVF_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-/** The children run the built package; RVF_CRASH_DIST points them at another build. */
-const DIST = process.env.RVF_CRASH_DIST ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /** Kill quotas (by the operation in flight): the loop runs until all are met. */
 const MIN_KILLS = 200;
@@ -60,29 +55,10 @@ const LANES = 2;
 const INDEX_CHECK_EVERY = 4;
 const MAX_FILE_SIZE = 8 << 20;
 
-const work = tempDir('rvfjs-crash-');
-let failed = false;
-/** Fail with the seed (and keep the files) so the run can be replayed. */
-const checks = checkers(SEED, () => {
-  failed = true;
-});
-const check: Check = checks.check;
-const must: Must = checks.must;
-afterAll(async () => {
-  await killAllChildren();
-  if (failed) console.log(`crash test files kept in ${work.dir}`);
-  else work.cleanup();
-});
-
-beforeAll(() => {
-  if (!existsSync(DIST))
-    throw new Error(`${DIST} is missing: run \`pnpm build\` in packages/rvf-runtime first`);
-  const built = statSync(DIST).mtimeMs;
-  const newer = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).mtimeMs > built);
-  if (newer.length > 0)
-    console.warn(`crash test: dist is older than src/${newer.join(', src/')}; the children run dist`);
-  console.log(`crash test seed: RVF_CRASH_SEED=${SEED}`);
-});
+const setup = crashTestSetup('crash', SEED);
+const work = setup.work;
+const check: Check = setup.check;
+const must: Must = setup.must;
 
 /** Running estimates of how long each step takes here (ms), from the writers' output. */
 const durations: Durations = { ingest: 5, delete: 5, compact: 25, close: 5, reopen: 20 };

@@ -8,13 +8,14 @@
  * last printed or that + 1. The next writer then fences the tail and continues.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { bytesSource, findLatestManifest, walkSegments } from '@rvfjs/wire';
+import { afterAll, beforeAll } from 'vitest';
 import { type FilterInput, RvfStore } from '../../src/index.js';
-import { rng } from '../helpers.js';
+import { rng, tempDir } from '../helpers.js';
 import { DIMENSION, type Entry, hash, type Model, type OpKind, opKind, reopensAfter } from './ops.mjs';
 
 const CRASH_DIR = fileURLToPath(new URL('./', import.meta.url));
@@ -40,6 +41,39 @@ export function checkers(seed: number, onFail: () => void): { check: Check; must
     }
   };
   return { check, must };
+}
+
+/**
+ * What every crash test sets up: a work folder (kept when a check fails, so the run can be
+ * replayed with the seed it prints), seed-reporting checks, a guard that the children will run
+ * a build no older than src/ (they run dist, or RVF_CRASH_DIST), and no child left running.
+ */
+export function crashTestSetup(
+  name: string,
+  seed: number,
+): { work: { dir: string }; check: Check; must: Must } {
+  const dist = process.env.RVF_CRASH_DIST ?? fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+  const src = fileURLToPath(new URL('../../src/', import.meta.url));
+  const work = tempDir(`rvfjs-${name}-`);
+  let failed = false;
+  const { check, must } = checkers(seed, () => {
+    failed = true;
+  });
+  afterAll(async () => {
+    await killAllChildren();
+    if (failed) console.log(`${name} test files kept in ${work.dir}`);
+    else work.cleanup();
+  });
+  beforeAll(() => {
+    if (!existsSync(dist))
+      throw new Error(`${dist} is missing: run \`pnpm build\` in packages/rvf-runtime first`);
+    const built = statSync(dist).mtimeMs;
+    const newer = readdirSync(src).filter((f) => statSync(join(src, f)).mtimeMs > built);
+    if (newer.length > 0)
+      console.warn(`${name} test: dist is older than src/${newer.join(', src/')}; the children run dist`);
+    console.log(`${name} test seed: RVF_CRASH_SEED=${seed}`);
+  });
+  return { work, check, must };
 }
 
 // ---------------------------------------------------------------- child processes
