@@ -429,6 +429,7 @@ export class HnswIndex implements VectorIndex {
    * returning, and a fresh 128-element array per query was most of a query's garbage.
    */
   private nativeVector(v: Float32Array, off: number): number[] {
+    // Filled with a non-integer so the array holds doubles from the start (no transition later).
     this.scratch ??= new Array<number>(this.dimension).fill(0.5);
     return this.metric === 'cosine'
       ? normalizedArray(v, off, this.dimension, this.scratch)

@@ -233,6 +233,15 @@ interface ReservedFile {
 const pathExists = (path: string) =>
   rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
 
+/** Create and branch never overwrite: refused before any lock is taken or byte written. */
+async function refuseExisting(path: string): Promise<void> {
+  const exists = await fs.stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw pathExists(path);
+}
+
 interface PendingSegment {
   segType: number;
   payload: Uint8Array;
@@ -320,19 +329,16 @@ export class RvfStore {
 
   /** Creates a file: the epoch-0 manifest, then (for a branch) its link segments in one commit. */
   private static async createFile(path: string, args: CreateArgs): Promise<RvfStore> {
+    await refuseExisting(path);
     return RvfStore.publishFile(path, await RvfStore.reserveFile(path, args.lock), args);
   }
 
   /**
    * The first half of creating a file: its writer lock and a private file to write it under.
-   * Nothing is visible at `path` yet; `publishFile` finishes, `abandonFile` undoes.
+   * Nothing is visible at `path` yet; `publishFile` finishes, `abandonFile` undoes. (Callers
+   * check `path` is free first; the link that publishes refuses a path taken since.)
    */
   private static async reserveFile(path: string, lockOptions?: LockOptions): Promise<ReservedFile> {
-    const exists = await fs.stat(path).then(
-      () => true,
-      () => false,
-    );
-    if (exists) throw pathExists(path);
     const lock = await acquireWriterLock(path, lockOptions);
     const tmp = `${path}.create-${Buffer.from(lock.writerId).toString('hex')}.tmp`;
     try {
@@ -885,11 +891,7 @@ export class RvfStore {
     return this.exclusive(async () => {
       this.assertOpen();
       // Everything that can refuse the branch is checked before this file records a child.
-      const taken = await fs.stat(childPath).then(
-        () => true,
-        () => false,
-      );
-      if (taken) throw pathExists(childPath);
+      await refuseExisting(childPath);
       // Only visible ids need a bit; hidden ones are simply not members. The table keeps
       // its visible ids as a bitmap, so this costs the bitmap's size, not a pass over vectors.
       const t = this.table;
