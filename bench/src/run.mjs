@@ -67,6 +67,7 @@ const config = quick
       warm: 200,
       efs: [10, 20, 40, 80, 160, 320],
       freshReps: 3,
+      queryRounds: 2,
       branchSizes: [1000, 5000],
       branchReps: 3,
       branchQuerySizes: [5000],
@@ -89,6 +90,7 @@ const config = quick
       warm: 200,
       efs: [10, 20, 40, 80, 160, 320],
       freshReps: 5,
+      queryRounds: 6,
       branchSizes: [1000, 10000, 100000],
       branchReps: 5,
       branchQuerySizes: [10000, 100000],
@@ -120,7 +122,8 @@ function runJob(job, capMs = config.jobCapMs) {
   writeFileSync(path, JSON.stringify({ warm: config.warm, ...job }));
   sampleLoad();
   const t = performance.now();
-  const r = spawnSync(process.execPath, [join(HERE, 'worker.mjs'), path], {
+  // --expose-gc: each measured phase starts from a collected heap (see measure() in the worker).
+  const r = spawnSync(process.execPath, ['--expose-gc', join(HERE, 'worker.mjs'), path], {
     cwd: BENCH_DIR,
     encoding: 'utf8',
     timeout: capMs,
@@ -501,6 +504,26 @@ function annDataset(ds) {
     });
   }
   out.rawVectorBytes = n * dim * 4;
+
+  // Query latency again, in short processes that alternate between ours and raw hnswlib
+  // (each on the index its build job saved): the ratio the target asks for comes from these.
+  const pair = ['ours', 'hnswlib'].filter((k) => out.engines[k] && !out.engines[k].error);
+  if (pair.length === 2 && config.queryRounds > 0) {
+    log(`  ${ds.name}: query rounds, ours and hnswlib alternating ×${config.queryRounds}`);
+    const rounds = { ours: [], oursNoMeta: [], hnswlib: [] };
+    for (let round = 0; round < config.queryRounds; round++) {
+      const order = round % 2 === 0 ? pair : [...pair].reverse();
+      for (const engine of order) {
+        const job = { ...common, kind: 'ann-queries', engine, file: out.engines[engine].file, round };
+        const r = runJob(job);
+        if (r.error || r.timedOut) continue;
+        rounds[engine].push({ ...latencySummary(r.def.lat, r.def.wallMs), ...rec(r.def.ids) });
+        if (r.noMeta)
+          rounds.oursNoMeta.push({ ...latencySummary(r.noMeta.lat, r.noMeta.wallMs), ...rec(r.noMeta.ids) });
+      }
+    }
+    out.queryRounds = rounds;
+  }
 
   log(`  ${ds.name}: open → first result, fresh process ×${config.freshReps}`);
   for (const [engine] of engines) {

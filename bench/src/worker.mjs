@@ -28,10 +28,13 @@ function rows(flat, dim) {
 }
 
 /**
- * Runs `warm` untimed queries, then every query once, timed one by one. `fn` returns the result
+ * Collects garbage, runs `warm` untimed queries, then every query once, timed one by one. `fn` returns the result
  * ids (sync or async). Returns per-query latencies (ms), the loop's wall time and the ids.
  */
 async function measure(queries, fn, warm = job.warm ?? 20) {
+  // Garbage left by the previous phase (a build, another query mode) is collected first, for
+  // every engine alike, so that a phase pays only for the collections its own queries cause.
+  globalThis.gc?.();
   for (let i = 0; i < warm; i++) await fn(queries[i % queries.length]);
   const lat = [];
   const ids = [];
@@ -46,6 +49,7 @@ async function measure(queries, fn, warm = job.warm ?? 20) {
 }
 
 function measureSync(queries, fn, warm = job.warm ?? 20) {
+  globalThis.gc?.();
   for (let i = 0; i < warm; i++) fn(queries[i % queries.length]);
   const lat = [];
   const ids = [];
@@ -378,9 +382,47 @@ async function branchEditJob() {
 
 // ------------------------------------------------------------------ main
 
+/**
+ * Query latency only, on an index another job built and saved: ours reopened from its file
+ * (read-only, after waitForIndex), raw hnswlib from its index file. The runner starts these
+ * alternately, several times, so that both engines meet the machine's slow and fast moments
+ * alike; one build-and-query process per engine is too noisy for a ratio on this machine.
+ */
+async function annQueriesJob() {
+  const { engine, file, dim } = job;
+  const queries = rows(readF32(job.queriesPath), dim).slice(0, job.nq);
+  const out = { engine };
+  if (engine === 'ours') {
+    const { RvfStore } = await loadOurs();
+    const store = await RvfStore.open(file, { readOnly: true });
+    await store.waitForIndex();
+    const def = async (q) => idsOf(await store.query(q, K));
+    const noMeta = async (q) => idsOf(await store.query(q, K, { includeMetadata: false }));
+    // Each mode goes first in every other round: the first phase in a process is often slower.
+    if (job.round % 2 === 0) {
+      out.def = await measure(queries, def);
+      out.noMeta = await measure(queries, noMeta);
+    } else {
+      out.noMeta = await measure(queries, noMeta);
+      out.def = await measure(queries, def);
+    }
+    out.engineStatus = store.status().engine;
+    await store.close();
+  } else if (engine === 'hnswlib') {
+    const { HierarchicalNSW } = require('hnswlib-node');
+    const index = new HierarchicalNSW('l2', dim);
+    index.readIndexSync(file);
+    index.setEf(100);
+    const qa = queries.map((q) => Array.from(q));
+    out.def = measureSync(qa, (q) => index.searchKnn(q, K).neighbors);
+  }
+  return out;
+}
+
 const jobs = {
   ingest: ingestJob,
   ann: annJob,
+  'ann-queries': annQueriesJob,
   'branch-once': branchOnceJob,
   'branch-ref-reps': refBranchRepsJob,
   'branch-edit': branchEditJob,

@@ -32,23 +32,40 @@ export class LiveIds {
       this.outside.delete(id);
       return;
     }
-    if (typeof id === 'number' && id < MAX_BRANCH_ID && (id < ALWAYS_DENSE || id < 16 * (entries + 1))) {
-      const grown = new Uint8Array(
-        Math.max(emptyBitmap(id + 1).length, Math.min(this.bits.length * 2, MAX_BRANCH_ID / 8)),
-      );
-      grown.set(this.bits);
-      this.bits = grown;
-      // Ids parked outside that the bitmap now covers move in.
-      for (const k of this.outside) {
-        if (typeof k === 'number' && k < grown.length * 8) {
-          grown[k >>> 3]! |= 1 << (k & 7);
-          this.outside.delete(k);
-        }
-      }
+    if (typeof id === 'number' && this.fitsBitmap(id, entries)) {
+      this.grow(id);
       this.set(id, true, entries);
       return;
     }
     this.outside.add(id);
+  }
+
+  /** Whether set() would widen the bitmap to take `id` rather than park it outside. */
+  private fitsBitmap(id: number, entries: number): boolean {
+    return id < MAX_BRANCH_ID && (id < ALWAYS_DENSE || id < 16 * (entries + 1));
+  }
+
+  /**
+   * Widens the bitmap once for a block of ids up to `maxId` that set() would put there
+   * (`entries` as it will be after the block), instead of doubling step by step inside it.
+   */
+  reserve(maxId: number, entries: number): void {
+    if (maxId >= this.bits.length * 8 && this.fitsBitmap(maxId, entries)) this.grow(maxId);
+  }
+
+  private grow(id: number): void {
+    const grown = new Uint8Array(
+      Math.max(emptyBitmap(id + 1).length, Math.min(this.bits.length * 2, MAX_BRANCH_ID / 8)),
+    );
+    grown.set(this.bits);
+    this.bits = grown;
+    // Ids parked outside that the bitmap now covers move in.
+    for (const k of this.outside) {
+      if (typeof k === 'number' && k < grown.length * 8) {
+        grown[k >>> 3]! |= 1 << (k & 7);
+        this.outside.delete(k);
+      }
+    }
   }
 
   has(id: IdKey): boolean {

@@ -89,10 +89,10 @@ export async function loadState(
                 { offset: entry.offset },
               );
             }
-            const keys: IdKey[] = new Array(block.count);
-            for (let i = 0; i < keys.length; i++) {
-              const k = block.keys[i]!;
-              keys[i] = Number.isNaN(k) ? bigintToKey(block.ids[i]!) : k;
+            // Ids below 2^53 arrive as numbers already; only larger ones need BigInt work.
+            let keys: ArrayLike<IdKey> = block.keys;
+            if (block.keys.some(Number.isNaN)) {
+              keys = Array.from(block.keys, (k, i) => (Number.isNaN(k) ? bigintToKey(block.ids[i]!) : k));
             }
             const ords = table.putBlock(keys, block.copyVectors);
             if (table.count > vecSource.length) {
@@ -179,7 +179,7 @@ interface VecSegmentInfo {
  *   segment (version 3, no hashing needed), or its fingerprint matches.
  * Only ordinals that existed at load are considered: later ones are new vectors.
  */
-function applyMetadata(
+function* applyMetadata(
   values: (MetaValue[] | undefined)[],
   table: VectorTable,
   loadedCount: number,
@@ -188,12 +188,14 @@ function applyMetadata(
   metaSegments: readonly { entry: DirectoryEntry; position: number; payload: Uint8Array }[],
   recover: boolean,
   damaged: DamagedSegment[],
-): void {
+): Generator<void> {
   for (let ord = 0; ord < loadedCount && ord < values.length; ord++) {
     if (vecSource[ord]! >= 0) values[ord] = undefined;
   }
   const fingerprinted: { rec: MetadataRecord; companion: number }[] = [];
   for (const { entry, position, payload } of metaSegments) {
+    // A pause point per segment (one ingest batch), so background decoding comes in pieces.
+    yield;
     let seg: ReturnType<typeof decodeMetadataSegment>;
     try {
       seg = decodeMetadataSegment(payload, entry.offset + 64);
@@ -215,7 +217,10 @@ function applyMetadata(
       values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
     }
   }
-  for (const { rec, companion } of fingerprinted) {
+  for (let i = 0; i < fingerprinted.length; i++) {
+    // Fingerprints hash each vector: pause every few thousand.
+    if (i % 4096 === 0) yield;
+    const { rec, companion } = fingerprinted[i]!;
     const ord = table.ordinalOf.get(bigintToKey(rec.id));
     if (ord === undefined || ord >= loadedCount || vecSource[ord]! < 0) continue;
     // Written with the segment the vector still comes from: current by construction.

@@ -1,4 +1,5 @@
 import type { MetaValue } from '@rvfjs/wire';
+import { type FieldTable, type MetaObject, metadataToObject } from './metadata.js';
 
 export type MetaFields = MetaValue[] | undefined;
 
@@ -6,7 +7,19 @@ export type MetaFields = MetaValue[] | undefined;
 interface Cell {
   values?: MetaFields[];
   build?: () => MetaFields[];
+  /** Does one slice of the build (see MetadataColumn.advance); true once it is done. */
+  advance?: () => boolean;
 }
+
+/**
+ * A deferred step: changes `values` in place, either all at once or, as a generator, in
+ * slices (each `yield` marks a point where the work may pause). Whatever else a plain step
+ * returns is ignored.
+ */
+export type DeferredStep = (values: MetaFields[]) => unknown;
+
+const isIterator = (x: unknown): x is Iterator<unknown> =>
+  typeof x === 'object' && x !== null && typeof (x as Iterator<unknown>).next === 'function';
 
 function valuesOf(cell: Cell): MetaFields[] {
   if (!cell.values) {
@@ -28,6 +41,15 @@ export class MetadataColumn {
   private cell: Cell = { values: [] };
   /** False while the cell may be shared with a fork: the next write copies it. */
   private exclusive = true;
+  /**
+   * Object forms by ordinal, built on a record's first conversion and copied for each
+   * result after: building one costs a name lookup and a BigInt conversion per field, which
+   * measured several times the cost of copying a finished object. Valid for `objectNames`
+   * at `objectNamesVersion` (naming a field changes the keys). Not shared with forks.
+   */
+  private objects: (MetaObject | undefined)[] = [];
+  private objectNames: FieldTable | undefined;
+  private objectNamesVersion = -1;
 
   get(ordinal: number): MetaFields {
     return valuesOf(this.cell)[ordinal];
@@ -35,6 +57,26 @@ export class MetadataColumn {
 
   set(ordinal: number, fields: MetaFields): void {
     this.own()[ordinal] = fields;
+    if (ordinal < this.objects.length) this.objects[ordinal] = undefined;
+  }
+
+  /** The record's metadata as a fresh object (the caller may change it), or undefined. */
+  objectOf(ordinal: number, names: FieldTable): MetaObject | undefined {
+    if (this.objectNames !== names || this.objectNamesVersion !== names.version) {
+      this.objects = new Array(valuesOf(this.cell).length);
+      this.objectNames = names;
+      this.objectNamesVersion = names.version;
+    }
+    // A cached form is current (writes and defers drop theirs), so the record itself is not
+    // read: one memory access less per hit, which is most of the cost here.
+    let built = this.objects[ordinal];
+    if (built === undefined) {
+      const fields = this.get(ordinal);
+      if (fields === undefined) return undefined;
+      built = metadataToObject(fields, names);
+      this.objects[ordinal] = built;
+    }
+    return { ...built };
   }
 
   /** Every ordinal's fields, for scans (read-only: write through `set`). */
@@ -57,16 +99,61 @@ export class MetadataColumn {
    * leaves nothing half-applied for the next attempt; deferring on an empty column, the
    * usual case at load, copies nothing.)
    */
-  defer(step: (values: MetaFields[]) => void): void {
+  defer(step: DeferredStep): void {
     const before = this.cell;
-    this.cell = {
-      build: () => {
-        const values = valuesOf(before).slice();
-        step(values);
-        return values;
-      },
+    const cell: Cell = {};
+    // The copy being built and the step's remaining slices; dropped on failure, so the
+    // next attempt starts again from a fresh copy.
+    let work: { values: MetaFields[]; slices: Iterator<unknown> | undefined } | undefined;
+    const run = (oneSlice: boolean): boolean => {
+      try {
+        if (!work) {
+          const values = valuesOf(before).slice();
+          const result = step(values);
+          work = { values, slices: isIterator(result) ? result : undefined };
+          if (oneSlice && work.slices) return false;
+        }
+        while (work.slices) {
+          if (work.slices.next().done) work.slices = undefined;
+          else if (oneSlice) return false;
+        }
+      } catch (e) {
+        work = undefined;
+        throw e;
+      }
+      cell.values = work.values;
+      cell.build = cell.advance = undefined;
+      work = undefined;
+      return true;
     };
+    cell.build = () => {
+      run(false);
+      return cell.values!;
+    };
+    cell.advance = () => {
+      // An earlier deferred step still pending goes first, one slice at a time too.
+      if (!work && before.values === undefined && before.advance) {
+        before.advance();
+        return false;
+      }
+      return run(true);
+    };
+    this.cell = cell;
     this.exclusive = true;
+    this.objectNames = undefined;
+  }
+
+  /**
+   * Does one slice of the deferred work (a whole plain step, or one slice of a generator
+   * step) without exposing partial values: reads in between still see the column as
+   * pending and finish the rest themselves. Returns true once nothing is pending. This lets
+   * a store decode metadata in the background, in pieces, between foreground work.
+   */
+  advance(): boolean {
+    if (this.cell.values !== undefined) return true;
+    if (this.cell.advance) return this.cell.advance();
+    valuesOf(this.cell);
+    return true;
   }
 
   /** Builds deferred values now (errors surface here rather than at first use). */

@@ -25,6 +25,8 @@ const I64_MAX = (1n << 63n) - 1n;
 export class FieldTable {
   private readonly byName = new Map<string, number>();
   private readonly byId = new Map<number, string>();
+  /** Bumped whenever a name is added (cached object forms built before are stale). */
+  version = 0;
 
   constructor(entries: readonly FieldName[] = []) {
     for (const e of entries) this.set(e.fieldId, e.name);
@@ -33,6 +35,7 @@ export class FieldTable {
   private set(fieldId: number, name: string): void {
     this.byName.set(name, fieldId);
     this.byId.set(fieldId, name);
+    this.version++;
   }
 
   idOf(name: string): number | undefined {

@@ -7,6 +7,9 @@ import { MetadataColumn } from './metadata-column.js';
 /** Copies records `first .. first + count - 1` of a block to `dst` at float index `at`. */
 export type VectorCopier = (dst: Float32Array, at: number, first: number, count: number) => void;
 
+/** Ids below this go in the dense array, given the entry count. */
+const denseBound = (entries: number): number => Math.max(4096, 4 * entries);
+
 /**
  * User id → ordinal. Most stores use small dense integer ids, so ids below a bound that
  * grows with the entry count live in a typed array (no hashing, no rehash on growth);
@@ -49,17 +52,8 @@ export class IdIndex {
       return;
     }
     // Grow the dense range while ids stay within a few times the entry count.
-    if (typeof id === 'number' && id < Math.max(4096, 4 * (this.size + 1))) {
-      const next = new Int32Array(Math.max(4096, this.dense.length * 2, id + 1));
-      next.set(this.dense);
-      this.dense = next;
-      // Ids that went to the map before the range covered them move over.
-      for (const [k, o] of this.sparse) {
-        if (typeof k === 'number' && k < next.length) {
-          next[k] = o + 1;
-          this.sparse.delete(k);
-        }
-      }
+    if (typeof id === 'number' && id < denseBound(this.size + 1)) {
+      this.grow(id);
       this.set(id, ordinal);
       return;
     }
@@ -68,12 +62,33 @@ export class IdIndex {
   }
 
   /**
+   * Widens the dense range once for a block of ids up to `maxId` that set() would put there
+   * (`entries` as it will be after the block), instead of doubling step by step inside it.
+   */
+  reserve(maxId: number, entries: number): void {
+    if (maxId >= this.dense.length && maxId < denseBound(entries)) this.grow(maxId);
+  }
+
+  private grow(id: number): void {
+    const next = new Int32Array(Math.max(4096, this.dense.length * 2, id + 1));
+    next.set(this.dense);
+    this.dense = next;
+    // Ids that went to the map before the range covered them move over.
+    for (const [k, o] of this.sparse) {
+      if (typeof k === 'number' && k < next.length) {
+        next[k] = o + 1;
+        this.sparse.delete(k);
+      }
+    }
+  }
+
+  /**
    * The ordinal of each key, handing `next`, `next + 1`, … to keys not seen before (in
    * order; a key repeated in the block gets the ordinal of its first occurrence). `fresh[i]`
    * is set to 1 for keys that were new. For an index without a base (a root table): one
    * tight loop, which matters when a load assigns every ordinal.
    */
-  assign(keys: readonly IdKey[], next: number, fresh: Uint8Array): Uint32Array {
+  assign(keys: ArrayLike<IdKey>, next: number, fresh: Uint8Array): Uint32Array {
     const out = new Uint32Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
@@ -178,7 +193,7 @@ export class VectorTable {
    * copies records `first .. first + count - 1` to `dst` at float index `at` (a decoder
    * writing straight into the store). Returns the ordinal of each record.
    */
-  putBlock(keys: readonly IdKey[], vectors: Float32Array | VectorCopier): Uint32Array {
+  putBlock(keys: ArrayLike<IdKey>, vectors: Float32Array | VectorCopier): Uint32Array {
     const d = this.dimension;
     const copy: VectorCopier =
       typeof vectors === 'function'
@@ -187,6 +202,14 @@ export class VectorTable {
     const fresh = new Uint8Array(keys.length);
     let ords: Uint32Array;
     if (!this.inherited && !this.ordinalOf.hasBase) {
+      let maxId = -1;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (typeof k === 'number' && k > maxId) maxId = k;
+      }
+      const entries = this.count + keys.length;
+      this.ordinalOf.reserve(maxId, entries);
+      this.live.reserve(maxId, entries);
       ords = this.ordinalOf.assign(keys, this.count, fresh);
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;

@@ -30,7 +30,9 @@ type Op =
   | { kind: 'get'; id: IdKey }
   | { kind: 'assign'; keys: IdKey[] }
   /** Assigns a run of consecutive ids: grows the entry count fast, which moves the dense bound. */
-  | { kind: 'run'; start: number; length: number };
+  | { kind: 'run'; start: number; length: number }
+  /** Widens the dense range ahead of a block (storage only: answers must not change). */
+  | { kind: 'reserve'; maxId: number; entries: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), id: idArb, ord: ordArb }) },
@@ -45,6 +47,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('run' as const),
       start: fc.integer({ min: 0, max: 30_000 }),
       length: fc.integer({ min: 1, max: 3000 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('reserve' as const),
+      maxId: fc.integer({ min: 0, max: 40_000 }),
+      entries: fc.integer({ min: 0, max: 12_000 }),
     }),
   },
 );
@@ -94,6 +104,9 @@ describe('IdIndex against a Map model', () => {
             case 'get':
               expect(index.get(op.id)).toBe(model.get(op.id));
               expect(index.has(op.id)).toBe(model.has(op.id));
+              break;
+            case 'reserve':
+              index.reserve(op.maxId, op.entries);
               break;
             case 'assign':
             case 'run': {

@@ -274,6 +274,69 @@ describe('metadata after reopen (decoded lazily)', () => {
   });
 });
 
+/** Turns of the event loop (each lets the store's background work take one step). */
+async function idleTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+describe('metadata decoded in the background after open', () => {
+  it('finishes over several idle turns; results then carry plain metadata objects', async () => {
+    const path = fresh();
+    const model = await buildStore(path);
+    const s = await RvfStore.open(path, { readOnly: true });
+    const q = randomVectors(1, DIM, 9);
+    expect(metadataPending(s)).toBe(true);
+    let turns = 0;
+    while (metadataPending(s) && turns < 200) {
+      await idleTurns(1);
+      turns++;
+    }
+    expect(metadataPending(s)).toBe(false);
+    // Three metadata segments (two ingests and a re-ingest): decoded a piece per turn.
+    expect(turns).toBeGreaterThan(3);
+    const res = await s.query(q, ID_COUNT);
+    expectSame(res, brute(model, q, ID_COUNT));
+    for (const r of res) {
+      // A data property, not the getter a pending column's results get.
+      const d = Object.getOwnPropertyDescriptor(r, 'metadata');
+      if (model.get(r.id)!.meta === undefined) expect(d).toBeUndefined();
+      else {
+        expect(d?.get).toBeUndefined();
+        expect(r.metadata).toEqual(model.get(r.id)!.meta);
+      }
+    }
+    await s.close();
+  });
+
+  it('writes between background steps see, and keep, the right metadata', async () => {
+    const path = fresh();
+    const model = await buildStore(path);
+    const s = await RvfStore.open(path);
+    await idleTurns(3);
+    // Part-way: decoding has started but not finished.
+    expect(metadataPending(s)).toBe(true);
+    const ids = [idAt(1), idAt(2), idAt(3), idAt(231)];
+    const vecs = randomVectors(ids.length, DIM, 31);
+    const metas = [{ color: 'amber' }, null, { color: 'amber', price: 7 }, null];
+    await s.ingestBatch(vecs, ids, metas);
+    ids.forEach((id, k) => {
+      model.set(id, { vec: vecs.slice(k * DIM, (k + 1) * DIM), meta: metas[k] ?? undefined });
+    });
+    await idleTurns(50);
+    const q = randomVectors(1, DIM, 10);
+    const res = await s.query(q, ID_COUNT);
+    expectSame(res, brute(model, q, ID_COUNT));
+    for (const r of res) expect(r.metadata, `metadata of ${String(r.id)}`).toEqual(model.get(r.id)!.meta);
+    await s.close();
+    // …and the same after another reopen.
+    const again = await RvfStore.open(path, { readOnly: true });
+    const res2 = await again.query(q, ID_COUNT);
+    expectSame(res2, brute(model, q, ID_COUNT));
+    for (const r of res2) expect(r.metadata, `metadata of ${String(r.id)}`).toEqual(model.get(r.id)!.meta);
+    await again.close();
+  });
+});
+
 describe('(e) branches', () => {
   it('a child opened fresh filters on inherited metadata and its own edits override it', async () => {
     const parentPath = fresh('parent');
@@ -516,6 +579,20 @@ describe('a metadata segment that passes its hash check but does not decode', ()
     await appendCommit(path, [{ segType: SegmentType.RvfjsMetadata, payload }]);
     return { path, model };
   }
+
+  it('the background decoding fails quietly; the first read still reports it', async () => {
+    const { path } = await withBadMetadata();
+    const s = await RvfStore.open(path, { readOnly: true });
+    await idleTurns(50);
+    expect(metadataPending(s)).toBe(true);
+    const err = await s.query(randomVectors(1, DIM, 7), 5, { filter: F.eq('color', 'red') }).then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(RvfError);
+    expect((err as RvfError).code).toBe(ErrorCode.InvalidChecksum);
+    await s.close();
+  });
 
   it('a normal open fails on the first metadata read with InvalidChecksum, and again on the next', async () => {
     const { path, model } = await withBadMetadata();

@@ -39,7 +39,9 @@ const entriesArb = fc.oneof(
 type Op =
   | { kind: 'set'; id: IdKey; live: boolean; entries: number }
   /** Snapshot: clone now, and later check the clone still answers as the model did here. */
-  | { kind: 'clone' };
+  | { kind: 'clone' }
+  /** Widens the bitmap ahead of a block (storage only: answers must not change). */
+  | { kind: 'reserve'; maxId: number; entries: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -63,6 +65,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clone' as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('reserve' as const),
+      maxId: fc.oneof(fc.integer({ min: 0, max: 2 ** 21 }), fc.integer({ min: 2 ** 27, max: 2 ** 28 + 5 })),
+      entries: entriesArb,
+    }),
+  },
 );
 
 const representable = (k: IdKey): k is number => typeof k === 'number' && k < MAX_BRANCH_ID;
@@ -125,6 +135,14 @@ describe('LiveIds against a Set model', () => {
           for (const op of ops) {
             if (op.kind === 'clone') {
               snapshots.push({ twin: live.clone(), model: new Set(model) });
+              continue;
+            }
+            if (op.kind === 'reserve') {
+              const parked = new Set(internals(live).outside);
+              live.reserve(op.maxId, op.entries);
+              for (const k of parked) {
+                if (typeof k === 'number' && k < internals(live).bits.length * 8) seen.parkedThenCovered++;
+              }
               continue;
             }
             const parked = new Set(internals(live).outside);

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FieldTable } from '../src/metadata.js';
 import { MetadataColumn, type MetaFields } from '../src/metadata-column.js';
 
 /** A field list carrying one number, so values are easy to write and compare. */
@@ -208,9 +209,15 @@ describe('fork', () => {
 describe('model: any sequence of operations reads like eager, private arrays', () => {
   type Op =
     | { kind: 'set'; col: number; at: number; value: number | null }
-    | { kind: 'defer'; col: number; at: number; add: number }
+    | { kind: 'defer'; col: number; at: number; add: number; sliced: boolean }
+    /** One slice of pending work, as the store's background decoding does it. */
+    | { kind: 'advance'; col: number }
     | { kind: 'fork'; col: number }
-    | { kind: 'read'; col: number };
+    | { kind: 'read'; col: number }
+    /** objectOf, whose answer is cached per ordinal: it must still follow every change. */
+    | { kind: 'object'; col: number; at: number }
+    /** Names field 0 (keys change from '0' to 'n' in every column's object forms). */
+    | { kind: 'name' };
   // `col` picks a column modulo the number that exist when the op runs (forks add columns).
   const col = fc.nat();
   const at = fc.integer({ min: 0, max: 6 });
@@ -221,9 +228,18 @@ describe('model: any sequence of operations reads like eager, private arrays', (
       at,
       value: fc.option(fc.integer({ min: 0, max: 99 })),
     }),
-    fc.record({ kind: fc.constant('defer' as const), col, at, add: fc.integer({ min: 1, max: 9 }) }),
+    fc.record({
+      kind: fc.constant('defer' as const),
+      col,
+      at,
+      add: fc.integer({ min: 1, max: 9 }),
+      sliced: fc.boolean(),
+    }),
+    fc.record({ kind: fc.constant('advance' as const), col }),
     fc.record({ kind: fc.constant('fork' as const), col }),
     fc.record({ kind: fc.constant('read' as const), col }),
+    fc.record({ kind: fc.constant('object' as const), col, at }),
+    fc.record({ kind: fc.constant('name' as const) }),
   );
 
   it('matches, and every deferred step runs exactly once', () => {
@@ -232,7 +248,12 @@ describe('model: any sequence of operations reads like eager, private arrays', (
         const cols: MetadataColumn[] = [new MetadataColumn()];
         const model: (number | undefined)[][] = [[]];
         const runs: number[] = [];
+        const names = new FieldTable();
         for (const op of ops) {
+          if (op.kind === 'name') {
+            names.intern('n', new Set());
+            continue;
+          }
           const i = op.col % cols.length;
           switch (op.kind) {
             case 'set':
@@ -242,10 +263,23 @@ describe('model: any sequence of operations reads like eager, private arrays', (
             case 'defer': {
               // A step whose result depends on what it is given: order and input both matter.
               const step = runs.push(0) - 1;
-              cols[i]!.defer((v) => {
-                runs[step]!++;
-                v[op.at] = f((num(v[op.at]) ?? 0) * 3 + op.add);
-              });
+              if (op.sliced) {
+                // The same change in three slices, with pauses between: a partial state
+                // (the value tripled but not yet added to) must never be read.
+                cols[i]!.defer(function* (v) {
+                  const before = num(v[op.at]) ?? 0;
+                  yield;
+                  v[op.at] = f(before * 3);
+                  yield;
+                  v[op.at] = f(before * 3 + op.add);
+                  runs[step]!++;
+                });
+              } else {
+                cols[i]!.defer((v) => {
+                  runs[step]!++;
+                  v[op.at] = f((num(v[op.at]) ?? 0) * 3 + op.add);
+                });
+              }
               const m = model[i]!;
               m[op.at] = (m[op.at] ?? 0) * 3 + op.add;
               break;
@@ -257,6 +291,26 @@ describe('model: any sequence of operations reads like eager, private arrays', (
             case 'read':
               expect(nums(cols[i]!)).toEqual(Array.from(model[i]!));
               break;
+            case 'advance': {
+              const c = cols[i]!;
+              const wasPending = c.pending;
+              const done = c.advance();
+              // Only a finished build stops being pending, and advance says so.
+              expect(c.pending).toBe(!done);
+              if (!wasPending) expect(done).toBe(true);
+              break;
+            }
+            case 'object': {
+              const got = cols[i]!.objectOf(op.at, names);
+              const want = model[i]![op.at];
+              expect(got).toEqual(want === undefined ? undefined : { [names.nameOf(0) ?? '0']: want });
+              // Each answer is the caller's to change: nothing here may reach the next one.
+              if (got) {
+                for (const k of Object.keys(got)) got[k] = -1;
+                got.extra = 'x';
+              }
+              break;
+            }
           }
         }
         cols.forEach((c, i) => {
@@ -268,5 +322,120 @@ describe('model: any sequence of operations reads like eager, private arrays', (
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('objectOf', () => {
+  it('converts like metadataToObject: names by id, safe integers as numbers, larger ones as bigints', () => {
+    const names = new FieldTable([{ fieldId: 1, name: 'title' }]);
+    const c = new MetadataColumn();
+    const big = 2n ** 53n;
+    c.set(0, [
+      { fieldId: 1, valueType: 'string', value: 'a' },
+      { fieldId: 2, valueType: 'u64', value: big - 1n },
+      { fieldId: 3, valueType: 'u64', value: big },
+      { fieldId: 4, valueType: 'i64', value: -big },
+      { fieldId: 5, valueType: 'f64', value: 0.5 },
+    ]);
+    for (let round = 0; round < 2; round++) {
+      // The second round reads the cached form: it must answer the same.
+      expect(c.objectOf(0, names)).toEqual({
+        title: 'a',
+        '2': Number(big - 1n),
+        '3': big,
+        '4': -big,
+        '5': 0.5,
+      });
+    }
+    expect(c.objectOf(1, names)).toBeUndefined();
+  });
+
+  it('a column read with another field table (a reloaded store) does not answer from the old one', () => {
+    const c = new MetadataColumn();
+    c.set(0, f(7));
+    expect(c.objectOf(0, new FieldTable([{ fieldId: 0, name: 'a' }]))).toEqual({ a: 7 });
+    expect(c.objectOf(0, new FieldTable([{ fieldId: 0, name: 'b' }]))).toEqual({ b: 7 });
+  });
+
+  it('a fork and its source each answer with their own values after either writes', () => {
+    const names = new FieldTable();
+    const a = column(1, 2);
+    expect(a.objectOf(1, names)).toEqual({ '0': 2 });
+    const b = a.fork();
+    b.set(1, f(20));
+    expect(a.objectOf(1, names)).toEqual({ '0': 2 });
+    expect(b.objectOf(1, names)).toEqual({ '0': 20 });
+    a.set(1, undefined);
+    expect(a.objectOf(1, names)).toBeUndefined();
+    expect(b.objectOf(1, names)).toEqual({ '0': 20 });
+  });
+});
+
+describe('advance', () => {
+  it('a sliced step is built one slice per call and never read half-done; a plain step in one call', () => {
+    const c = column(1, 2);
+    c.defer(function* (v) {
+      v[0] = f(10);
+      yield;
+      v[1] = f(20);
+      yield;
+      v.push(f(30));
+    });
+    const calls: boolean[] = [];
+    for (let i = 0; i < 10 && c.pending; i++) calls.push(c.advance());
+    // Start, then one call per slice (three), the last reporting done.
+    expect(calls).toEqual([false, false, false, true]);
+    expect(nums(c)).toEqual([10, 20, 30]);
+
+    const d = column(1);
+    d.defer((v) => v.push(f(2)));
+    expect(d.advance()).toBe(true);
+    expect(nums(d)).toEqual([1, 2]);
+  });
+
+  it('a read between slices finishes the rest; a step deferred on top waits for the one below', () => {
+    const c = column(1);
+    let ran = 0;
+    c.defer(function* (v) {
+      v[0] = f(5);
+      yield;
+      v[0] = f(6);
+      ran++;
+    });
+    c.advance();
+    c.advance(); // first slice done: v[0] is 5 in the private copy
+    c.defer((v) => v.push(f((num(v[0]) ?? 0) + 1)));
+    // The upper step must see the lower one finished (6), however the work is split.
+    while (!c.advance());
+    expect(nums(c)).toEqual([6, 7]);
+    expect(ran).toBe(1);
+
+    const d = column(1);
+    d.defer(function* (v) {
+      yield;
+      v[0] = f(2);
+    });
+    d.advance();
+    expect(nums(d)).toEqual([2]);
+    expect(d.pending).toBe(false);
+  });
+
+  it('a slice that throws leaves the column pending; the next attempt starts over from a fresh copy', () => {
+    const c = column(1, 2);
+    let attempt = 0;
+    c.defer(function* (v) {
+      attempt++;
+      v[0] = f(100 + attempt);
+      yield;
+      if (attempt === 1) throw new Error('damaged');
+      v[1] = f(200 + attempt);
+    });
+    expect(c.advance()).toBe(false);
+    expect(c.advance()).toBe(false);
+    expect(() => c.advance()).toThrow('damaged');
+    expect(c.pending).toBe(true);
+    // Second attempt: the first attempt's partial write (101) is not carried over.
+    expect(nums(c)).toEqual([102, 202]);
+    expect(attempt).toBe(2);
   });
 });

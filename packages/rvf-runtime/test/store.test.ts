@@ -135,6 +135,32 @@ describe('metadata and filters', () => {
     return { store, vecs };
   }
 
+  it('result metadata is a fresh object each time, and follows re-ingest and new field names', async () => {
+    const path = fresh();
+    const { store } = await build(path);
+    const q = [1, 0]; // id 0 is at (1, 0)
+    const first = await store.query(q, 1);
+    expect(first[0]).toMatchObject({ id: 0, metadata: { color: 'red', price: 0, weight: -3 } });
+    // Changing what a query returned changes nothing the store answers next.
+    first[0]!.metadata!.color = 'changed';
+    delete first[0]!.metadata!.price;
+    const got = store.get(0)!;
+    got.metadata!.weight = 99;
+    expect((await store.query(q, 1))[0]!.metadata).toEqual({ color: 'red', price: 0, weight: -3 });
+    expect(store.get(0)!.metadata).toEqual({ color: 'red', price: 0, weight: -3 });
+    // Re-ingest replaces the metadata, a new field name included.
+    await store.ingestBatch([[1, 0]], [0], [{ color: 'teal', size: 2n ** 60n }]);
+    expect((await store.query(q, 1))[0]!.metadata).toEqual({ color: 'teal', size: 2n ** 60n });
+    expect(store.get(0)!.metadata).toEqual({ color: 'teal', size: 2n ** 60n });
+    // A neighbour queried before the name was added answers as before.
+    expect((await store.query([Math.cos(1), Math.sin(1)], 1))[0]!.metadata).toEqual({
+      color: 'green',
+      price: 1,
+      weight: -2.75,
+    });
+    await store.close();
+  });
+
   it('evaluates every operator like an independent predicate, and survives reopen in a new process', async () => {
     const path = fresh();
     const { store, vecs } = await build(path);
