@@ -414,6 +414,13 @@ function annDatasetMd(d, cfg) {
       ),
       '',
     );
+  if (d.writes) {
+    const w = d.writes;
+    out.push(
+      `Filtered queries (cat = 3) between writes, ours on a copy of the store: p50 ${fmtMs(w.afterWrite.p50)} (p99 ${fmtMs(w.afterWrite.p99)}) when each query follows a 10-vector ingest with metadata (the ingest, ${fmtMs(w.writeMs)} on average, not timed), against ${fmtMs(w.alone.p50)} with no writes = ${ratio(w.afterWrite.p50, w.alone.p50)}; answered by \`${w.engine}\`. The metadata index takes in each write instead of being rebuilt.`,
+      '',
+    );
+  }
   const qr = roundsSummary(d);
   if (qr) {
     const rows = qr.rounds.map((r, i) => [

@@ -90,7 +90,7 @@ const config = quick
       warm: 200,
       efs: [10, 20, 40, 80, 160, 320],
       freshReps: 5,
-      queryRounds: 6,
+      queryRounds: 10,
       branchSizes: [1000, 10000, 100000],
       branchReps: 5,
       branchQuerySizes: [10000, 100000],
@@ -523,6 +523,24 @@ function annDataset(ds) {
       }
     }
     out.queryRounds = rounds;
+  }
+
+  // Filtered queries right after small writes, on a copy of our store (the original stays
+  // as built for the fresh-process runs below).
+  if (out.engines.ours && !out.engines.ours.error) {
+    log(`  ${ds.name}: ours, filtered queries each right after a 10-vector ingest`);
+    const copy = join(tmp, `${ds.name}.ours-writes.rvf`);
+    copyFileSync(out.engines.ours.file, copy);
+    const r = runJob({ ...common, kind: 'ann-writes', engine: 'ours', file: copy });
+    if (!r.error && !r.timedOut) {
+      out.writes = {
+        alone: latencySummary(r.alone.lat, r.alone.wallMs),
+        afterWrite: latencySummary(r.afterWrite.lat, r.afterWrite.wallMs),
+        writeMs: r.writeMs,
+        engine: r.engineAfterWrite,
+      };
+    }
+    rmStore(copy);
   }
 
   log(`  ${ds.name}: open → first result, fresh process ×${config.freshReps}`);

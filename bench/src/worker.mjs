@@ -419,8 +419,55 @@ async function annQueriesJob() {
   return out;
 }
 
+/**
+ * Filtered queries each issued right after a small write (10 new vectors with metadata), on
+ * a copy of the ANN store: what a store that takes writes while it serves filtered queries
+ * pays. Compared with the same filter on the store left alone.
+ */
+async function annWritesJob() {
+  const { file, dim, n } = job;
+  const queries = rows(readF32(job.queriesPath), dim).slice(0, job.nq);
+  const { RvfStore, F } = await loadOurs();
+  const store = await RvfStore.open(file);
+  await store.waitForIndex();
+  const filter = F.eq('cat', FILTER_CAT);
+  const out = { engine: 'ours' };
+  out.alone = await measure(queries, async (q) => idsOf(await store.query(q, K, { filter })));
+  let next = n;
+  const write = async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => next + i);
+    const vectors = new Float32Array(10 * dim);
+    for (let i = 0; i < 10; i++) vectors.set(queries[(next + i) % queries.length], i * dim);
+    await store.ingestBatch(vectors, ids, oursMeta(next, next + 10));
+    next += 10;
+  };
+  // Only the query is timed; the write before it is not.
+  globalThis.gc?.();
+  for (let i = 0; i < (job.warm ?? 20); i++) {
+    await write();
+    await store.query(queries[i % queries.length], K, { filter });
+  }
+  const lat = [];
+  const t0 = now();
+  let writesMs = 0;
+  for (const q of queries) {
+    const w = now();
+    await write();
+    const t = now();
+    writesMs += t - w;
+    await store.query(q, K, { filter });
+    lat.push(now() - t);
+  }
+  out.afterWrite = { lat, wallMs: now() - t0 - writesMs };
+  out.writeMs = writesMs / queries.length;
+  out.engineAfterWrite = store.status().engine.lastQueryEngine;
+  await store.close();
+  return out;
+}
+
 const jobs = {
   ingest: ingestJob,
+  'ann-writes': annWritesJob,
   ann: annJob,
   'ann-queries': annQueriesJob,
   'branch-once': branchOnceJob,

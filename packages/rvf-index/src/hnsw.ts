@@ -93,6 +93,8 @@ export class HnswIndex implements VectorIndex {
   private readonly states: OrdinalFlags;
   /** The query or vector being handed to hnswlib (see nativeVector). */
   private scratch: number[] | undefined;
+  /** The beam width last given to the add-on (-1: not known; it is set before a search). */
+  private nativeEf = -1;
   private n: number;
   private deletedCount: number;
 
@@ -283,7 +285,12 @@ export class HnswIndex implements VectorIndex {
       : undefined;
 
     for (;;) {
-      this.native.setEf(ef);
+      // A call into the add-on costs about as much as the rest of our per-query work: only
+      // when the beam width changes.
+      if (ef !== this.nativeEf) {
+        this.native.setEf(ef);
+        this.nativeEf = ef;
+      }
       const res = nativeFilter
         ? this.native.searchKnn(q, want, nativeFilter)
         : this.native.searchKnn(q, want);

@@ -32,7 +32,8 @@ function valuesOf(cell: Cell): MetaFields[] {
 
 /**
  * Metadata by ordinal. Two properties keep opening and branching cheap:
- * - lazy: a loader defers decoding until the first read (an unfiltered query never needs it);
+ * - lazy: a loader defers decoding until the first read, or until the store works through it
+ *   in the background a slice at a time (see advance);
  * - copy-on-write: a fork shares the values with its source, and whichever side writes
  *   first copies them.
  * Ordinals past the end read as undefined.
@@ -50,14 +51,36 @@ export class MetadataColumn {
   private objects: (MetaObject | undefined)[] = [];
   private objectNames: FieldTable | undefined;
   private objectNamesVersion = -1;
+  /**
+   * Ordinals set since the last takeChanges(), so an index over the metadata can follow
+   * writes instead of being rebuilt; undefined once the list outgrew the column (rebuilding
+   * is then no dearer than replaying it).
+   */
+  private changed: number[] | undefined = [];
 
   get(ordinal: number): MetaFields {
     return valuesOf(this.cell)[ordinal];
   }
 
   set(ordinal: number, fields: MetaFields): void {
-    this.own()[ordinal] = fields;
+    const values = this.own();
+    values[ordinal] = fields;
     if (ordinal < this.objects.length) this.objects[ordinal] = undefined;
+    if (this.changed) {
+      this.changed.push(ordinal);
+      if (this.changed.length > Math.max(1024, values.length)) this.changed = undefined;
+    }
+  }
+
+  /**
+   * The ordinals set since the previous call (in order, possibly repeated), or undefined when
+   * they are not known: too many to list, or the values were replaced wholesale (a deferred
+   * step). Either way the list starts afresh.
+   */
+  takeChanges(): number[] | undefined {
+    const changes = this.changed;
+    this.changed = [];
+    return changes;
   }
 
   /** The record's metadata as a fresh object (the caller may change it), or undefined. */
@@ -141,6 +164,7 @@ export class MetadataColumn {
     this.cell = cell;
     this.exclusive = true;
     this.objectNames = undefined;
+    this.changed = undefined;
   }
 
   /**

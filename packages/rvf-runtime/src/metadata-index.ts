@@ -1,60 +1,147 @@
 import type { Filter } from './filter.js';
 import type { VectorTable } from './vector-table.js';
 
+/** A field's numeric values in ascending order, each with its ordinal. */
+interface SortedColumn {
+  values: Float64Array;
+  ordinals: Uint32Array;
+}
+
 /**
  * Per-field postings over the table's metadata, used to plan filtered queries: for a filter
  * it yields a *superset* of the matching ordinals (often exactly them), as a bitset, cheaply.
  * The planner then knows how selective the filter is, and the exact engine scans only those
  * ordinals. Every candidate is still checked with the real predicate, so a loose superset
  * costs time, never correctness.
+ *
+ * That is also what lets it follow writes without a rebuild: a rewritten ordinal's new
+ * fields are added and its old entries simply stay (they can only widen the superset).
+ * New numeric values wait in a small unsorted list that candidates() scans and that is
+ * merged into the sorted column once it reaches an eighth of it. When the entries have
+ * doubled since the last full build, update() asks for a rebuild, so stale entries never
+ * outnumber live ones and the work per write stays constant on average.
  */
 export class MetadataIndex {
-  /** field → value key → ordinals (ascending). Keys: 's:' + string, 'n:' + number. */
+  /** field → value key → ordinals. Keys: 's:' + string, 'n:' + number. */
   private readonly postings = new Map<number, Map<string, number[]>>();
   /** field → numeric values sorted, with their ordinals. */
-  private readonly columns = new Map<number, { values: Float64Array; ordinals: Uint32Array }>();
+  private readonly columns = new Map<number, SortedColumn>();
+  /** field → numeric values added since the column was last merged, unsorted. */
+  private readonly recent = new Map<number, { v: number; o: number }[]>();
   /** field → every ordinal that has the field. */
   private readonly present = new Map<number, number[]>();
-  readonly words: number;
+  /** Postings entries in all, and as of the last full build. */
+  private entries = 0;
+  private readonly builtEntries: number;
+  /** One bit per ordinal taken in by update(): its old entries may still be listed. */
+  private touched = new Uint32Array(0);
 
   constructor(readonly table: VectorTable) {
-    this.words = Math.ceil(table.count / 32);
-    const numeric = new Map<number, { v: number; o: number }[]>();
-    for (let ord = 0; ord < table.count; ord++) {
-      const fields = table.metadata.get(ord);
-      if (!fields) continue;
-      for (const f of fields) {
-        let byValue = this.postings.get(f.fieldId);
-        if (!byValue) {
-          byValue = new Map();
-          this.postings.set(f.fieldId, byValue);
+    for (let ord = 0; ord < table.count; ord++) this.add(ord);
+    for (const field of this.recent.keys()) this.merge(field);
+    this.builtEntries = this.entries;
+  }
+
+  /** One bit per ordinal the table has now. */
+  get words(): number {
+    return Math.ceil(this.table.count / 32);
+  }
+
+  /**
+   * Takes in the ordinals whose metadata was set since the index was built or last updated.
+   * Returns false when a rebuild is due instead (the index is then unchanged in meaning but
+   * looser than it should be).
+   */
+  update(ordinals: readonly number[]): boolean {
+    for (const ord of ordinals) {
+      if (ord >>> 5 >= this.touched.length) {
+        const grown = new Uint32Array(Math.max(this.words, (ord >>> 5) + 1, this.touched.length * 2));
+        grown.set(this.touched);
+        this.touched = grown;
+      }
+      this.touched[ord >>> 5]! |= 1 << (ord & 31);
+      this.add(ord);
+    }
+    for (const [field, list] of this.recent) {
+      if (list.length > Math.max(256, (this.columns.get(field)?.values.length ?? 0) / 8)) this.merge(field);
+    }
+    return this.entries <= 2 * this.builtEntries + 1024;
+  }
+
+  private add(ord: number): void {
+    const fields = this.table.metadata.get(ord);
+    if (!fields) return;
+    for (const f of fields) {
+      let byValue = this.postings.get(f.fieldId);
+      if (!byValue) {
+        byValue = new Map();
+        this.postings.set(f.fieldId, byValue);
+      }
+      const key = valueKey(f.value);
+      const list = byValue.get(key);
+      if (list) {
+        if (list[list.length - 1] !== ord) list.push(ord);
+      } else byValue.set(key, [ord]);
+      this.entries++;
+      const p = this.present.get(f.fieldId);
+      if (p) {
+        if (p[p.length - 1] !== ord) p.push(ord);
+      } else this.present.set(f.fieldId, [ord]);
+      if (typeof f.value !== 'string') {
+        let col = this.recent.get(f.fieldId);
+        if (!col) {
+          col = [];
+          this.recent.set(f.fieldId, col);
         }
-        const key = valueKey(f.value);
-        const list = byValue.get(key);
-        if (list) {
-          if (list[list.length - 1] !== ord) list.push(ord);
-        } else byValue.set(key, [ord]);
-        const p = this.present.get(f.fieldId);
-        if (p) {
-          if (p[p.length - 1] !== ord) p.push(ord);
-        } else this.present.set(f.fieldId, [ord]);
-        if (typeof f.value !== 'string') {
-          let col = numeric.get(f.fieldId);
-          if (!col) {
-            col = [];
-            numeric.set(f.fieldId, col);
-          }
-          col.push({ v: Number(f.value), o: ord });
-        }
+        col.push({ v: Number(f.value), o: ord });
       }
     }
-    for (const [field, col] of numeric) {
-      col.sort((a, b) => a.v - b.v);
-      this.columns.set(field, {
-        values: Float64Array.from(col, (c) => c.v),
-        ordinals: Uint32Array.from(col, (c) => c.o),
-      });
+  }
+
+  /** Sorts a field's recent numeric values into its column. */
+  private merge(field: number): void {
+    const add = this.recent.get(field) ?? [];
+    this.recent.delete(field);
+    add.sort((a, b) => a.v - b.v);
+    const old = this.columns.get(field) ?? { values: new Float64Array(0), ordinals: new Uint32Array(0) };
+    const n = old.values.length + add.length;
+    const values = new Float64Array(n);
+    const ordinals = new Uint32Array(n);
+    for (let i = 0, j = 0, k = 0; k < n; k++) {
+      if (j >= add.length || (i < old.values.length && old.values[i]! <= add[j]!.v)) {
+        values[k] = old.values[i]!;
+        ordinals[k] = old.ordinals[i++]!;
+      } else {
+        values[k] = add[j]!.v;
+        ordinals[k] = add[j++]!.o;
+      }
     }
+    this.columns.set(field, { values, ordinals });
+  }
+
+  /**
+   * True when candidates(filter) holds exactly the matching ordinals, apart from those
+   * mayBeStale() names: equality and membership tests answered from the postings (where a
+   * value's key is equal exactly when compare() says equal), and ands and ors of them.
+   * Ranges are not (their bounds are widened for rounding), nor `ne` and `not`.
+   */
+  isExact(filter: Filter): boolean {
+    switch (filter.op) {
+      case 'eq':
+      case 'in':
+        return true;
+      case 'and':
+      case 'or':
+        return filter.children.every((c) => this.isExact(c));
+      default:
+        return false;
+    }
+  }
+
+  /** True for an ordinal rewritten since the last full build (its old values may linger). */
+  mayBeStale(ordinal: number): boolean {
+    const w = ordinal >>> 5;
+    return w < this.touched.length && ((this.touched[w]! >>> (ordinal & 31)) & 1) === 1;
   }
 
   /** A bitset (one bit per ordinal) containing every ordinal the filter may match. */
@@ -93,15 +180,18 @@ export class MetadataIndex {
       default: {
         // lt / le / gt / ge / range: strings are rare here; keep them to "has the field".
         const bounds = numericBounds(filter);
-        const col = this.columns.get(filter.fieldId);
         if (!bounds) return this.fromList(this.present.get(filter.fieldId));
         const acc = this.none();
-        if (!col) return acc;
-        // Number() of a bigint may round: widen by one ulp-ish step on both sides.
-        const lo = lowerBound(col.values, bounds.low);
-        for (let i = lo; i < col.values.length && col.values[i]! <= bounds.high; i++) {
-          const o = col.ordinals[i]!;
-          acc[o >>> 5]! |= 1 << (o & 31);
+        const col = this.columns.get(filter.fieldId);
+        if (col) {
+          const lo = lowerBound(col.values, bounds.low);
+          for (let i = lo; i < col.values.length && col.values[i]! <= bounds.high; i++) {
+            const o = col.ordinals[i]!;
+            acc[o >>> 5]! |= 1 << (o & 31);
+          }
+        }
+        for (const { v, o } of this.recent.get(filter.fieldId) ?? []) {
+          if (v >= bounds.low && v <= bounds.high) acc[o >>> 5]! |= 1 << (o & 31);
         }
         return acc;
       }
@@ -140,6 +230,8 @@ function valueKey(v: string | number | bigint): string {
 
 function numericBounds(f: Filter): { low: number; high: number } | undefined {
   const num = (v: unknown) => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined);
+  // Number() of a bigint may round (stored values went through it too): widen the bounds by
+  // a relative step on both sides so that no match falls just outside.
   const slack = (x: number) => Math.abs(x) * 1e-15 + Number.MIN_VALUE;
   switch (f.op) {
     case 'lt':

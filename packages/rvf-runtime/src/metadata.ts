@@ -21,6 +21,11 @@ const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
+/** Field ids in use; only asked when a new name needs an id (see FieldTable.intern). */
+export interface FieldIdSet {
+  has(fieldId: number): boolean;
+}
+
 /** The name ↔ field-id table persisted in the file (RVFJS_FIELD_NAMES). */
 export class FieldTable {
   private readonly byName = new Map<string, number>();
@@ -47,7 +52,7 @@ export class FieldTable {
   }
 
   /** Returns the id for `name`, assigning the lowest id not already named or in `usedIds`. */
-  intern(name: string, usedIds: ReadonlySet<number>): { fieldId: number; added: boolean } {
+  intern(name: string, usedIds: FieldIdSet): { fieldId: number; added: boolean } {
     const known = this.byName.get(name);
     if (known !== undefined) return { fieldId: known, added: false };
     let id = 0;
@@ -142,7 +147,7 @@ export function groupMetadata(
   input: MetadataInput | undefined,
   vectorCount: number,
   table: FieldTable,
-  usedIds: ReadonlySet<number>,
+  usedIds: FieldIdSet,
 ): { perVector: (MetaValue[] | undefined)[]; namesAdded: boolean } {
   if (input === undefined || input === null)
     return { perVector: new Array(vectorCount).fill(undefined), namesAdded: false };

@@ -65,7 +65,6 @@ export class QueryEngine {
   private backlog: number[] = [];
   private building: Promise<void> | undefined;
   private metaIndex: MetadataIndex | undefined;
-  private metaVersion = -1;
   private lastEngine: 'exact' | 'hnsw' | null = null;
   private rebuildReason: string | undefined;
   /** True when the graph changed since it was last saved or loaded. */
@@ -97,7 +96,6 @@ export class QueryEngine {
     this.hnsw = undefined;
     this.backlog = [];
     this.metaIndex = undefined;
-    this.metaVersion = -1;
     this.dirty = false;
   }
 
@@ -330,8 +328,16 @@ export class QueryEngine {
     // Plan by selectivity: the metadata index gives a candidate superset, and its size.
     const bits = this.candidates(filter);
     const n = popcount(bits);
-    const accept = (o: number) =>
-      ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata.get(o));
+    const index = this.metaIndex!;
+    // Where the index answers the filter exactly, a candidate needs no second look at its
+    // metadata (reading it is most of the cost per candidate on a large store).
+    const accept = index.isExact(filter)
+      ? (o: number) =>
+          ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 &&
+          t.isLive(o) &&
+          (!index.mayBeStale(o) || matches(filter, t.metadata.get(o)))
+      : (o: number) =>
+          ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata.get(o));
     // Cost model, in distance computations: a scan computes one per candidate; a filtered walk
     // visits about ef / fraction nodes to collect ef survivors, and each visit computes about
     // 2·M distances (the level-0 neighbour list). The cheaper one answers.
@@ -366,9 +372,11 @@ export class QueryEngine {
   }
 
   private candidates(filter: Filter): Uint32Array {
-    if (!this.metaIndex || this.metaVersion !== this.table.version) {
+    // Writes since the last filtered query are taken in (built from scratch only the first
+    // time, or when replaying would cost as much as rebuilding).
+    const changes = this.table.metadata.takeChanges();
+    if (!this.metaIndex || !changes || !this.metaIndex.update(changes)) {
       this.metaIndex = new MetadataIndex(this.table);
-      this.metaVersion = this.table.version;
     }
     return this.metaIndex.candidates(filter);
   }

@@ -604,9 +604,16 @@ export class RvfStore {
         throw rvfError('DimensionMismatch', `${rowCount} vectors but ${keys.length} ids`);
       }
       const flat = flattenVectors(vectors, dim, options);
+      // Names go into a copy, taken up only if the commit succeeds. The ids already in use
+      // are collected (a scan of every record) only if a new name needs an id.
       const fields = this.fields.clone();
-      const used = this.usedFieldIds();
-      const grouped = groupMetadata(metadata, keys.length, fields, used);
+      let used: Set<number> | undefined;
+      const grouped = groupMetadata(metadata, keys.length, fields, {
+        has: (id) => {
+          used ??= this.usedFieldIds();
+          return used.has(id);
+        },
+      });
       const acceptedKeys = flat.keptRows.map((r) => keys[r]!);
       const acceptedMeta = flat.keptRows.map((r) => grouped.perVector[r]);
       if (flat.count === 0) return { accepted: 0, rejected: flat.rejectedRows.length, epoch: this.epoch };
@@ -664,7 +671,8 @@ export class RvfStore {
         t.undelete(acceptedKeys[i]!);
       });
       this.engine.added(Array.from(ords));
-      this.fields = fields;
+      // Kept as it was otherwise, so caches keyed on the field table (result objects) stay.
+      if (grouped.namesAdded) this.fields = fields;
       this.lastWitnessPayload = witness;
       return { accepted: flat.count, rejected: flat.rejectedRows.length, epoch };
     });

@@ -317,7 +317,7 @@ describe('metadata decoded in the background after open', () => {
     expect(metadataPending(s)).toBe(true);
     const ids = [idAt(1), idAt(2), idAt(3), idAt(231)];
     const vecs = randomVectors(ids.length, DIM, 31);
-    const metas = [{ color: 'amber' }, null, { color: 'amber', price: 7 }, null];
+    const metas: (Meta | null)[] = [{ color: 'amber' }, null, { color: 'amber', price: 7 }, null];
     await s.ingestBatch(vecs, ids, metas);
     ids.forEach((id, k) => {
       model.set(id, { vec: vecs.slice(k * DIM, (k + 1) * DIM), meta: metas[k] ?? undefined });

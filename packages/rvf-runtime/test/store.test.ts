@@ -203,6 +203,38 @@ describe('metadata and filters', () => {
     expect(out[0].metadata.color).toBe(['red', 'green', 'blue'][out[0].id % 3]);
   });
 
+  it('a new field name never takes an id that unnamed (flat-form) fields already use, also after reopen', async () => {
+    const path = fresh();
+    const store = await RvfStore.create(path, { dimension: 2 });
+    await store.ingestBatch(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [1, 2],
+      [
+        { fieldId: 0, valueType: 'string', value: 'a' },
+        { fieldId: 2, valueType: 'u64', value: '7' },
+        { fieldId: 0, valueType: 'string', value: 'b' },
+        { fieldId: 2, valueType: 'u64', value: '8' },
+      ],
+    );
+    await store.ingestBatch([[1, 1]], [3], [{ color: 'red' }]);
+    expect(store.fieldNames()).toEqual([{ fieldId: 1, name: 'color' }]);
+    await store.close();
+    // Reopened, metadata not decoded yet: the next new name must still skip ids 0 and 2.
+    const again = await RvfStore.open(path);
+    await again.ingestBatch([[2, 2]], [4], [{ size: 5 }]);
+    expect(again.fieldNames()).toEqual([
+      { fieldId: 1, name: 'color' },
+      { fieldId: 3, name: 'size' },
+    ]);
+    expect(again.get(1)?.metadata).toEqual({ '0': 'a', '2': 7 });
+    expect(again.get(3)?.metadata).toEqual({ color: 'red' });
+    expect(again.get(4)?.metadata).toEqual({ size: 5 });
+    await again.close();
+  });
+
   it("takes the reference's flat form and JSON filters, with the same grouping", async () => {
     const store = await RvfStore.create(fresh(), { dimension: 3, metric: 'cosine' });
     const meta = [];
