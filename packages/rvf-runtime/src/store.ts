@@ -34,6 +34,7 @@ import {
   encodeMembershipPayload,
   encodeMetadataPayload,
   encodeSegment,
+  encodeSegmentHeaderFor,
   encodeStatePayload,
   encodeVecPayload,
   type FoundManifest,
@@ -245,6 +246,8 @@ async function refuseExisting(path: string): Promise<void> {
 interface PendingSegment {
   segType: number;
   payload: Uint8Array;
+  /** The payload's content hash, when already computed (saves a pass over it). */
+  contentHash?: Uint8Array;
 }
 
 /**
@@ -626,7 +629,9 @@ export class RvfStore {
       });
       // commit() numbers segments from nextSegId in order, and the VEC segment goes first.
       const vecCompanion = { segId: this.nextSegId, contentHash: contentHash(vecPayload) };
-      const segs: PendingSegment[] = [{ segType: SegmentType.Vec, payload: vecPayload }];
+      const segs: PendingSegment[] = [
+        { segType: SegmentType.Vec, payload: vecPayload, contentHash: vecCompanion.contentHash },
+      ];
       if (grouped.namesAdded)
         segs.push({
           segType: SegmentType.RvfjsFieldNames,
@@ -1380,10 +1385,11 @@ export class RvfStore {
     let offset = start;
     let segId = this.nextSegId;
     for (const s of segs) {
-      const bytes = encodeSegment(s.segType, segId, s.payload);
+      // Header and payload go into the write buffer as they are: one copy, not two.
+      const header = encodeSegmentHeaderFor(s.segType, segId, s.payload, s.contentHash);
       entries.push({ segId, offset, payloadLength: s.payload.length, segType: s.segType });
-      chunks.push(bytes);
-      offset += bytes.length;
+      chunks.push(header, s.payload);
+      offset += header.length + s.payload.length;
       segId++;
     }
     const manifest: Manifest = {

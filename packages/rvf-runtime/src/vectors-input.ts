@@ -26,6 +26,17 @@ export function flattenVectors(
         `flat vector buffer of ${input.length} floats is not a multiple of dimension ${dimension}`,
       );
     }
+    // The common case, a flat Float32Array of finite values, in one pass and one copy (a
+    // float32 cannot overflow float32); anything else goes row by row below, to name the row.
+    if (input instanceof Float32Array && allFinite(input)) {
+      const count = input.length / dimension;
+      return {
+        flat: input.slice(),
+        count,
+        keptRows: Array.from({ length: count }, (_, i) => i),
+        rejectedRows: [],
+      };
+    }
     for (let i = 0; i < input.length; i += dimension) rows.push(input.subarray(i, i + dimension));
   } else if (Array.isArray(input)) {
     for (const r of input) rows.push(r as ArrayLike<number>);
@@ -56,6 +67,12 @@ export function flattenVectors(
     keptRows,
     rejectedRows,
   };
+}
+
+function allFinite(values: Float32Array): boolean {
+  // x − x is 0 for every finite x and NaN for ±Infinity and NaN.
+  for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) return false;
+  return true;
 }
 
 function rowProblem(row: ArrayLike<number>, dimension: number): string | undefined {

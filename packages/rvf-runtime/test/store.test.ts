@@ -109,6 +109,28 @@ describe('bad input is refused before anything is written', () => {
     await store.close();
   });
 
+  it('a flat Float32Array: a non-finite value names its row, skipInvalid drops just that row, the input is copied', async () => {
+    const store = await RvfStore.create(fresh(), { dimension: 2 });
+    const flat = new Float32Array([1, 1, 2, 2, 3, Number.NEGATIVE_INFINITY, 4, 4]);
+    await expectRvfError(
+      store.ingestBatch(flat, [1, 2, 3, 4]),
+      ErrorCode.DimensionMismatch,
+      /vector 2.*-Infinity/,
+    );
+    expect(store.epoch).toBe(0);
+    flat[3] = Number.NaN;
+    const r = await store.ingestBatch(flat, [1, 2, 3, 4], undefined, { skipInvalid: true });
+    expect(r).toEqual({ accepted: 2, rejected: 2, epoch: 1 });
+    expect((await store.query([0, 0], 10)).map((x) => x.id)).toEqual([1, 4]);
+    // A clean buffer takes the one-copy path; changing it afterwards changes nothing stored.
+    const clean = new Float32Array([5, 5, 6, 6]);
+    await store.ingestBatch(clean, [5, 6]);
+    clean.fill(0);
+    expect(Array.from(store.get(5)!.vector)).toEqual([5, 5]);
+    expect(Array.from(store.get(6)!.vector)).toEqual([6, 6]);
+    await store.close();
+  });
+
   it('create on an existing path says it exists; a non-RVF file says so; dimension 0 is refused', async () => {
     const path = fresh();
     await (await RvfStore.create(path, { dimension: 2 })).close();

@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import { type DirectoryEntry, type Manifest, SegmentType, segmentTypeName } from '@rvfjs/types';
 import { describe, expect, it } from 'vitest';
 import {
+  contentHash,
   deleteJournal,
   encodeJournalPayload,
   encodeManifestPayload,
   encodeSegment,
+  encodeSegmentHeaderFor,
   encodeVecPayload,
   encodeWitnessPayload,
 } from '../src/index.js';
@@ -213,5 +215,21 @@ describe('byte-for-byte regeneration of reference files', () => {
     const torn = out.subarray(0, out.length - j.truncatedBytes);
     expect(torn.length).toBe(j.sizeBytes);
     expect(sha256(torn)).toBe(j.sha256);
+  });
+});
+
+describe('encodeSegmentHeaderFor', () => {
+  it("is encodeSegment's header; a hash given is used as is, none given is computed", () => {
+    const payload = new Uint8Array(301).map((_, i) => (i * 7) & 0xff);
+    const whole = encodeSegment(SegmentType.Vec, 42n, payload);
+    expect(encodeSegmentHeaderFor(SegmentType.Vec, 42n, payload)).toEqual(whole.subarray(0, 64));
+    expect(encodeSegmentHeaderFor(SegmentType.Vec, 42n, payload, contentHash(payload))).toEqual(
+      whole.subarray(0, 64),
+    );
+    // The hash is taken on trust (the caller computed it): bytes 0x28..0x38 are that hash.
+    const other = new Uint8Array(16).fill(0xab);
+    const h = encodeSegmentHeaderFor(SegmentType.Vec, 42n, payload, other);
+    expect(h.subarray(0x28, 0x38)).toEqual(other);
+    expect(h.subarray(0, 0x28)).toEqual(whole.subarray(0, 0x28));
   });
 });
