@@ -47,6 +47,7 @@ import {
   rootIdentityFields,
   type StoreState,
   useCrc32Implementation,
+  vecPayloadFingerprints,
   vectorFingerprint,
   walkSegments,
 } from '@rvfjs/wire';
@@ -645,11 +646,12 @@ export class RvfStore {
         );
       });
       if (needsMeta) {
-        const records: MetadataRecord[] = acceptedKeys.map((key, i) => {
-          const id = keyToBigint(key);
-          const fingerprint = vectorFingerprint(id, flat.flat.subarray(i * dim, (i + 1) * dim));
-          return { id, fingerprint, fields: acceptedMeta[i] ?? [] };
-        });
+        const fingerprints = vecPayloadFingerprints(vecPayload);
+        const records: MetadataRecord[] = acceptedKeys.map((key, i) => ({
+          id: keyToBigint(key),
+          fingerprint: fingerprints[i]!,
+          fields: acceptedMeta[i] ?? [],
+        }));
         segs.push({
           segType: SegmentType.RvfjsMetadata,
           payload: encodeMetadataPayload(records, vecCompanion),

@@ -1,4 +1,11 @@
-import { MAX_U64, rvfError, ValueType, type ValueTypeName } from '@rvfjs/types';
+import {
+  MAX_U64,
+  rvfError,
+  ValueType,
+  type ValueTypeName,
+  VEC_HEADER_SIZE,
+  vecRecordSize,
+} from '@rvfjs/types';
 import { ByteReader, ByteWriter } from './byte-reader.js';
 import { crc32 } from './crc32.js';
 
@@ -122,6 +129,26 @@ export function vectorFingerprint(id: bigint, vector: Float32Array): number {
   const idBytes = new Uint8Array(8);
   new DataView(idBytes.buffer).setBigUint64(0, id, true);
   return crc32(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), crc32(idBytes));
+}
+
+/**
+ * vectorFingerprint of every record of a VEC payload, read straight off its bytes: a record
+ * is the id (u64 LE) followed by the vector's floats, which is exactly what the fingerprint
+ * hashes, so each takes one CRC pass and no copying.
+ */
+export function vecPayloadFingerprints(vecPayload: Uint8Array): Uint32Array {
+  const head = new DataView(vecPayload.buffer, vecPayload.byteOffset, vecPayload.byteLength);
+  if (vecPayload.length < VEC_HEADER_SIZE) throw rvfError('TruncatedSegment', 'VEC payload has no header');
+  const dimension = head.getUint16(0, true);
+  const count = head.getUint32(2, true);
+  const stride = vecRecordSize(dimension);
+  if (VEC_HEADER_SIZE + count * stride > vecPayload.length)
+    throw rvfError('TruncatedSegment', `${count} VEC records need ${count * stride} bytes`);
+  const out = new Uint32Array(count);
+  for (let i = 0, at = VEC_HEADER_SIZE; i < count; i++, at += stride) {
+    out[i] = crc32(vecPayload.subarray(at, at + stride));
+  }
+  return out;
 }
 
 /** The records of a metadata payload (any version). */

@@ -13,9 +13,11 @@ import {
   decodeMetadataPayload,
   decodeMetadataSegment,
   encodeMetadataPayload,
+  encodeVecPayload,
   type MetadataCompanion,
   type MetadataRecord,
   type MetaValue,
+  vecPayloadFingerprints,
   vectorFingerprint,
 } from '../src/index.js';
 
@@ -377,5 +379,40 @@ describe('vectorFingerprint', () => {
     buf.writeUInt32LE(0x7fc00001, 8);
     buf.writeUInt32LE(0xffa00000, 12);
     expect(vectorFingerprint(3n, v)).toBe(zlibCrc32(buf));
+  });
+});
+
+describe('vecPayloadFingerprints', () => {
+  it('equals vectorFingerprint of each record, for any ids and float bit patterns', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.bigInt(0n, (1n << 64n) - 1n), { maxLength: 20 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (dimension, ids, seed) => {
+          const vectors = new Float32Array(ids.length * dimension);
+          // Raw bit patterns (NaN payloads, -0, denormals): the fingerprint hashes bytes.
+          const bits = new Uint32Array(vectors.buffer);
+          let x = seed >>> 0;
+          for (let i = 0; i < bits.length; i++) bits[i] = x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+          const payload = encodeVecPayload({ dimension, ids: BigUint64Array.from(ids), vectors });
+          const got = vecPayloadFingerprints(payload);
+          expect(Array.from(got)).toEqual(
+            ids.map((id, i) => vectorFingerprint(id, vectors.subarray(i * dimension, (i + 1) * dimension))),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a payload shorter than its header says', () => {
+    const payload = encodeVecPayload({
+      dimension: 2,
+      ids: BigUint64Array.of(1n, 2n),
+      vectors: new Float32Array(4),
+    });
+    expect(() => vecPayloadFingerprints(payload.subarray(0, payload.length - 1))).toThrow(/VEC records need/);
+    expect(() => vecPayloadFingerprints(payload.subarray(0, 3))).toThrow(/no header/);
   });
 });
