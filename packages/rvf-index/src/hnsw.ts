@@ -323,7 +323,11 @@ export class HnswIndex implements VectorIndex {
         out[i] = { ordinal: o, distance: kernel(flat, o * dim, query, 0, dim) };
       }
     }
-    return out.sort(byDistanceThenOrdinal);
+    // hnswlib hands its results back nearest first, so usually only ties need a look.
+    for (let i = 1; i < out.length; i++) {
+      if (byDistanceThenOrdinal(out[i - 1]!, out[i]!) > 0) return out.sort(byDistanceThenOrdinal);
+    }
+    return out;
   }
 
   /**

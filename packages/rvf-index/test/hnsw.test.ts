@@ -187,6 +187,37 @@ describe.skipIf(!nativeHnswAvailable())('HNSW engine (hnswlib-node)', () => {
     expect(near.map((r) => r.ordinal)).not.toContain(target);
   });
 
+  it.each(METRICS)(
+    'equal distances come back in ordinal order (%s), whatever order hnswlib gives them',
+    (metric) => {
+      // Twelve copies of one vector at scattered ordinals among others: every copy is at the
+      // same distance from the query, so only the tie rule decides their order.
+      const dim = 8;
+      const index = createHnsw(dim, metric as Metric, { maxElements: 200 });
+      const rng = mulberry32(9);
+      const dup = Float32Array.from({ length: dim }, () => rng() + 1);
+      const copies = [190, 3, 77, 150, 12, 99, 41, 160, 5, 120, 64, 180];
+      // The copies go in first, in this scrambled order, so neither insertion order nor
+      // hnswlib's internal ids line up with the ordinals.
+      for (const o of copies) index.add(o, dup);
+      for (let o = 0; o < 200; o++) {
+        // Small others: for inner product too, nothing beats a copy (a dot ≤ 4 against ≥ 8).
+        if (!copies.includes(o))
+          index.add(
+            o,
+            Float32Array.from({ length: dim }, () => rng() * 0.5 - 0.25),
+          );
+      }
+      const got = index.search(dup, 12, { ef: 200 });
+      for (let i = 1; i < got.length; i++) {
+        const a = got[i - 1]!;
+        const b = got[i]!;
+        expect(a.distance < b.distance || (a.distance === b.distance && a.ordinal < b.ordinal)).toBe(true);
+      }
+      expect(got.map((h) => h.ordinal).sort((x, y) => x - y)).toEqual([...copies].sort((x, y) => x - y));
+    },
+  );
+
   it('grows past its initial capacity by doubling', () => {
     const store = new VectorStore(DIM, 1);
     const index = createHnsw(DIM, 'l2', { store, maxElements: 100 });
