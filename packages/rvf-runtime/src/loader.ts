@@ -9,7 +9,9 @@ import {
   type FoundManifest,
   type MetadataCompanion,
   type MetadataRecord,
+  type MetadataSegmentReader,
   type MetaValue,
+  metadataSegmentReader,
   readSegmentAt,
   type StoreState,
   streamVecSegment,
@@ -162,6 +164,33 @@ export async function loadState(
   return { table, fields, state, lastWitness, latest, damaged };
 }
 
+/** Records decoded (or fingerprints checked) per slice of background metadata decoding. */
+const RECORDS_PER_SLICE = 4096;
+
+/**
+ * A metadata segment's companion and its records in batches. A recovery open must apply a
+ * segment whole or not at all, so with `whole` it is decoded completely here (one batch);
+ * otherwise a failure fails the whole build anyway, and the records are decoded a batch at a
+ * time as they are taken, each batch a slice of background work.
+ */
+function metadataBatches(
+  payload: Uint8Array,
+  fileOffset: number,
+  whole: boolean,
+): { companion?: MetadataCompanion; batches: Iterable<MetadataRecord[]> } {
+  if (whole) {
+    const seg = decodeMetadataSegment(payload, fileOffset);
+    return { ...(seg.companion ? { companion: seg.companion } : {}), batches: [seg.records] };
+  }
+  const reader = metadataSegmentReader(payload, fileOffset);
+  return { ...(reader.companion ? { companion: reader.companion } : {}), batches: readerBatches(reader) };
+}
+
+function* readerBatches(reader: MetadataSegmentReader): Generator<MetadataRecord[]> {
+  for (let batch = reader.next(RECORDS_PER_SLICE); batch.length > 0; batch = reader.next(RECORDS_PER_SLICE))
+    yield batch;
+}
+
 interface VecSegmentInfo {
   segId: bigint;
   contentHash: Uint8Array;
@@ -194,32 +223,34 @@ function* applyMetadata(
   }
   const fingerprinted: { rec: MetadataRecord; companion: number }[] = [];
   for (const { entry, position, payload } of metaSegments) {
-    // A pause point per segment (one ingest batch), so background decoding comes in pieces.
-    yield;
-    let seg: ReturnType<typeof decodeMetadataSegment>;
+    let seg: ReturnType<typeof metadataBatches>;
     try {
-      seg = decodeMetadataSegment(payload, entry.offset + 64);
+      seg = metadataBatches(payload, entry.offset + 64, recover);
     } catch (e) {
       if (!recover) throw e;
       damaged.push({ offset: entry.offset, segType: entry.segType, message: (e as Error).message });
       continue;
     }
     const companion = seg.companion ? findCompanion(vecSegments, seg.companion, position) : -1;
-    for (const rec of seg.records) {
-      if (rec.fingerprint !== undefined) {
-        fingerprinted.push({ rec, companion });
-        continue;
+    for (const records of seg.batches) {
+      for (const rec of records) {
+        if (rec.fingerprint !== undefined) {
+          fingerprinted.push({ rec, companion });
+          continue;
+        }
+        const ord = table.ordinalOf.get(bigintToKey(rec.id));
+        if (ord === undefined || ord >= loadedCount) continue;
+        const src = vecSource[ord]!;
+        if (src >= 0 && vecSegments[src]!.position > position) continue;
+        values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
       }
-      const ord = table.ordinalOf.get(bigintToKey(rec.id));
-      if (ord === undefined || ord >= loadedCount) continue;
-      const src = vecSource[ord]!;
-      if (src >= 0 && vecSegments[src]!.position > position) continue;
-      values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
+      // A pause point: background decoding goes a few thousand records at a time.
+      yield;
     }
   }
   for (let i = 0; i < fingerprinted.length; i++) {
     // Fingerprints hash each vector: pause every few thousand.
-    if (i % 4096 === 0) yield;
+    if (i % RECORDS_PER_SLICE === 0) yield;
     const { rec, companion } = fingerprinted[i]!;
     const ord = table.ordinalOf.get(bigintToKey(rec.id));
     if (ord === undefined || ord >= loadedCount || vecSource[ord]! < 0) continue;

@@ -308,6 +308,27 @@ describe('metadata decoded in the background after open', () => {
     await s.close();
   });
 
+  it('one large metadata segment is decoded a few thousand records per turn, not in one go', async () => {
+    const path = fresh('large');
+    const n = 20_000;
+    const s = await RvfStore.create(path, { dimension: 2 });
+    const vecs = new Float32Array(n * 2).map((_, i) => (i % 97) / 97);
+    const metas = Array.from({ length: n }, (_, i) => ({ k: i % 13, name: `n${i}` }));
+    await s.ingestBatch(vecs, [...Array(n).keys()], metas);
+    await s.close();
+    const r = await RvfStore.open(path, { readOnly: true });
+    let turns = 0;
+    while (metadataPending(r) && turns < 500) {
+      await idleTurns(1);
+      turns++;
+    }
+    expect(metadataPending(r)).toBe(false);
+    // 20,000 records at 4096 a slice, then their fingerprints at 4096 a slice: at least ten.
+    expect(turns).toBeGreaterThanOrEqual(10);
+    for (const id of [0, 4095, 4096, 12_345, n - 1]) expect(r.get(id)?.metadata).toEqual(metas[id]);
+    await r.close();
+  });
+
   it('writes between background steps see, and keep, the right metadata', async () => {
     const path = fresh();
     const model = await buildStore(path);

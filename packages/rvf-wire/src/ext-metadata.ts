@@ -158,6 +158,31 @@ export function decodeMetadataPayload(payload: Uint8Array, fileOffset = 0): Meta
 
 /** A metadata payload with its header: version and (version 3) companion VEC segment. */
 export function decodeMetadataSegment(payload: Uint8Array, fileOffset = 0): MetadataSegment {
+  const reader = metadataSegmentReader(payload, fileOffset);
+  const records = reader.next(reader.count);
+  const { version, companion } = reader;
+  return companion ? { version, companion, records } : { version, records };
+}
+
+/** A metadata payload read a batch of records at a time (see metadataSegmentReader). */
+export interface MetadataSegmentReader {
+  version: number;
+  companion?: MetadataCompanion;
+  /** Records in the payload. */
+  count: number;
+  /**
+   * The next records, at most `max` of them; an empty array once all are read. The last
+   * batch also checks that nothing follows the records.
+   */
+  next(max: number): MetadataRecord[];
+}
+
+/**
+ * Reads a metadata payload's header at once and its records in batches, with the same checks
+ * as decodeMetadataSegment, so that a large segment can be decoded a slice at a time.
+ * A batch that fails throws; records of earlier batches were valid on their own.
+ */
+export function metadataSegmentReader(payload: Uint8Array, fileOffset = 0): MetadataSegmentReader {
   const r = new ByteReader(payload, 'RVFJS_METADATA payload', fileOffset, 'InvalidChecksum');
   const version = r.u8('version');
   if (version < 1 || version > 3) throw r.fail(`unsupported version ${version}`);
@@ -172,34 +197,40 @@ export function decodeMetadataSegment(payload: Uint8Array, fileOffset = 0): Meta
   if (count * (version === 1 ? 10 : 14) > r.remaining) throw r.fail(`count ${count} exceeds the payload`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const dec = new TextDecoder();
-  const out: MetadataRecord[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const id = r.u64('id');
-    const fingerprint = version === 1 ? undefined : r.u32('fingerprint');
-    const n = r.u16('field_count');
-    const fields: MetaValue[] = new Array(n);
-    for (let k = 0; k < n; k++) {
-      const fieldId = r.u16('field_id');
-      const t = r.u8('value_type');
-      const valueType = TYPE_NAMES[t];
-      if (!valueType) throw r.fail(`unknown value type ${t}`);
-      if (valueType === 'string') {
-        const len = r.u32('string length');
-        fields[k] = { fieldId, valueType, value: dec.decode(r.bytesView(len, 'string')) };
-      } else {
-        r.need(8, 'value');
-        const at = r.position;
-        r.skip(8);
-        fields[k] =
-          valueType === 'u64'
-            ? { fieldId, valueType, value: view.getBigUint64(at, true) }
-            : valueType === 'i64'
-              ? { fieldId, valueType, value: view.getBigInt64(at, true) }
-              : { fieldId, valueType, value: view.getFloat64(at, true) };
+  let read = 0;
+  const next = (max: number): MetadataRecord[] => {
+    const n = Math.max(0, Math.min(max, count - read));
+    const out: MetadataRecord[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = r.u64('id');
+      const fingerprint = version === 1 ? undefined : r.u32('fingerprint');
+      const fieldCount = r.u16('field_count');
+      const fields: MetaValue[] = new Array(fieldCount);
+      for (let k = 0; k < fieldCount; k++) {
+        const fieldId = r.u16('field_id');
+        const t = r.u8('value_type');
+        const valueType = TYPE_NAMES[t];
+        if (!valueType) throw r.fail(`unknown value type ${t}`);
+        if (valueType === 'string') {
+          const len = r.u32('string length');
+          fields[k] = { fieldId, valueType, value: dec.decode(r.bytesView(len, 'string')) };
+        } else {
+          r.need(8, 'value');
+          const at = r.position;
+          r.skip(8);
+          fields[k] =
+            valueType === 'u64'
+              ? { fieldId, valueType, value: view.getBigUint64(at, true) }
+              : valueType === 'i64'
+                ? { fieldId, valueType, value: view.getBigInt64(at, true) }
+                : { fieldId, valueType, value: view.getFloat64(at, true) };
+        }
       }
+      out[i] = fingerprint === undefined ? { id, fields } : { id, fingerprint, fields };
     }
-    out[i] = fingerprint === undefined ? { id, fields } : { id, fingerprint, fields };
-  }
-  if (r.remaining !== 0) throw r.fail(`${r.remaining} unexpected trailing bytes`);
-  return companion ? { version, companion, records: out } : { version, records: out };
+    read += n;
+    if (read === count && r.remaining !== 0) throw r.fail(`${r.remaining} unexpected trailing bytes`);
+    return out;
+  };
+  return companion ? { version, companion, count, next } : { version, count, next };
 }

@@ -17,6 +17,7 @@ import {
   type MetadataCompanion,
   type MetadataRecord,
   type MetaValue,
+  metadataSegmentReader,
   vecPayloadFingerprints,
   vectorFingerprint,
 } from '../src/index.js';
@@ -414,5 +415,68 @@ describe('vecPayloadFingerprints', () => {
     });
     expect(() => vecPayloadFingerprints(payload.subarray(0, payload.length - 1))).toThrow(/VEC records need/);
     expect(() => vecPayloadFingerprints(payload.subarray(0, 3))).toThrow(/no header/);
+  });
+});
+
+describe('metadataSegmentReader', () => {
+  const records = (n: number): MetadataRecord[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: BigInt(i) * 977n + (i % 3 === 0 ? 1n << 60n : 0n),
+      fingerprint: (i * 2654435761) >>> 0,
+      fields:
+        i % 5 === 0
+          ? []
+          : [
+              { fieldId: 0, valueType: 'string' as const, value: `r${i}-é` },
+              { fieldId: 1, valueType: 'i64' as const, value: BigInt(-i) },
+              { fieldId: 2, valueType: 'f64' as const, value: i / 7 },
+            ],
+    }));
+
+  it('batches of any size give exactly what decodeMetadataSegment gives', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1 }),
+        (n, sizes) => {
+          const payload = encodeMetadataPayload(records(n), {
+            segId: 9n,
+            contentHash: new Uint8Array(16).fill(3),
+          });
+          const whole = decodeMetadataSegment(payload);
+          const reader = metadataSegmentReader(payload);
+          expect(reader.count).toBe(n);
+          expect(reader.version).toBe(whole.version);
+          expect(reader.companion).toEqual(whole.companion);
+          const got: MetadataRecord[] = [];
+          for (let k = 0; ; k++) {
+            const batch = reader.next(sizes[k % sizes.length]!);
+            if (batch.length === 0) break;
+            expect(batch.length).toBeLessThanOrEqual(sizes[k % sizes.length]!);
+            got.push(...batch);
+          }
+          expect(got).toEqual(whole.records);
+          expect(reader.next(5)).toEqual([]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('damage shows in the batch that reaches it: earlier batches read, trailing bytes at the last', () => {
+    const payload = encodeMetadataPayload(records(20));
+    const trailing = new Uint8Array(payload.length + 2);
+    trailing.set(payload);
+    const reader = metadataSegmentReader(trailing);
+    expect(reader.next(19)).toHaveLength(19);
+    expect(() => reader.next(1)).toThrow(/2 unexpected trailing bytes/);
+    // A bad value type in record 16 (its first field's type byte, after id, fingerprint,
+    // field count and field id): the first batch of 10 reads, the second fails.
+    const bad = payload.slice();
+    const at16 = encodeMetadataPayload(records(20).slice(0, 16)).length;
+    bad[at16 + 8 + 4 + 2 + 2] = 99;
+    const r2 = metadataSegmentReader(bad);
+    expect(r2.next(10)).toHaveLength(10);
+    expect(() => r2.next(10)).toThrow(/unknown value type 99/);
   });
 });
