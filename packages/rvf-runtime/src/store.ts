@@ -1317,7 +1317,7 @@ export class RvfStore {
   }
 
   /**
-   * Decodes the metadata an open deferred, in the background and one segment at a time, so
+   * Decodes the metadata an open deferred, in the background a few thousand records at a time, so
    * results soon carry plain metadata objects instead of per-result getters (which cost a
    * closure each). A read before it finishes decodes the rest itself, as before. A failure
    * is left for that read to report: the column stays pending and throws again there.
