@@ -1,17 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir as makeTempDir } from '@rvfjs/test-kit';
 
 export const DOCS_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const CONTENT_DIR = join(DOCS_DIR, 'content');
 export const BUILD = join(DOCS_DIR, 'build.mjs');
 
-export function tempDir(prefix = 'rvfjs-docs-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export const tempDir = (prefix = 'rvfjs-docs-') => makeTempDir(prefix);
 
 /** Runs build.mjs in a child process, as `pnpm build` does. */
 export function runBuild(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,25 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir as makeTempDir, mulberry32, referenceDistance } from '@rvfjs/test-kit';
 import type { FastifyInstance } from 'fastify';
 
 /** A fresh temp folder, removed by the returned cleanup. */
-export function tempDir(prefix = 'rvfjs-server-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export const tempDir = (prefix = 'rvfjs-server-') => makeTempDir(prefix);
 
 /** Seeded PRNG (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Rows of float32-exact numbers in [-1, 1), so JSON carries exactly what the store keeps. */
 export function randomRows(n: number, dim: number, seed: number): number[][] {
@@ -39,21 +25,7 @@ export function bruteForce(
   const out: { id: number | string; distance: number; i: number }[] = [];
   rows.forEach((v, i) => {
     if (!keep(i)) return;
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    let l2 = 0;
-    for (let d = 0; d < v.length; d++) {
-      const a = v[d]!;
-      const b = q[d]!;
-      dot += a * b;
-      na += a * a;
-      nb += b * b;
-      l2 += (a - b) * (a - b);
-    }
-    const den = Math.sqrt(na * nb);
-    const distance =
-      metric === 'l2' ? l2 : metric === 'inner_product' ? -dot : den < 1.1920929e-7 ? 1 : 1 - dot / den;
+    const distance = referenceDistance(metric, v, q);
     out.push({ id: ids[i]!, distance, i });
   });
   out.sort((a, b) => a.distance - b.distance || a.i - b.i);

@@ -1,21 +1,12 @@
 // Build, serialise and reload an HNSW index; reports build time, blob size and load time.
 // Usage: `pnpm bench`, or after `pnpm build`: node --expose-gc bench/hnsw-persist.mjs [count=20000] [dim=128] [metric=l2]
+import { mulberry32 } from '@rvfjs/test-kit';
 import { createHnsw, deserializeHnsw, exactSearch, recallAtK, VectorStore } from '../dist/index.js';
 
 const count = Number(process.argv[2] ?? 20000);
 const dim = Number(process.argv[3] ?? 128);
 const metric = process.argv[4] ?? 'l2';
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rng = mulberry32(1);
 const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 const clusters = 100;

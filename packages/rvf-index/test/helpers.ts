@@ -1,16 +1,7 @@
+import { referenceDistance } from '@rvfjs/test-kit';
 import type { Metric } from '@rvfjs/types';
 
-/** mulberry32: a tiny seeded PRNG so every test run sees the same data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '@rvfjs/test-kit';
 
 /** Standard normal via Box–Muller. */
 export function gaussian(rng: () => number): number {
@@ -41,25 +32,9 @@ export function row(flat: Float32Array, i: number, dim: number): Float32Array {
   return flat.subarray(i * dim, (i + 1) * dim);
 }
 
-/** Naive float64 reference for the three distance definitions. */
+/** The float64 reference distance, rounded to f32 as the kernels' results are. */
 export function refDistance(metric: Metric, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  let l2 = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-    l2 += (x - y) * (x - y);
-  }
-  if (metric === 'l2') return Math.fround(l2);
-  if (metric === 'inner_product') return Math.fround(-dot);
-  const denom = Math.sqrt(na * nb);
-  if (denom < 1.1920929e-7) return 1;
-  return Math.fround(1 - dot / denom);
+  return Math.fround(referenceDistance(metric, a, b));
 }
 
 /** Brute force: every distance, full sort by (distance, ordinal). */

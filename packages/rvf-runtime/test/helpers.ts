@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32, referenceDistance } from '@rvfjs/test-kit';
 
 export const GOLDEN_DIR =
   process.env.RVF_GOLDEN_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden');
@@ -17,23 +17,10 @@ export const goldenNames = (): string[] =>
     .map((f) => f.slice(0, -4))
     .sort();
 
-/** A fresh temp folder, removed by the returned cleanup. */
-export function tempDir(prefix = 'rvfjs-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from '@rvfjs/test-kit';
 
 /** Seeded PRNG (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function randomVectors(n: number, dim: number, seed: number): Float32Array {
   const r = rng(seed);
@@ -55,21 +42,7 @@ export function bruteForce(
   const out: { id: number; distance: number }[] = [];
   for (let i = 0; i < ids.length; i++) {
     if (!keep(ids[i]!, i)) continue;
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    let l2 = 0;
-    for (let d = 0; d < dim; d++) {
-      const a = vectors[i * dim + d]!;
-      const b = q[d]!;
-      dot += a * b;
-      na += a * a;
-      nb += b * b;
-      l2 += (a - b) * (a - b);
-    }
-    const den = Math.sqrt(na * nb);
-    const distance =
-      metric === 'l2' ? l2 : metric === 'inner_product' ? -dot : den < 1.1920929e-7 ? 1 : 1 - dot / den;
+    const distance = referenceDistance(metric, vectors, q, dim, i * dim, 0);
     out.push({ id: ids[i]!, distance });
   }
   out.sort((a, b) => a.distance - b.distance || a.id - b.id);
