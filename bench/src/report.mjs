@@ -2,6 +2,7 @@
 import { fmtBytes, fmtMs, fmtNum, fmtRecall, mdTable, median } from './stats.mjs';
 
 const pct = (a, b) => (a === undefined || !b ? 'n/a' : `${((a / b) * 100).toFixed(3)} %`);
+const blank = (n) => Array.from({ length: n }, () => '');
 const ratio = (a, b) => (a === undefined || b === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
 const rate = (n, ms) => (ms ? fmtNum((n * 1000) / ms) : 'n/a');
 const failed = (r) => r === undefined || r.error || r.timedOut || r.skipped;
@@ -251,70 +252,18 @@ function annDatasetMd(d, cfg) {
       fmtBytes(e.fileSize),
       ...freshCells,
     ]);
+    // Variant rows: a label and either unfiltered or filtered figures, the rest blank.
+    const unfiltered = (label, r) =>
+      rows.push([label, '″', fmtMs(r.p50), fmtMs(r.p99), fmtNum(r.qps), recallCell(r), ...blank(7)]);
+    const filtered = (label, r) =>
+      rows.push([label, '″', ...blank(4), fmtMs(r.p50), recallCell(r), ...blank(5)]);
     if (engine === 'hnswlib' && e.defConv)
-      rows.push([
-        'raw hnswlib-node, query given as Float32Array (`Array.from` per query, timed)',
-        '″',
-        fmtMs(e.defConv.p50),
-        fmtMs(e.defConv.p99),
-        fmtNum(e.defConv.qps),
-        recallCell(e.defConv),
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
-    if (engine === 'ours' && e.noMeta)
-      rows.push([
-        'ours, `includeMetadata: false`',
-        '″',
-        fmtMs(e.noMeta.p50),
-        fmtMs(e.noMeta.p99),
-        fmtNum(e.noMeta.qps),
-        recallCell(e.noMeta),
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
+      unfiltered('raw hnswlib-node, query given as Float32Array (`Array.from` per query, timed)', e.defConv);
+    if (engine === 'ours' && e.noMeta) unfiltered('ours, `includeMetadata: false`', e.noMeta);
     if (engine === 'ours' && e.filteredExact)
-      rows.push([
-        "ours, filter with `plan: 'exact'` (scan of the filter's candidates)",
-        '″',
-        '',
-        '',
-        '',
-        '',
-        fmtMs(e.filteredExact.p50),
-        recallCell(e.filteredExact),
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
+      filtered("ours, filter with `plan: 'exact'` (scan of the filter's candidates)", e.filteredExact);
     if (engine === 'ours' && e.filteredHnsw)
-      rows.push([
-        "ours, filter with `plan: 'hnsw'` (forced graph walk)",
-        '″',
-        '',
-        '',
-        '',
-        '',
-        fmtMs(e.filteredHnsw.p50),
-        recallCell(e.filteredHnsw),
-        '',
-        '',
-        '',
-        '',
-        '',
-      ]);
+      filtered("ours, filter with `plan: 'hnsw'` (forced graph walk)", e.filteredHnsw);
   }
   rows.push([
     'exact scan (`exactSearch`, @rvfjs/index)',
