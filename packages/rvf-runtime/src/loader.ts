@@ -177,13 +177,13 @@ function metadataBatches(
   payload: Uint8Array,
   fileOffset: number,
   whole: boolean,
-): { companion?: MetadataCompanion; batches: Iterable<MetadataRecord[]> } {
+): { companion: MetadataCompanion | undefined; batches: Iterable<MetadataRecord[]> } {
   if (whole) {
     const seg = decodeMetadataSegment(payload, fileOffset);
-    return { ...(seg.companion ? { companion: seg.companion } : {}), batches: [seg.records] };
+    return { companion: seg.companion, batches: [seg.records] };
   }
   const reader = metadataSegmentReader(payload, fileOffset);
-  return { ...(reader.companion ? { companion: reader.companion } : {}), batches: readerBatches(reader) };
+  return { companion: reader.companion, batches: readerBatches(reader) };
 }
 
 function* readerBatches(reader: MetadataSegmentReader): Generator<MetadataRecord[]> {

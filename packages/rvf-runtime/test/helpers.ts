@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32, referenceDistance } from '@rvfjs/test-kit';
+import { SegmentType } from '@rvfjs/types';
+import { bytesSource, encodeManifestPayload, encodeSegment, findLatestManifest } from '@rvfjs/wire';
 
 export const GOLDEN_DIR =
   process.env.RVF_GOLDEN_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden');
@@ -60,4 +62,40 @@ export function expectSameResults(
     const w = want[i]!.distance;
     expect(Math.abs(r.distance - w)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w)));
   });
+}
+
+/**
+ * Appends one commit as another tool would write it: the given segments, then a MANIFEST
+ * (epoch + 1) listing everything the previous one listed, plus that manifest and the new
+ * segments (the way our own commits chain their directories).
+ */
+export async function appendCommit(
+  path: string,
+  segments: { segType: number; payload: Uint8Array }[],
+): Promise<void> {
+  const bytes = new Uint8Array(readFileSync(path));
+  const found = await findLatestManifest(bytesSource(bytes));
+  if (found.end !== bytes.length) throw new Error(`${path} does not end at its latest manifest`);
+  const m = found.manifest;
+  let segId = found.header.segmentId;
+  for (const e of m.directory) if (e.segId > segId) segId = e.segId;
+  const directory = [
+    ...m.directory,
+    {
+      segId: found.header.segmentId,
+      offset: found.offset,
+      payloadLength: found.payload.length,
+      segType: SegmentType.Manifest,
+    },
+  ];
+  let offset = bytes.length;
+  for (const { segType, payload } of segments) {
+    segId++;
+    const seg = encodeSegment(segType, segId, payload);
+    directory.push({ segId, offset, payloadLength: payload.length, segType });
+    appendFileSync(path, seg);
+    offset += seg.length;
+  }
+  const manifest = encodeManifestPayload({ ...m, epoch: m.epoch + 1, directory });
+  appendFileSync(path, encodeSegment(SegmentType.Manifest, segId + 1n, manifest));
 }

@@ -6,22 +6,20 @@
  * brute force over that model.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, RvfError, SegmentType } from '@rvfjs/types';
 import {
-  bytesSource,
   contentHash,
   encodeManifestPayload,
   encodeMetadataPayload,
   encodeSegment,
   encodeVecPayload,
-  findLatestManifest,
   type MetadataCompanion,
 } from '@rvfjs/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { F, type FilterInput, type IdKey, type MetaScalar, RvfStore } from '../src/index.js';
-import { randomVectors, tempDir } from './helpers.js';
+import { appendCommit, randomVectors, tempDir } from './helpers.js';
 
 const work = tempDir('rvfjs-lazy-meta-');
 afterAll(() => work.cleanup());
@@ -424,42 +422,6 @@ describe('(e) branches', () => {
     await parent.close();
   });
 });
-
-/**
- * Appends one commit as another tool would write it: the given segments, then a MANIFEST
- * listing everything the previous one listed, plus that manifest and the new segments (the
- * way our own commits chain their directories).
- */
-async function appendCommit(
-  path: string,
-  segments: { segType: number; payload: Uint8Array }[],
-): Promise<void> {
-  const bytes = new Uint8Array(readFileSync(path));
-  const found = await findLatestManifest(bytesSource(bytes));
-  expect(found.end).toBe(bytes.length);
-  const m = found.manifest;
-  let segId = found.header.segmentId;
-  for (const e of m.directory) if (e.segId > segId) segId = e.segId;
-  const directory = [
-    ...m.directory,
-    {
-      segId: found.header.segmentId,
-      offset: found.offset,
-      payloadLength: found.payload.length,
-      segType: SegmentType.Manifest,
-    },
-  ];
-  let offset = bytes.length;
-  for (const { segType, payload } of segments) {
-    segId++;
-    const seg = encodeSegment(segType, segId, payload);
-    directory.push({ segId, offset, payloadLength: payload.length, segType });
-    appendFileSync(path, seg);
-    offset += seg.length;
-  }
-  const manifest = encodeManifestPayload({ ...m, epoch: m.epoch + 1, directory });
-  appendFileSync(path, encodeSegment(SegmentType.Manifest, segId + 1n, manifest));
-}
 
 /** What a writer that knows nothing of RVFJS_METADATA writes to replace one vector. */
 const foreignRewrite = (path: string, id: bigint, vector: Float32Array) =>

@@ -8,22 +8,15 @@
  * exactly a plain model's view, and at each branch that the child's MEMBERSHIP segment on
  * disk has exactly the parent's visible ids as bits.
  */
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleHash } from '@rvfjs/crypto';
 import { ErrorCode, RvfError, SegmentType } from '@rvfjs/types';
-import {
-  bytesSource,
-  decodeMembershipPayload,
-  encodeManifestPayload,
-  encodeMembershipPayload,
-  encodeSegment,
-  findLatestManifest,
-} from '@rvfjs/wire';
+import { decodeMembershipPayload, encodeMembershipPayload } from '@rvfjs/wire';
 import { afterAll, describe, expect, it } from 'vitest';
 import { F, type IdKey, RvfStore } from '../src/index.js';
 import type { VectorTable } from '../src/vector-table.js';
-import { bruteForce, expectSameResults, rng, tempDir } from './helpers.js';
+import { appendCommit, bruteForce, expectSameResults, rng, tempDir } from './helpers.js';
 
 const work = tempDir('rvfjs-live-branch-');
 afterAll(() => work.cleanup());
@@ -342,26 +335,7 @@ async function appendMembership(path: string, bits: readonly number[]): Promise<
     bloomSize: 0,
     bitmap,
   });
-  const bytes = new Uint8Array(readFileSync(path));
-  const found = await findLatestManifest(bytesSource(bytes));
-  const m = found.manifest;
-  let segId = found.header.segmentId;
-  for (const e of m.directory) if (e.segId > segId) segId = e.segId;
-  segId++;
-  const seg = encodeSegment(SegmentType.Membership, segId, payload);
-  const directory = [
-    ...m.directory,
-    {
-      segId: found.header.segmentId,
-      offset: found.offset,
-      payloadLength: found.payload.length,
-      segType: SegmentType.Manifest,
-    },
-    { segId, offset: bytes.length, payloadLength: payload.length, segType: SegmentType.Membership },
-  ];
-  appendFileSync(path, seg);
-  const manifest = encodeManifestPayload({ ...m, epoch: m.epoch + 1, directory });
-  appendFileSync(path, encodeSegment(SegmentType.Manifest, segId + 1n, manifest));
+  await appendCommit(path, [{ segType: SegmentType.Membership, payload }]);
 }
 
 describe('a reopened child (forkForChild without the exact shortcut)', () => {
