@@ -222,33 +222,17 @@ export function checkGraph(
   return { labels, levels, starts, deletedCount, upperBytes };
 }
 
-/** Level-0 records are produced in chunks of about this many bytes and handed to the sink. */
+/** Level-0 records are produced in chunks of about this many bytes. */
 const CHUNK_BYTES = 1 << 20;
 
 /**
  * Streams the file hnswlib's loadIndex expects, rebuilt from a checked graph plus the store's
  * vectors (normalised for cosine, exactly as they were handed to hnswlib when the graph was built).
- * Output goes to `sink` in ~1 MiB chunks through one reused buffer: materialising the whole
- * ~13 MB file (20k × 128) first would add a page-faulting allocation to every load. Each vector
- * is fed to `digest` as it is copied, so checking for a stale graph costs no extra pass.
- */
-export function writeHnswlibFile(
-  shape: GraphShape,
-  body: Uint32Array,
-  checked: CheckedGraph,
-  dimension: number,
-  vectors: Float32Array,
-  normalise: boolean,
-  digest: VectorDigest,
-  sink: (chunk: Uint8Array) => void,
-): void {
-  for (const chunk of hnswlibFileChunks(shape, body, checked, dimension, vectors, normalise, digest))
-    sink(chunk);
-}
-
-/**
- * writeHnswlibFile as a generator, so an async writer can yield to the event loop between
- * chunks. Each chunk views a reused buffer: consume it before asking for the next.
+ * Output comes in ~1 MiB chunks through one reused buffer: materialising the whole ~13 MB file
+ * (20k × 128) first would add a page-faulting allocation to every load. Each vector is fed to
+ * `digest` as it is copied, so checking for a stale graph costs no extra pass. A generator, so
+ * an async writer can yield to the event loop between chunks; each chunk views the reused
+ * buffer: consume it before asking for the next.
  */
 export function* hnswlibFileChunks(
   shape: GraphShape,
