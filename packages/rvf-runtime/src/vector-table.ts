@@ -162,9 +162,6 @@ export class VectorTable {
     return this.store.flat;
   }
 
-  /** Bumped by every change to vectors, liveness or metadata (caches key on it). */
-  version = 0;
-
   get count(): number {
     return this.baseCount + this.ownIds.length;
   }
@@ -242,7 +239,6 @@ export class VectorTable {
       this.store.fillBlock(ords[first]!, end - first, (dst, at) => copy(dst, at, first, end - first));
       i = end;
     }
-    this.version++;
     return ords;
   }
 
