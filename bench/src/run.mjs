@@ -1,9 +1,10 @@
 // rvfjs benchmark orchestrator: builds the data sets, runs every engine's jobs in isolated child
 // processes (see worker.mjs and fresh-*.mjs), computes recall against exact ground truth, and
-// writes results/latest.{json,md} and results/recall-latency.svg.
+// writes results/latest.{json,md} and results/recall-latency.svg. The cold-start section lives in
+// cold-start.mjs and also writes results/cold-start.{json,md}.
 //
-//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch] [--fashion|--no-fashion] [--keep]
-//     [--datasets=clustered-20k,fashion]
+//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart] [--fashion|--no-fashion]
+//     [--keep] [--datasets=clustered-20k,fashion] [--coldstart-1m]
 //   env: BENCH_QUICK=1 BENCH_FULL=1 BENCH_ONLY=ann BENCH_FASHION=1|0 BENCH_KEEP=1 BENCH_DATASETS=...
 import { spawnSync } from 'node:child_process';
 import {
@@ -23,6 +24,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exactSearch } from '@rvfjs/index';
+import { coldStartSection } from './cold-start.mjs';
 import { branchEdits, FILTER_CAT, fashionFiles, readIdxImages, synthetic, writeF32 } from './data.mjs';
 import { renderMarkdown } from './report.mjs';
 import { latencySummary, median } from './stats.mjs';
@@ -43,7 +45,7 @@ const quick = flag('quick', 'BENCH_QUICK');
 const full = flag('full', 'BENCH_FULL');
 const keep = flag('keep', 'BENCH_KEEP');
 const onlyRaw = argValue('only') ?? process.env.BENCH_ONLY;
-const only = new Set((onlyRaw ?? 'ingest,ann,branch').split(',').map((s) => s.trim()));
+const only = new Set((onlyRaw ?? 'ingest,ann,branch,coldstart').split(',').map((s) => s.trim()));
 const fashionForced = argv.includes('--fashion') || process.env.BENCH_FASHION === '1';
 const fashionOff = argv.includes('--no-fashion') || process.env.BENCH_FASHION === '0';
 /** --datasets=clustered-20k,fashion: run only ANN data sets whose name contains one of these. */
@@ -779,10 +781,15 @@ log(
   `machine: ${results.machine.cpu} ×${results.machine.cores}, node ${results.machine.node}; mode ${config.mode}`,
 );
 log(`scratch directory ${tmp}`);
+let coldStart;
 try {
   if (only.has('ingest')) results.sections.ingest = ingestSection();
   if (only.has('ann')) results.sections.ann = annSection();
   if (only.has('branch')) results.sections.branch = branchSection();
+  if (only.has('coldstart')) {
+    coldStart = coldStartSection({ quick, full, argv, tmp, keep, log, sampleLoad });
+    results.sections.coldstart = coldStart.results;
+  }
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
 }
@@ -796,7 +803,7 @@ results.load = {
   max: Math.max(...loadSamples),
 };
 
-const md = renderMarkdown(results);
+const md = renderMarkdown(results) + (coldStart ? `\n${coldStart.markdown}` : '');
 const svg = renderSvg(results);
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

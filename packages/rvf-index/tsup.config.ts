@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The graph worker is its own entry: worker threads load it by file.
+  entry: ['src/index.ts', 'src/graph-worker.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -40,6 +40,8 @@ program
   .command('ingest <path> <ndjson>')
   .description('ingest NDJSON records {id, vector, metadata?} from a file or - for stdin')
   .option('--batch <n>', 'records per commit', '10000')
+  .option('--defer-index', 'do not finish the HNSW graph at close (a later writer builds it)')
+  .option('--progress', 'show the graph build progress bar on stderr even when it is not a terminal')
   .action(run((path: string, input: string, o) => commands.ingest(path, input, o)));
 
 program

@@ -4,6 +4,7 @@ import { type FilterInput, type IdInput, RvfStore } from '@rvfjs/runtime';
 import { type Metric, rvfError } from '@rvfjs/types';
 import { inspectFile } from './inspect.js';
 import { parseJsonArg } from './json.js';
+import { graphProgressBar } from './progress.js';
 
 /** Runs `fn` with a store and always closes it. */
 async function withStore<T>(path: string, readOnly: boolean, fn: (s: RvfStore) => Promise<T>): Promise<T> {
@@ -41,12 +42,23 @@ export const commands = {
     return { path, fileId: store.fileId, ...status };
   },
 
-  /** NDJSON records `{ id, vector, metadata? }` from a file or stdin ("-"). */
-  async ingest(path: string, input: string, o: { batch?: string }) {
-    return withStore(path, false, async (s) => {
-      const stream = input === '-' ? process.stdin : createReadStream(input);
-      return s.import(stream, { batchSize: Number(o.batch ?? 10000) });
+  /**
+   * NDJSON records `{ id, vector, metadata? }` from a file or stdin ("-"). Closing finishes
+   * and saves the HNSW graph (a progress bar on a terminal) unless `deferIndex`.
+   */
+  async ingest(path: string, input: string, o: { batch?: string; deferIndex?: boolean; progress?: boolean }) {
+    const bar = graphProgressBar(o.progress);
+    const store = await RvfStore.open(path, {
+      ...(o.deferIndex ? { deferIndex: true } : {}),
+      ...(bar.onIndexProgress ? { onIndexProgress: bar.onIndexProgress } : {}),
     });
+    try {
+      const stream = input === '-' ? process.stdin : createReadStream(input);
+      return await store.import(stream, { batchSize: Number(o.batch ?? 10000) });
+    } finally {
+      await store.close();
+      bar.stop();
+    }
   },
 
   async query(path: string, o: { vector: string; k: string; filter?: string; ef?: string }) {

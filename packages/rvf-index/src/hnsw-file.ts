@@ -44,6 +44,8 @@ export interface GraphShape {
 export interface CompactGraph extends GraphShape {
   /** Ordinal of each internal id, in internal order (what the vector digest walks). */
   labels: Uint32Array;
+  /** 1 where hnswlib marks the internal id deleted. */
+  deleted: Uint8Array;
   body: Uint32Array;
 }
 
@@ -105,6 +107,7 @@ export function compactHnswlibFile(file: Uint8Array, dimension: number): Compact
   const words = u32View(file);
   const perWords = sizePer / 4;
   const labels = new Uint32Array(count);
+  const deletedMarks = new Uint8Array(count);
   // Worst case: every level-0 slot used, plus the upper-level section verbatim.
   const body = new Uint32Array(count * (2 + maxM0) + ((file.byteLength - level0End) >>> 2));
   let p = 0;
@@ -124,6 +127,7 @@ export function compactHnswlibFile(file: Uint8Array, dimension: number): Compact
       throw layoutError(`element ${i}: level-0 count ${c0}, upper link bytes ${upperBytes}`);
     }
     labels[i] = label;
+    deletedMarks[i] = deleted;
     body[p++] = label;
     body[p++] = level | (deleted << 8) | (c0 << 16);
     body.set(words.subarray(base + 1, base + 1 + c0), p);
@@ -138,7 +142,18 @@ export function compactHnswlibFile(file: Uint8Array, dimension: number): Compact
     }
   }
   if (up * 4 !== file.byteLength) throw layoutError(`${file.byteLength - up * 4} trailing bytes`);
-  return { count, capacity, m, efConstruction, maxLevel, entryPoint, mult, labels, body: body.slice(0, p) };
+  return {
+    count,
+    capacity,
+    m,
+    efConstruction,
+    maxLevel,
+    entryPoint,
+    mult,
+    labels,
+    deleted: deletedMarks,
+    body: body.slice(0, p),
+  };
 }
 
 /**

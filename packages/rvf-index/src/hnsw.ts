@@ -335,24 +335,19 @@ export class HnswIndex implements VectorIndex {
    * deserializeHnsw and the same vectors.
    */
   serialize(): Uint8Array {
-    const dim = this.dimension;
-    const base = {
-      metric: this.metric,
-      dimension: dim,
-      m: this.m,
-      efConstruction: this.efConstruction,
-      efSearch: this.efDefault,
-      capacity: this.capacity,
-    };
-    if (this.n === 0) {
-      const empty = { ...base, count: 0, maxLevel: -1, entryPoint: 0, mult: 1 / Math.log(this.m) };
-      return encodeRvhn({ ...empty, digest: [0, 0] }, new Uint32Array(0));
-    }
-    const file = withTempFile((path) => {
-      this.native.writeIndexSync(path);
-      return readFileSync(path);
-    });
-    const graph = compactHnswlibFile(file, dim);
+    if (this.n === 0) return this.emptyBlob();
+    return withTempFile((path) => this.saveTo(path).blob);
+  }
+
+  /**
+   * Writes hnswlib's own file to `path` (which a process can load back with fromNativeFile)
+   * and returns the blob serialize() would, with the members that file holds. The graph
+   * worker uses it to hand a finished graph over and persist it from the same bytes.
+   */
+  saveTo(path: string): { blob: Uint8Array; members: GraphMembers } {
+    if (this.n === 0) throw rvfError('InvalidManifest', 'an empty graph has no hnswlib file');
+    this.native.writeIndexSync(path);
+    const graph = compactHnswlibFile(readFileSync(path), this.dimension);
     if (graph.count !== this.n || graph.m !== this.m) {
       throw rvfError(
         'PlatformUnsupported',
@@ -360,9 +355,64 @@ export class HnswIndex implements VectorIndex {
       );
     }
     const { count, maxLevel, entryPoint, mult } = graph;
-    const header = { ...base, count, maxLevel, entryPoint, mult };
-    const digest = vectorDigest(this.store.flat, dim, graph.labels, digestContext(header));
-    return encodeRvhn({ ...header, digest }, graph.body);
+    const header = { ...this.blobBase(), count, maxLevel, entryPoint, mult };
+    const digest = vectorDigest(this.store.flat, this.dimension, graph.labels, digestContext(header));
+    return {
+      blob: encodeRvhn({ ...header, digest }, graph.body),
+      members: {
+        metric: this.metric,
+        m: this.m,
+        efConstruction: this.efConstruction,
+        labels: graph.labels,
+        deleted: graph.deleted,
+      },
+    };
+  }
+
+  private blobBase() {
+    return {
+      metric: this.metric,
+      dimension: this.dimension,
+      m: this.m,
+      efConstruction: this.efConstruction,
+      efSearch: this.efDefault,
+      capacity: this.capacity,
+    };
+  }
+
+  private emptyBlob(): Uint8Array {
+    const empty = { ...this.blobBase(), count: 0, maxLevel: -1, entryPoint: 0, mult: 1 / Math.log(this.m) };
+    return encodeRvhn({ ...empty, digest: [0, 0] }, new Uint32Array(0));
+  }
+
+  /**
+   * An index over hnswlib's own file (written by saveTo, or by writeLoadFile from a blob),
+   * read on libuv's thread pool: the event loop only sets up the ordinal states.
+   */
+  static async fromNativeFile(
+    path: string,
+    store: VectorStore,
+    members: GraphMembers,
+    opts: { efSearch?: number } = {},
+  ): Promise<HnswIndex> {
+    const mod = requireNative();
+    const native = new mod.HierarchicalNSW(spaceFor(members.metric), store.dimension);
+    await loadingErrorsAsync(async () => {
+      await native.readIndex(path);
+    });
+    const { labels, deleted } = members;
+    const states = new OrdinalFlags(store.count);
+    let deletedCount = 0;
+    for (let i = 0; i < labels.length; i++) {
+      states.set(labels[i]!, deleted[i] ? DELETED : LIVE);
+      deletedCount += deleted[i]!;
+    }
+    const params = {
+      m: members.m,
+      efConstruction: members.efConstruction,
+      efSearch: opts.efSearch ?? HNSW_DEFAULTS.efSearch,
+    };
+    return HnswIndex.fromLoaded(native, store, members.metric, params, states, labels.length, deletedCount);
   }
 
   /** Loads a blob written by serialize() against the store holding the same vectors. */
@@ -516,6 +566,71 @@ function prepareLoad(
         checked.deletedCount,
       );
     },
+  };
+}
+
+/** Which ordinals a saved graph holds (in hnswlib's internal order) and which it marks deleted. */
+export interface GraphMembers {
+  metric: Metric;
+  m: number;
+  efConstruction: number;
+  labels: Uint32Array;
+  deleted: Uint8Array;
+}
+
+/**
+ * Checks a blob against `store` and writes the hnswlib file it stands for to `path`, ready for
+ * fromNativeFile. Synchronous: the graph worker runs it, off the event loop. Returns undefined
+ * for an empty graph (there is no file to load; create a fresh index instead).
+ */
+export function writeLoadFile(bytes: Uint8Array, store: VectorStore, path: string): GraphMembers | undefined {
+  const { header, body } = decodeRvhn(bytes);
+  const dim = store.dimension;
+  if (header.dimension !== dim) {
+    throw rvfError('DimensionMismatch', `HNSW blob has dimension ${header.dimension}, store has ${dim}`);
+  }
+  if (header.count === 0) {
+    if (body.length !== 0) {
+      throw rvfError('InvalidManifest', 'HNSW blob: an empty graph with a non-empty body', { offset: 56 });
+    }
+    return undefined;
+  }
+  const capacity = Math.min(Math.max(header.capacity, header.count), Math.max(16, 2 * header.count));
+  const shape: GraphShape = { ...header, capacity };
+  const checked = checkGraph(shape, body, store.count, RVHN_HEADER_BYTES);
+  const digest = new VectorDigest(dim, digestContext(header));
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    for (const chunk of hnswlibFileChunks(
+      shape,
+      body,
+      checked,
+      dim,
+      store.flat,
+      header.metric === 'cosine',
+      digest,
+    )) {
+      for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const [d1, d2] = digest.digest();
+  if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
+    throw rvfError(
+      'ContentHashMismatch',
+      'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
+      { offset: 48 },
+    );
+  }
+  const deleted = new Uint8Array(checked.labels.length);
+  for (let i = 0; i < deleted.length; i++) deleted[i] = (body[checked.starts[i]! + 1]! >>> 8) & 1;
+  return {
+    metric: header.metric,
+    m: header.m,
+    efConstruction: header.efConstruction,
+    labels: checked.labels,
+    deleted,
   };
 }
 

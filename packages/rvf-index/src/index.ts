@@ -15,13 +15,21 @@ export type { Neighbour, SearchOptions, VectorIndex } from './engine.js';
 export { type ExactSearchParams, exactSearch } from './exact.js';
 export { ExactIndex } from './exact-index.js';
 export {
+  DISABLE_WORKERS_ENV,
+  type GraphBuildParams,
+  GraphThread,
+  graphThreadAvailable,
+} from './graph-thread.js';
+export {
   type AsyncLoadOptions,
   createHnsw,
   deserializeHnsw,
   deserializeHnswAsync,
+  type GraphMembers,
   HNSW_DEFAULTS,
   HnswIndex,
   type HnswOptions,
+  writeLoadFile,
 } from './hnsw.js';
 export { RVHN_MAGIC, RVHN_VERSION } from './hnsw-blob.js';
 export {
@@ -32,4 +40,4 @@ export {
 } from './native.js';
 export { recallAtK } from './recall.js';
 export { TopK } from './top-k.js';
-export { VectorStore } from './vector-store.js';
+export { sharedFloats, VectorStore } from './vector-store.js';

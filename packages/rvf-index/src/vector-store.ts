@@ -1,6 +1,17 @@
 import { rvfError } from '@rvfjs/types';
 
 /**
+ * Vectors live in SharedArrayBuffer memory where the platform has it, so a graph worker can
+ * read them without a copy (structured-cloning 50 MB would hold the event loop for tens of
+ * milliseconds). Shared and plain arrays scan at the same speed.
+ */
+export function sharedFloats(length: number): Float32Array {
+  return typeof SharedArrayBuffer === 'function'
+    ? new Float32Array(new SharedArrayBuffer(length * 4))
+    : new Float32Array(length);
+}
+
+/**
  * Growable flat f32 storage addressed by dense ordinal. The runtime owns one and shares it with
  * both engines, so vectors live in memory once: the exact engine scans it directly and the HNSW
  * engine re-ranks its candidates from it (and rebuilds its stripped persistence blob from it).
@@ -23,7 +34,7 @@ export class VectorStore {
       throw rvfError('DimensionMismatch', `dimension must be a positive integer, got ${dimension}`);
     }
     this.dimension = dimension;
-    this.data = new Float32Array(Math.max(1, Math.floor(initialCapacity)) * dimension);
+    this.data = sharedFloats(Math.max(1, Math.floor(initialCapacity)) * dimension);
   }
 
   /**
@@ -74,7 +85,9 @@ export class VectorStore {
   private unshare(): void {
     if (!this.share) return;
     if (this.share.users > 1) {
-      this.data = this.data.slice();
+      const copy = sharedFloats(this.data.length);
+      copy.set(this.data);
+      this.data = copy;
       this.share.users--;
     }
     this.share = undefined;
@@ -175,7 +188,7 @@ export class VectorStore {
     if (count * dim <= this.data.length) return;
     let cap = Math.max(1, this.capacity);
     while (cap < count) cap *= 2;
-    const next = new Float32Array(cap * dim);
+    const next = sharedFloats(cap * dim);
     next.set(this.data.subarray(0, this.n * dim));
     this.data = next;
     // The new array is ours alone; the old one stays with the other users.

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
+import { GraphThread } from '@rvfjs/index';
 import {
   type DirectoryEntry,
   type FileIdentity,
@@ -85,6 +86,13 @@ export interface CreateOptions {
   indexThreshold?: number;
   /** Called while the HNSW graph is being built or caught up in the background. */
   onIndexProgress?: IndexProgress;
+  /**
+   * Leave graph work out of close(): by default closing a writer finishes the HNSW graph and
+   * saves it (rewriting it only when more than a short tail of vectors is new), so the next
+   * open answers from it at once. With `deferIndex` the file keeps whatever graph it had and a
+   * later writer builds the rest; queries stay exact where no graph covers them.
+   */
+  deferIndex?: boolean;
   lock?: LockOptions;
   /** Clock for witness timestamps and the file id (tests pin it). */
   clock?: () => bigint;
@@ -102,6 +110,8 @@ export interface OpenOptions {
   parentPath?: string;
   indexThreshold?: number;
   onIndexProgress?: IndexProgress;
+  /** See CreateOptions.deferIndex. */
+  deferIndex?: boolean;
 }
 
 export interface BranchOptions {
@@ -216,6 +226,7 @@ interface CreateArgs {
   lock?: LockOptions;
   indexThreshold?: number;
   onIndexProgress?: IndexProgress;
+  deferIndex?: boolean;
   branch?: {
     segments: PendingSegment[];
     table: VectorTable;
@@ -274,6 +285,9 @@ export class RvfStore {
   private engine!: QueryEngine;
   private indexThreshold = 1024;
   private onIndexProgress: IndexProgress | undefined;
+  private deferIndex = false;
+  /** A graph worker started as an open began, so its start-up overlaps reading the file. */
+  private earlyThread: GraphThread | undefined;
   private link: BranchLink | undefined;
   private parent: ParentView | undefined;
   private parentPathOverride: string | undefined;
@@ -328,6 +342,7 @@ export class RvfStore {
       ...(options.lock ? { lock: options.lock } : {}),
       ...(options.indexThreshold !== undefined ? { indexThreshold: options.indexThreshold } : {}),
       ...(options.onIndexProgress ? { onIndexProgress: options.onIndexProgress } : {}),
+      ...(options.deferIndex ? { deferIndex: true } : {}),
     });
   }
 
@@ -371,6 +386,7 @@ export class RvfStore {
       const store = new RvfStore(path, fh, false, lock, args.clock, false);
       store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = args.onIndexProgress;
+      store.deferIndex = args.deferIndex ?? false;
       store.syncEachCommit = false; // nobody can see the file yet: one fsync before the link
       await store.initEmpty(args);
       if (args.branch) {
@@ -424,6 +440,10 @@ export class RvfStore {
       store.parentPathOverride = options.parentPath;
       store.indexThreshold = options.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = options.onIndexProgress;
+      store.deferIndex = options.deferIndex ?? false;
+      // A file big enough to hold a graph's worth of vectors gets its graph worker started
+      // now: the thread's start-up (tens of milliseconds) then overlaps the open.
+      if ((await fh.stat()).size >= EARLY_THREAD_BYTES) store.earlyThread = GraphThread.start();
       // Opening counts as foreground work: background index loading starts only after it,
       // and after whatever the caller does right away (see whenIdle).
       store.busy++;
@@ -444,8 +464,10 @@ export class RvfStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeQueue.catch(() => undefined);
-    if (!this.readOnly && this.engine?.dirty && !this.graphIsParents()) {
-      await this.exclusive(() => this.saveIndex()).catch(() => undefined);
+    if (!this.readOnly && this.engine && !this.graphIsParents()) {
+      // The graph is finished and saved here unless deferred (see CreateOptions.deferIndex).
+      const blob = await this.engine.maintainer.blobForClose(this.deferIndex).catch(() => undefined);
+      if (blob) await this.exclusive(() => this.persistGraph(blob)).catch(() => undefined);
     }
     this.engine?.close();
     this.closed = true;
@@ -522,6 +544,14 @@ export class RvfStore {
     }
     if (options.efSearch !== undefined && (!Number.isInteger(options.efSearch) || options.efSearch < 1)) {
       throw rvfError('KTooLarge', `efSearch must be a positive integer, got ${String(options.efSearch)}`);
+    }
+    // While a graph loads or builds off the event loop, give the loop one turn per query so
+    // that work lands even when queries come back to back (they would otherwise all run on
+    // microtasks and starve it). Metadata decoding is not worth it: until idle time comes,
+    // results read metadata lazily instead.
+    if (this.engine.maintainer.inFlight) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.assertOpen();
     }
     const table = this.table;
     const hits = this.engine.search(q, k, filter, options.efSearch, options.plan ?? 'auto');
@@ -981,7 +1011,9 @@ export class RvfStore {
     };
     const clock = options.clock ?? this.clock;
     // The child seeds its index from this file's saved graph, read lazily in the background.
-    const parentGraph = this.engine.dirty ? undefined : savedGraphReader(this.path, this.manifest.directory);
+    const parentGraph = this.engine.maintainer.savedGraphCurrent
+      ? savedGraphReader(this.path, this.manifest.directory)
+      : undefined;
     const childState = { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 };
     const link: BranchLink = { cow, membership: membershipOf(bitmap, BigInt(capacity)), pin };
     const segments: PendingSegment[] = [
@@ -1000,6 +1032,7 @@ export class RvfStore {
       clock,
       indexThreshold: this.indexThreshold,
       ...(this.onIndexProgress ? { onIndexProgress: this.onIndexProgress } : {}),
+      ...(this.deferIndex ? { deferIndex: true } : {}),
       ...(options.lock ? { lock: options.lock } : {}),
       branch: {
         segments,
@@ -1443,11 +1476,22 @@ export class RvfStore {
         efSearch: this.state.hnswEfSearch,
         threshold: this.indexThreshold,
       },
-      this.onIndexProgress,
-      () => this.whenIdle(),
+      {
+        onProgress: this.onIndexProgress,
+        yieldTo: () => this.whenIdle(),
+        persist: this.readOnly ? undefined : (blob) => this.exclusive(() => this.persistGraph(blob)),
+        takeThread: () => {
+          const t = this.earlyThread;
+          this.earlyThread = undefined;
+          return t;
+        },
+      },
     );
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
     this.engine.attachSaved(savedGraph, seed);
+    // Started at open in case the file had a graph to load or build; not needed after all.
+    void this.earlyThread?.terminate();
+    this.earlyThread = undefined;
   }
 
   /**
@@ -1456,20 +1500,20 @@ export class RvfStore {
    */
   private graphIsParents(): boolean {
     return (
-      this.link !== undefined && this.engine.seededFromParent && this.table.ownCount * 4 < this.table.count
+      this.link !== undefined &&
+      this.engine.maintainer.seededFromParent &&
+      this.table.ownCount * 4 < this.table.count
     );
   }
 
   /** Persists the HNSW graph (bookkeeping: the epoch does not change). */
-  private async saveIndex(): Promise<void> {
-    const blob = this.engine.serialize();
-    if (!blob) return;
+  private async persistGraph(blob: Uint8Array): Promise<void> {
+    if (this.closed) return;
     await this.commit([{ segType: SegmentType.RvfjsHnswGraph, payload: blob }], {
       epoch: this.epoch,
       deletedIds: this.table.deleted,
       totalVectors: this.table.ownCount,
     });
-    this.engine.dirty = false;
   }
 
   /**
@@ -1555,6 +1599,9 @@ export class RvfStore {
     }
   }
 }
+
+/** Files smaller than this (about 1,000 vectors of 128 floats) start no graph worker at open. */
+const EARLY_THREAD_BYTES = 512 * 1024;
 
 function positiveInt(v: number | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback;

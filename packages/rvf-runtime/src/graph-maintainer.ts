@@ -1,0 +1,488 @@
+import {
+  createHnsw,
+  deserializeHnswAsync,
+  GraphThread,
+  type HnswIndex,
+  nativeHnswAvailable,
+  type VectorStore,
+} from '@rvfjs/index';
+import type { Metric } from '@rvfjs/types';
+import { PendingOrdinals } from './pending-ordinals.js';
+import type { VectorTable } from './vector-table.js';
+
+export interface IndexParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  /** Below this many vectors the exact engine answers everything and no graph is kept. */
+  threshold: number;
+}
+
+export type IndexProgress = (done: number, total: number) => void;
+
+/** Where a branch child can get a graph for its inherited vectors: its parent's saved one. */
+export interface ParentGraphSeed {
+  /** Reads the parent's saved graph (at the pinned state), if it has one. */
+  load: () => Promise<Uint8Array | undefined>;
+  /** The parent's vectors as the child inherited them (the graph is verified against these). */
+  store: VectorStore;
+}
+
+/** What the maintainer needs from the store that owns it. */
+export interface GraphHost {
+  metric: Metric;
+  params: IndexParams;
+  onProgress?: IndexProgress | undefined;
+  /** Awaited before each slice of event-loop index work (the store waits out its writes). */
+  yieldTo: () => Promise<void>;
+  /** A writer persists a graph the worker finished (undefined for read-only stores). */
+  persist?: ((blob: Uint8Array) => Promise<void>) | undefined;
+  /** A graph worker the store started early (at open), if any: the first use takes it. */
+  takeThread?: () => GraphThread | undefined;
+}
+
+/**
+ * New or rewritten vectors at most this many (beyond the saved graph) are not worth rewriting
+ * the saved graph for: the next open inserts them itself (well under a second of background
+ * work) and scans them exactly until then. Past it, closing saves the whole graph again.
+ */
+export const UNSAVED_TAIL_LIMIT = 1024;
+
+/** Inserts on the event loop go at most this long per turn… */
+const SLICE_MS = 4;
+/** …and vectors go to the worker in batches of this many (its progress comes per batch). */
+const SEND_BATCH = 2048;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Keeps a store's HNSW graph: loads the saved one at open (checked and rebuilt into hnswlib's
+ * file on a worker thread, read on the thread pool), builds a missing one on the worker while
+ * the event loop keeps serving, inserts small writes itself in slices of a few milliseconds,
+ * and decides what closing must save. Between those, `graph` answers for every ordinal except
+ * the `pending` ones, which queries scan exactly: no state of the graph ever falls back to
+ * scanning the whole store.
+ */
+export class GraphMaintainer {
+  /** The graph queries use (undefined: none yet, everything is exact). */
+  graph: HnswIndex | undefined;
+  /** Ordinals whose current vector the graph does not answer for (new, rewritten, not loaded yet). */
+  readonly pending = new PendingOrdinals();
+  /** Why the saved graph was not used at open, if it was not. */
+  rebuildReason: string | undefined;
+  /** True when the graph came from the parent's saved one (a branch with few own edits need not save it). */
+  seededFromParent = false;
+
+  /** The graph the file holds matches `graph` up to appended ordinals ('stale': a saved vector changed). */
+  private saved: 'none' | 'current' | 'stale' = 'none';
+  /** Members of the saved graph (what an open would load). */
+  private savedCount = 0;
+  private thread: GraphThread | undefined;
+  /** Ordinals written while the worker was saving its graph (they may be missing from it). */
+  private writtenDuringSave: number[] | undefined;
+  private loading: Promise<void> | undefined;
+  private building: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
+  private closed = false;
+  /** Set once close has taken over: a build in flight is finished and saved by close itself. */
+  private closing = false;
+
+  constructor(
+    private readonly table: VectorTable,
+    private readonly host: GraphHost,
+  ) {}
+
+  /**
+   * True while index work is under way (a load, a worker build, inserts on the event loop):
+   * queries then give the event loop a turn each, so the work lands even when they come
+   * back to back.
+   */
+  get inFlight(): boolean {
+    return (
+      this.loading !== undefined ||
+      this.building !== undefined ||
+      (this.graph !== undefined && this.pending.size > 0)
+    );
+  }
+
+  /** True when the file's saved graph can seed others (a branch child) as it is. */
+  get savedGraphCurrent(): boolean {
+    return this.saved === 'current';
+  }
+
+  state(): 'none' | 'building' | 'complete' {
+    if (this.inFlight) return nativeHnswAvailable() ? 'building' : 'none';
+    if (!this.graph) return 'none';
+    return this.pending.size > 0 ? 'building' : 'complete';
+  }
+
+  /**
+   * Takes up a saved graph (this store's own, or for a branch its parent's) right away, off
+   * the event loop; without one, builds one on the worker. Opening never waits for either:
+   * queries are answered exactly until the graph is in place.
+   */
+  attach(saved: (() => Promise<Uint8Array>) | undefined, seed?: ParentGraphSeed): void {
+    if (this.table.count < this.host.params.threshold) return;
+    if (!nativeHnswAvailable()) {
+      this.rebuildReason = 'native HNSW unavailable; using the exact engine';
+      return;
+    }
+    if (saved) {
+      // The graph is checked against the vectors as they are now: writes made while it loads
+      // go to the live store (copy-on-write) and are re-inserted after.
+      const snapshot = this.table.store.fork();
+      this.startLoad(async () => {
+        try {
+          return (await this.loadBlob(await saved(), snapshot))?.rebind(this.table.store);
+        } finally {
+          snapshot.release();
+        }
+      }, 'saved index not used');
+      // The file's graph stands for the table as loaded (until a load shows otherwise).
+      this.recordSaved(0, this.table.count);
+      this.savedMarker = true;
+    } else if (seed) {
+      this.startLoad(async () => {
+        const blob = await seed.load();
+        if (!blob) {
+          this.rebuildReason = 'parent has no saved index';
+          return undefined;
+        }
+        const g = (await this.loadBlob(blob, seed.store))?.rebind(this.table.store);
+        if (g) this.seededFromParent = true;
+        return g;
+      }, "parent's saved index not used");
+    } else {
+      this.rebuildReason = 'no saved index';
+      this.startBuild();
+    }
+  }
+
+  /** Set by attach when the graph being loaded is this file's own saved one. */
+  private savedMarker = false;
+
+  /** Ordinals ingested (new or rewritten), after their commit. */
+  added(ordinals: readonly number[]): void {
+    if (this.closed) return;
+    // A rewritten vector the saved graph was built over makes that graph stale (its digest
+    // covers every member's vector): closing must save a new one.
+    if (this.saved === 'current') {
+      for (const o of ordinals) if (o < this.savedLimit) this.saved = 'stale';
+    }
+    if (this.loading) {
+      for (const o of ordinals) this.pending.add(o);
+      return;
+    }
+    if (this.thread && this.building) {
+      this.sendToThread(ordinals);
+      if (this.writtenDuringSave) this.writtenDuringSave.push(...ordinals);
+      return;
+    }
+    const g = this.graph;
+    if (!g) {
+      // Crossing the threshold: build the first graph on the worker.
+      if (this.table.liveCount >= this.host.params.threshold && nativeHnswAvailable()) this.startBuild();
+      return;
+    }
+    for (const o of ordinals) {
+      // Its old vector must not answer any more; the new one is inserted below.
+      if (g.has(o) && !g.isDeleted(o)) g.markDeleted(o);
+      this.pending.add(o);
+    }
+    // A few go in right away, so a query right after a small ingest already uses them.
+    this.drainSlice(performance.now() + SLICE_MS);
+    this.scheduleDrain();
+  }
+
+  /** The first ordinal the saved graph cannot hold (ordinals are dense, appended at the end). */
+  private savedLimit = 0;
+
+  /** Ordinals that became invisible. */
+  hidden(ordinals: readonly number[]): void {
+    const g = this.graph;
+    if (!g || this.loading) return;
+    for (const o of ordinals) g.markDeleted(o);
+  }
+
+  /** Waits until the graph holds every live vector (waitForIndex). */
+  async settle(): Promise<void> {
+    for (;;) {
+      if (this.loading) await this.loading;
+      else if (this.building) await this.building;
+      else if (this.graph && this.pending.size > 0) await this.drainAll(nextTurn);
+      else return;
+    }
+  }
+
+  /**
+   * What closing should persist: a complete graph's blob, or undefined when the file's saved
+   * graph needs no rewrite (none is due, or only a short tail is missing from it). With
+   * `defer`, no graph work is done at all: a later writer builds it.
+   */
+  async blobForClose(defer: boolean): Promise<Uint8Array | undefined> {
+    if (defer) return undefined;
+    this.closing = true;
+    if (this.loading) await this.loading;
+    if (!this.graph && !this.building && this.table.liveCount >= this.host.params.threshold) {
+      if (!nativeHnswAvailable()) return undefined;
+      this.startBuild();
+    }
+    if (this.building && this.thread) {
+      // Finish the worker's build and save it from there: no event-loop work but bookkeeping.
+      const thread = this.thread;
+      await thread.whenDrained();
+      if (!thread.failure) {
+        try {
+          return (await thread.save(this.table.store, { load: false })).blob;
+        } catch {
+          // Fall through: the event-loop graph below, if any.
+        }
+      }
+      await this.building;
+    }
+    if (this.building) await this.building;
+    const g = this.graph;
+    if (!g) return undefined;
+    const unsaved = g.count - this.savedCount + this.pending.size;
+    if (this.saved === 'current' && unsaved <= UNSAVED_TAIL_LIMIT) return undefined;
+    await this.drainAll(nextTurn);
+    return g.serialize();
+  }
+
+  /** Records that the file now holds a graph of `count` members over ordinals below `limit`. */
+  private recordSaved(count: number, limit: number): void {
+    this.saved = 'current';
+    this.savedCount = count;
+    this.savedLimit = limit;
+  }
+
+  close(): void {
+    this.closed = true;
+    void this.thread?.terminate();
+    this.thread = undefined;
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  private startThread(): GraphThread | undefined {
+    return this.host.takeThread?.() ?? GraphThread.start();
+  }
+
+  private async loadBlob(blob: Uint8Array, store: VectorStore): Promise<HnswIndex | undefined> {
+    const efSearch = this.host.params.efSearch;
+    const thread = this.startThread();
+    if (!thread) {
+      // No worker here: the event-loop loader, in slices between other work.
+      return deserializeHnswAsync(blob, store, { efSearch, yieldTo: this.host.yieldTo });
+    }
+    try {
+      return await thread.load(blob, store, efSearch);
+    } finally {
+      void thread.terminate();
+    }
+  }
+
+  private startLoad(load: () => Promise<HnswIndex | undefined>, failure: string): void {
+    const run = async () => {
+      let g: HnswIndex | undefined;
+      try {
+        g = await load();
+      } catch (e) {
+        this.rebuildReason = `${failure}: ${(e as Error).message}`;
+      }
+      this.loading = undefined;
+      if (this.closed) return;
+      if (!g) {
+        if (this.savedMarker) this.saved = 'none';
+        this.savedMarker = false;
+        this.startBuild();
+        return;
+      }
+      this.graph = g;
+      // What the file holds: the loaded members; anything else is the tail.
+      if (this.savedMarker) this.savedCount = g.count;
+      this.savedMarker = false;
+      // Writes made while loading: their vectors may differ from what the graph was built over.
+      const during = this.pending.takeAll();
+      for (const o of during) {
+        if (g.has(o) && !g.isDeleted(o)) g.markDeleted(o);
+        if (this.table.isLive(o)) this.pending.add(o);
+      }
+      this.catchUp(g, this.seededFromParent);
+      this.scheduleDrain();
+    };
+    this.loading = run();
+  }
+
+  /**
+   * Queues what the graph lacks: ordinals it does not hold, and liveness it does not know.
+   * With `ownChanged`, the table's own ordinals are re-added too (a branch's overrides
+   * replace vectors the parent's graph was built over).
+   */
+  private catchUp(g: HnswIndex, ownChanged: boolean): void {
+    const t = this.table;
+    for (let ord = 0; ord < t.count; ord++) {
+      const live = t.isLive(ord);
+      if (ownChanged && t.isOwn(ord) && g.has(ord)) {
+        if (!g.isDeleted(ord)) g.markDeleted(ord);
+        if (live) this.pending.add(ord);
+        continue;
+      }
+      if (!g.has(ord)) {
+        if (live) this.pending.add(ord);
+      } else if (!live) {
+        g.markDeleted(ord);
+      } else if (g.isDeleted(ord)) {
+        this.pending.add(ord);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- building
+
+  /**
+   * Builds a graph over every live vector on a worker thread; when it has caught up, the graph
+   * comes back to the event loop (and a writer persists it). Without a worker, the event loop
+   * builds it in slices.
+   */
+  private startBuild(): void {
+    if (this.building || this.closed) return;
+    const thread = this.startThread();
+    if (!thread) {
+      this.graph = this.newGraph();
+      this.catchUp(this.graph, false);
+      this.scheduleDrain();
+      return;
+    }
+    this.thread = thread;
+    const { params, metric } = this.host;
+    thread.build({
+      dimension: this.table.dimension,
+      metric,
+      m: params.m,
+      efConstruction: params.efConstruction,
+      efSearch: params.efSearch,
+      capacity: this.table.count,
+    });
+    if (this.host.onProgress) {
+      const report = this.host.onProgress;
+      thread.onProgress = (inserted, sent) => report(inserted, sent);
+    }
+    const live: number[] = [];
+    for (let ord = 0; ord < this.table.count; ord++) if (this.table.isLive(ord)) live.push(ord);
+    this.sendToThread(live);
+    this.building = this.handOff(thread).finally(() => {
+      this.building = undefined;
+    });
+  }
+
+  /** Copies these ordinals' current vectors to the worker, a batch per message. */
+  private sendToThread(ordinals: readonly number[]): void {
+    const thread = this.thread!;
+    const dim = this.table.dimension;
+    const flat = this.table.vectors;
+    for (let first = 0; first < ordinals.length; first += SEND_BATCH) {
+      const n = Math.min(SEND_BATCH, ordinals.length - first);
+      const ords = new Uint32Array(n);
+      const vectors = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        const o = ordinals[first + i]!;
+        ords[i] = o;
+        vectors.set(flat.subarray(o * dim, (o + 1) * dim), i * dim);
+      }
+      thread.add(ords, vectors);
+    }
+  }
+
+  /** Waits for the worker to catch up, then brings its graph over to the event loop. */
+  private async handOff(thread: GraphThread): Promise<void> {
+    for (;;) {
+      await thread.whenDrained();
+      if (this.closing) return;
+      if (thread.failure || this.closed) break;
+      this.writtenDuringSave = [];
+      let result: { blob: Uint8Array; index: HnswIndex | undefined };
+      try {
+        result = await thread.save(this.table.store, { load: true, efSearch: this.host.params.efSearch });
+      } catch (e) {
+        this.rebuildReason = `graph worker failed: ${(e as Error).message}`;
+        break;
+      }
+      const written = this.writtenDuringSave;
+      this.writtenDuringSave = undefined;
+      if (this.closing) return;
+      if (this.closed) break;
+      const g = result.index!;
+      this.graph = g;
+      this.thread = undefined;
+      void thread.terminate();
+      // Vectors written after the save was asked for may be missing from the graph, or stale.
+      for (const o of written) {
+        if (g.has(o) && !g.isDeleted(o)) g.markDeleted(o);
+        this.pending.add(o);
+      }
+      this.catchUp(g, false);
+      if (this.host.persist && written.length === 0) {
+        const count = g.count;
+        const limit = this.table.count;
+        await this.host
+          .persist(result.blob)
+          .then(() => this.recordSaved(count, limit))
+          .catch(() => undefined);
+      }
+      this.scheduleDrain();
+      return;
+    }
+    // The worker failed: build on the event loop instead (exact answers meanwhile).
+    if (this.thread === thread) this.thread = undefined;
+    void thread.terminate();
+    if (this.closed || this.closing) return;
+    this.rebuildReason ??= `graph worker failed: ${thread.failure?.message ?? 'unknown'}`;
+    this.graph = this.newGraph();
+    this.catchUp(this.graph, false);
+    this.scheduleDrain();
+  }
+
+  private newGraph(): HnswIndex {
+    const { params, metric } = this.host;
+    return createHnsw(this.table.dimension, metric, {
+      store: this.table.store,
+      m: params.m,
+      efConstruction: params.efConstruction,
+      efSearch: params.efSearch,
+      maxElements: Math.max(1024, this.table.count),
+    });
+  }
+
+  // ---------------------------------------------------------------- event-loop inserts
+
+  /** Inserts pending ordinals until `deadline`. */
+  private drainSlice(deadline: number): void {
+    const g = this.graph;
+    if (!g) return;
+    const t = this.table;
+    let n = 0;
+    while (this.pending.size > 0) {
+      const o = this.pending.shift();
+      if (t.isLive(o)) g.add(o, t.vectorOf(o));
+      else if (g.has(o)) g.markDeleted(o);
+      if ((++n & 7) === 0 && performance.now() > deadline) break;
+    }
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining || this.pending.size === 0 || !this.graph) return;
+    this.draining = this.drainAll(this.host.yieldTo).finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private async drainAll(pause: () => Promise<void>): Promise<void> {
+    const total = this.pending.size;
+    while (this.pending.size > 0 && !this.closed && this.graph) {
+      await pause();
+      this.drainSlice(performance.now() + SLICE_MS);
+      this.host.onProgress?.(total - Math.min(total, this.pending.size), total);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export function vectorsFor(ids: readonly number[], dim: number, seed: number): Float32Array;

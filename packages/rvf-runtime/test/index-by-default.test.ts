@@ -1,0 +1,245 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RvfStore } from '../src/index.js';
+import { bruteForce, rng, tempDir } from './helpers.js';
+
+// The graph is persisted by default: what create + ingest + close leaves behind, and what a
+// fresh process makes of it without any idle time.
+
+const work = tempDir('rvfjs-default-index-');
+afterAll(() => work.cleanup());
+
+const DIM = 24;
+const N = 4000;
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+
+function clustered(n: number, dim: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const centers = Array.from({ length: 40 }, () => Array.from({ length: dim }, () => r() * 10 - 5));
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = centers[Math.floor(r() * centers.length)]!;
+    for (let d = 0; d < dim; d++) out[i * dim + d] = c[d]! + (r() + r() + r() - 1.5) * 0.8;
+  }
+  return out;
+}
+
+const vecs = clustered(N, DIM, 11);
+const ids = [...Array(N).keys()];
+const queries = clustered(30, DIM, 12);
+
+/** create → ingestBatch in 4 batches → close, nothing else (as a batch script does). */
+async function buildPlain(
+  path: string,
+  opts: { deferIndex?: boolean; onIndexProgress?: (d: number, t: number) => void } = {},
+) {
+  const s = await RvfStore.create(path, { dimension: DIM, metric: 'l2', ...opts });
+  const per = N / 4;
+  for (let b = 0; b < 4; b++) {
+    const batch = ids.slice(b * per, (b + 1) * per);
+    await s.ingestBatch(
+      vecs.subarray(b * per * DIM, (b + 1) * per * DIM),
+      batch,
+      batch.map((i) => ({ cat: i % 10 })),
+    );
+  }
+  await s.close();
+}
+
+function graphSegments(s: RvfStore) {
+  return s.segments().filter((x) => x.segType === 'rvfjs_hnsw_graph');
+}
+
+function recallAt10(got: { id: unknown }[], q: Float32Array, keep?: (id: number) => boolean): number {
+  const want = bruteForce(vecs, ids, DIM, 'l2', q, 10, keep);
+  const w = new Set(want.map((x) => x.id));
+  return got.filter((g) => w.has(Number(g.id))).length / want.length;
+}
+
+/** Runs `body` in a fresh Node process with the store module as `RvfStore`; returns its JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: whatever JSON the child printed
+function inFreshProcess(body: string, env: Record<string, string> = {}): any {
+  const script = `import { RvfStore } from ${JSON.stringify(DIST)};\n${body}`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+describe('the graph is there by default', () => {
+  const plain = join(work.dir, 'plain.rvf');
+  const progress: [number, number][] = [];
+
+  it('create + ingest + close leaves a complete saved graph, reporting progress while it builds', async () => {
+    await buildPlain(plain, { onIndexProgress: (d, t) => progress.push([d, t]) });
+    expect(progress.length).toBeGreaterThan(0);
+    const last = progress.at(-1)!;
+    expect(last[0]).toBe(last[1]);
+    expect(last[1]).toBe(N);
+    const r = await RvfStore.open(plain, { readOnly: true });
+    expect(graphSegments(r)).toHaveLength(1);
+    await r.waitForIndex();
+    expect(r.status().engine).toMatchObject({ index: 'complete', indexedVectors: N });
+    expect(r.status().engine.rebuildReason).toBeUndefined();
+    await r.close();
+  });
+
+  it('a fresh read-only process answering back to back switches to the saved graph within a bounded number of queries', () => {
+    const out = inFreshProcess(`
+      const s = await RvfStore.open(${JSON.stringify(plain)}, { readOnly: true });
+      const q = new Float32Array(${JSON.stringify(Array.from(queries.subarray(0, DIM)))});
+      let n = 0;
+      const engines = [];
+      // No idle time: each query is awaited and the next one issued at once.
+      for (; n < 100000; n++) {
+        await s.query(q, 10);
+        const e = s.status().engine.lastQueryEngine;
+        engines.push(e);
+        if (e === 'hnsw') break;
+      }
+      const hits = await s.query(q, 10);
+      console.log(JSON.stringify({ n, status: s.status().engine, hits }));
+      await s.close();`);
+    expect(out.status.lastQueryEngine, JSON.stringify(out.status)).toBe('hnsw');
+    expect(out.status.rebuildReason).toBeUndefined();
+    // Loading a 4k graph takes tens to hundreds of milliseconds; an exact query here takes
+    // about 20 µs, so the bound is generous, but finite: before, the load waited for idle
+    // time and never came while queries kept arriving.
+    expect(out.n).toBeLessThan(100000);
+    expect(recallAt10(out.hits, queries.subarray(0, DIM))).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('without worker threads the graph is built on the event loop, saved at close and used', async () => {
+    const p = join(work.dir, 'no-workers.rvf');
+    const out = inFreshProcess(
+      `
+      const s = await RvfStore.create(${JSON.stringify(p)}, { dimension: ${DIM} });
+      const v = new Float32Array(1500 * ${DIM}).map((_, i) => Math.sin(i * 0.37) * 5 + (i % 7));
+      await s.ingestBatch(v, Array.from({ length: 1500 }, (_, i) => i));
+      await s.close();
+      const r = await RvfStore.open(${JSON.stringify(p)}, { readOnly: true });
+      await r.waitForIndex();
+      const hits = await r.query(v.subarray(0, ${DIM}), 10);
+      console.log(JSON.stringify({ status: r.status().engine, graphs: r.segments().filter((x) => x.segType === 'rvfjs_hnsw_graph').length, hits }));
+      await r.close();`,
+      { RVF_DISABLE_WORKERS: '1' },
+    );
+    expect(out.graphs).toBe(1);
+    expect(out.status).toMatchObject({ index: 'complete', indexedVectors: 1500, lastQueryEngine: 'hnsw' });
+    expect(out.status.rebuildReason).toBeUndefined();
+    expect(out.hits[0]).toMatchObject({ id: 0, distance: 0 });
+  });
+});
+
+describe('deferIndex: the opt-out for write-heavy users', () => {
+  it('close saves no graph, queries are exact, and a later writer builds and saves it', async () => {
+    const p = join(work.dir, 'deferred.rvf');
+    await buildPlain(p, { deferIndex: true });
+    const r = await RvfStore.open(p, { readOnly: true });
+    expect(graphSegments(r)).toHaveLength(0);
+    // Right after open nothing but the exact engine can answer: compare with brute force.
+    for (let i = 0; i < 5; i++) {
+      const q = queries.subarray(i * DIM, (i + 1) * DIM);
+      const got = await r.query(q, 10, { plan: 'exact' });
+      const want = bruteForce(vecs, ids, DIM, 'l2', q, 10);
+      expect(got.map((g) => Number(g.id))).toEqual(want.map((w) => w.id));
+    }
+    await r.close();
+    // A later writer (default options) finishes the graph at close.
+    const w = await RvfStore.open(p);
+    await w.close();
+    const again = await RvfStore.open(p, { readOnly: true });
+    expect(graphSegments(again)).toHaveLength(1);
+    await again.waitForIndex();
+    expect(again.status().engine.rebuildReason).toBeUndefined();
+    expect(again.status().engine.indexedVectors).toBe(N);
+    await again.close();
+  });
+});
+
+describe('incremental saves', () => {
+  const base = join(work.dir, 'base.rvf');
+
+  it('a small ingest into an indexed store appends no graph; the next open takes in the tail', async () => {
+    await buildPlain(base);
+    const p = join(work.dir, 'small-commit.rvf');
+    copyFileSync(base, p);
+    const s = await RvfStore.open(p);
+    const graphsBefore = graphSegments(s).length;
+    await s.waitForIndex();
+    const extra = clustered(10, DIM, 99);
+    const before = statSync(p).size;
+    await s.ingestBatch(
+      extra,
+      [...Array(10).keys()].map((i) => 100_000 + i),
+    );
+    const afterIngest = statSync(p).size;
+    await s.close();
+    // Closing wrote nothing: the graph was not rewritten for ten vectors.
+    expect(statSync(p).size).toBe(afterIngest);
+    expect(afterIngest).toBeGreaterThan(before);
+    const r = await RvfStore.open(p, { readOnly: true });
+    expect(graphSegments(r)).toHaveLength(graphsBefore);
+    // The new vectors are found right away (scanned exactly until the graph takes them in)…
+    for (let i = 0; i < 10; i++) {
+      const hit = (await r.query(extra.subarray(i * DIM, (i + 1) * DIM), 1))[0]!;
+      expect(hit).toMatchObject({ id: 100_000 + i, distance: 0 });
+    }
+    // …and then through the saved graph plus the tail.
+    await r.waitForIndex();
+    expect(r.status().engine).toMatchObject({ index: 'complete', indexedVectors: N + 10 });
+    expect(r.status().engine.rebuildReason).toBeUndefined();
+    const hit = (await r.query(extra.subarray(0, DIM), 1))[0]!;
+    expect(r.status().engine.lastQueryEngine).toBe('hnsw');
+    expect(hit).toMatchObject({ id: 100_000, distance: 0 });
+    await r.close();
+  });
+
+  it('rewriting a vector the saved graph holds makes close save a new graph (the old one would be stale)', async () => {
+    const p = join(work.dir, 'rewrite.rvf');
+    copyFileSync(base, p);
+    const s = await RvfStore.open(p);
+    const graphsBefore = graphSegments(s).length;
+    const v = new Float32Array(DIM).fill(42);
+    await s.ingestBatch(v, [7]);
+    await s.close();
+    const r = await RvfStore.open(p, { readOnly: true });
+    expect(graphSegments(r)).toHaveLength(graphsBefore + 1);
+    await r.waitForIndex();
+    expect(r.status().engine.rebuildReason).toBeUndefined();
+    expect((await r.query(v, 1))[0]).toMatchObject({ id: 7, distance: 0 });
+    expect(r.status().engine.lastQueryEngine).toBe('hnsw');
+    await r.close();
+  });
+
+  it('queries while a large batch is still being inserted merge the graph with an exact scan of the rest', async () => {
+    const p = join(work.dir, 'merge.rvf');
+    copyFileSync(base, p);
+    const s = await RvfStore.open(p);
+    await s.waitForIndex();
+    const extra = clustered(3000, DIM, 5);
+    const extraIds = [...Array(3000).keys()].map((i) => 50_000 + i);
+    await s.ingestBatch(extra, extraIds);
+    // Straight after the ingest most of the batch is not in the graph yet.
+    expect(s.status().engine.index).toBe('building');
+    const all = new Float32Array((N + 3000) * DIM);
+    all.set(vecs);
+    all.set(extra, N * DIM);
+    const allIds = [...ids, ...extraIds];
+    let hits = 0;
+    for (let i = 0; i < 20; i++) {
+      const q = queries.subarray(i * DIM, (i + 1) * DIM);
+      const got = await s.query(q, 10);
+      const want = bruteForce(all, allIds, DIM, 'l2', q, 10);
+      const w = new Set(want.map((x) => x.id));
+      hits += got.filter((g) => w.has(Number(g.id))).length;
+    }
+    expect(s.status().engine.lastQueryEngine).toBe('hnsw');
+    expect(hits / 200).toBeGreaterThanOrEqual(0.95);
+    await s.close();
+  });
+});
