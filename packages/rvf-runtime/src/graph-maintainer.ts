@@ -4,6 +4,7 @@ import {
   GraphThread,
   type HnswIndex,
   nativeHnswAvailable,
+  RVHN_MAGIC,
   type VectorStore,
 } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
@@ -78,10 +79,16 @@ export class GraphMaintainer {
   /** Members of the saved graph (what an open would load). */
   private savedCount = 0;
   private thread: GraphThread | undefined;
+  /** The worker preparing a saved graph, while it does. */
+  private loadThread: GraphThread | undefined;
   /** Ordinals written while the worker was saving its graph (they may be missing from it). */
   private writtenDuringSave: number[] | undefined;
   private loading: Promise<void> | undefined;
   private building: Promise<void> | undefined;
+  /** Settles once every live vector has gone to the worker (the build is not drained before). */
+  private sending: Promise<void> | undefined;
+  /** Settles once the saved graph's bytes are read at open (its member count is then known). */
+  private savedRead: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
   /** Set once close has taken over: a build in flight is finished and saved by close itself. */
@@ -131,9 +138,20 @@ export class GraphMaintainer {
       // The graph is checked against the vectors as they are now: writes made while it loads
       // go to the live store (copy-on-write) and are re-inserted after.
       const snapshot = this.table.store.fork();
+      let markRead = () => {};
+      this.savedRead = new Promise<void>((resolve) => {
+        markRead = resolve;
+      });
       this.startLoad(async () => {
         try {
-          return (await this.loadBlob(await saved(), snapshot))?.rebind(this.table.store);
+          let blob: Uint8Array;
+          try {
+            blob = await saved();
+          } finally {
+            markRead();
+          }
+          this.savedCount = savedGraphCount(blob) ?? 0;
+          return (await this.loadBlob(blob, snapshot))?.rebind(this.table.store);
         } finally {
           snapshot.release();
         }
@@ -222,6 +240,13 @@ export class GraphMaintainer {
   async blobForClose(defer: boolean): Promise<Uint8Array | undefined> {
     if (defer) return undefined;
     this.closing = true;
+    if (this.loading && this.savedRead) {
+      // Closing right after an open need not wait for the load: the saved graph's header
+      // says how many vectors it holds, which is enough to see that the tail is short.
+      await this.savedRead;
+      if (this.saved === 'current' && this.table.count - this.savedCount <= UNSAVED_TAIL_LIMIT)
+        return undefined;
+    }
     if (this.loading) await this.loading;
     if (!this.graph && !this.building && this.table.liveCount >= this.host.params.threshold) {
       if (!nativeHnswAvailable()) return undefined;
@@ -230,6 +255,7 @@ export class GraphMaintainer {
     if (this.building && this.thread) {
       // Finish the worker's build and save it from there: no event-loop work but bookkeeping.
       const thread = this.thread;
+      await this.sending;
       await thread.whenDrained();
       if (!thread.failure) {
         try {
@@ -259,7 +285,9 @@ export class GraphMaintainer {
   close(): void {
     this.closed = true;
     void this.thread?.terminate();
+    void this.loadThread?.terminate();
     this.thread = undefined;
+    this.loadThread = undefined;
   }
 
   // ---------------------------------------------------------------- loading
@@ -271,6 +299,7 @@ export class GraphMaintainer {
   private async loadBlob(blob: Uint8Array, store: VectorStore): Promise<HnswIndex | undefined> {
     const efSearch = this.host.params.efSearch;
     const thread = this.startThread();
+    this.loadThread = thread;
     if (!thread) {
       // No worker here: the event-loop loader, in slices between other work.
       return deserializeHnswAsync(blob, store, { efSearch, yieldTo: this.host.yieldTo });
@@ -278,6 +307,7 @@ export class GraphMaintainer {
     try {
       return await thread.load(blob, store, efSearch);
     } finally {
+      this.loadThread = undefined;
       void thread.terminate();
     }
   }
@@ -292,6 +322,7 @@ export class GraphMaintainer {
       }
       this.loading = undefined;
       if (this.closed) return;
+      this.savedRead = undefined;
       if (!g) {
         if (this.savedMarker) this.saved = 'none';
         this.savedMarker = false;
@@ -301,6 +332,7 @@ export class GraphMaintainer {
       this.graph = g;
       // What the file holds: the loaded members; anything else is the tail.
       if (this.savedMarker) this.savedCount = g.count;
+      this.savedRead = undefined;
       this.savedMarker = false;
       // Writes made while loading: their vectors may differ from what the graph was built over.
       const during = this.pending.takeAll();
@@ -368,12 +400,32 @@ export class GraphMaintainer {
       const report = this.host.onProgress;
       thread.onProgress = (inserted, sent) => report(inserted, sent);
     }
-    const live: number[] = [];
-    for (let ord = 0; ord < this.table.count; ord++) if (this.table.isLive(ord)) live.push(ord);
-    this.sendToThread(live);
-    this.building = this.handOff(thread).finally(() => {
-      this.building = undefined;
-    });
+    const sending = this.sendLive(thread);
+    this.sending = sending;
+    this.building = sending
+      .then(() => this.handOff(thread))
+      .finally(() => {
+        this.building = undefined;
+      });
+  }
+
+  /**
+   * Sends every live vector to the worker, a batch per turn of the event loop: copying 50 MB
+   * in one go would hold the loop for tens of milliseconds. Each batch reads the vectors as
+   * they are then, so a write in between is never sent stale.
+   */
+  private async sendLive(thread: GraphThread): Promise<void> {
+    const t = this.table;
+    const batch: number[] = [];
+    for (let ord = 0; ord < t.count && !this.closed && this.thread === thread; ord++) {
+      if (t.isLive(ord)) batch.push(ord);
+      if (batch.length === SEND_BATCH) {
+        this.sendToThread(batch);
+        batch.length = 0;
+        await nextTurn();
+      }
+    }
+    if (batch.length > 0 && this.thread === thread) this.sendToThread(batch);
   }
 
   /** Copies these ordinals' current vectors to the worker, a batch per message. */
@@ -485,4 +537,11 @@ export class GraphMaintainer {
       this.host.onProgress?.(total - Math.min(total, this.pending.size), total);
     }
   }
+}
+
+/** The member count in a saved graph's header (RVHN, count at byte 12), if it looks like one. */
+function savedGraphCount(blob: Uint8Array): number | undefined {
+  if (blob.length < 16) return undefined;
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  return dv.getUint32(0, true) === RVHN_MAGIC ? dv.getUint32(12, true) : undefined;
 }

@@ -199,6 +199,33 @@ describe('incremental saves', () => {
     await r.close();
   });
 
+  it('closing right after an open and a small ingest writes no graph, even before the saved one has loaded', async () => {
+    const p = join(work.dir, 'quick-close.rvf');
+    copyFileSync(base, p);
+    const s = await RvfStore.open(p);
+    const graphsBefore = graphSegments(s).length;
+    // No waitForIndex: the saved graph is still on its way in.
+    expect(s.status().engine.index).toBe('building');
+    const extra = clustered(10, DIM, 98);
+    await s.ingestBatch(
+      extra,
+      [...Array(10).keys()].map((i) => 200_000 + i),
+    );
+    const afterIngest = statSync(p).size;
+    await s.close();
+    expect(statSync(p).size).toBe(afterIngest);
+    const r = await RvfStore.open(p, { readOnly: true });
+    expect(graphSegments(r)).toHaveLength(graphsBefore);
+    await r.waitForIndex();
+    expect(r.status().engine.rebuildReason).toBeUndefined();
+    expect(r.status().engine.indexedVectors).toBe(N + 10);
+    expect((await r.query(extra.subarray(9 * DIM, 10 * DIM), 1))[0]).toMatchObject({
+      id: 200_009,
+      distance: 0,
+    });
+    await r.close();
+  });
+
   it('rewriting a vector the saved graph holds makes close save a new graph (the old one would be stale)', async () => {
     const p = join(work.dir, 'rewrite.rvf');
     copyFileSync(base, p);
