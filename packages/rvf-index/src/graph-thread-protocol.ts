@@ -1,17 +1,19 @@
 import type { Metric } from '@rvfjs/types';
 import type { GraphMembers } from './hnsw.js';
 
+export interface GraphBuildParams {
+  dimension: number;
+  metric: Metric;
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  /** Expected number of vectors (hnswlib allocates for it and doubles beyond). */
+  capacity: number;
+}
+
 /** Messages between a GraphThread (event-loop side) and its worker (graph-worker.ts). */
 export type GraphRequest =
-  | {
-      op: 'build';
-      dimension: number;
-      metric: Metric;
-      m: number;
-      efConstruction: number;
-      efSearch: number;
-      capacity: number;
-    }
+  | ({ op: 'build' } & GraphBuildParams)
   /** Inserts (or replaces) these ordinals' vectors: ordinals.length × dimension floats. */
   | { op: 'add'; ordinals: Uint32Array; vectors: Float32Array }
   /** Writes the built graph's hnswlib file to `path`; answered with its blob and members. */

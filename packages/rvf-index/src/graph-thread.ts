@@ -5,24 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type ErrorCodeValue, type Metric, RvfError, rvfError } from '@rvfjs/types';
-import type { GraphReply, GraphRequest } from './graph-thread-protocol.js';
+import { type ErrorCodeValue, RvfError, rvfError } from '@rvfjs/types';
+import type { GraphBuildParams, GraphReply, GraphRequest } from './graph-thread-protocol.js';
+
+export type { GraphBuildParams } from './graph-thread-protocol.js';
+
 import { type GraphMembers, HnswIndex } from './hnsw.js';
 import { nativeHnswAvailable } from './native.js';
 import type { VectorStore } from './vector-store.js';
 
 /** Set RVF_DISABLE_WORKERS=1 to keep all graph work on the event loop (tests, constrained hosts). */
 export const DISABLE_WORKERS_ENV = 'RVF_DISABLE_WORKERS';
-
-export interface GraphBuildParams {
-  dimension: number;
-  metric: Metric;
-  m: number;
-  efConstruction: number;
-  efSearch: number;
-  /** Expected number of vectors (hnswlib allocates for it and doubles beyond). */
-  capacity: number;
-}
 
 /** The worker's script: next to this module when built, in dist/ when tests run the sources. */
 function workerUrl(): URL | undefined {

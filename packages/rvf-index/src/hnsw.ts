@@ -421,15 +421,7 @@ export class HnswIndex implements VectorIndex {
     if (load instanceof HnswIndex) return load;
     loadingErrors(() =>
       withTempFile((path) => {
-        const fd = openSync(path, 'wx', 0o600);
-        try {
-          for (const chunk of load.chunks()) {
-            for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done);
-          }
-        } finally {
-          closeSync(fd);
-        }
-        load.verifyDigest();
+        writeLoadChunks(load, path);
         load.native.readIndexSync(path);
       }),
     );
@@ -505,6 +497,8 @@ interface PreparedLoad {
   chunks(): Generator<Uint8Array, void, undefined>;
   /** Refuses a graph built over other vectors; call after every chunk was produced. */
   verifyDigest(): void;
+  /** Which ordinals the graph holds and which it marks deleted (for fromNativeFile). */
+  members(): GraphMembers;
   finish(): HnswIndex;
 }
 
@@ -549,6 +543,12 @@ function prepareLoad(
         );
       }
     },
+    members() {
+      const { labels, starts } = checked;
+      const deleted = new Uint8Array(labels.length);
+      for (let i = 0; i < deleted.length; i++) deleted[i] = (body[starts[i]! + 1]! >>> 8) & 1;
+      return { metric: header.metric, m: header.m, efConstruction: header.efConstruction, labels, deleted };
+    },
     finish() {
       const states = new OrdinalFlags(store.count);
       const { labels, starts } = checked;
@@ -584,54 +584,23 @@ export interface GraphMembers {
  * for an empty graph (there is no file to load; create a fresh index instead).
  */
 export function writeLoadFile(bytes: Uint8Array, store: VectorStore, path: string): GraphMembers | undefined {
-  const { header, body } = decodeRvhn(bytes);
-  const dim = store.dimension;
-  if (header.dimension !== dim) {
-    throw rvfError('DimensionMismatch', `HNSW blob has dimension ${header.dimension}, store has ${dim}`);
-  }
-  if (header.count === 0) {
-    if (body.length !== 0) {
-      throw rvfError('InvalidManifest', 'HNSW blob: an empty graph with a non-empty body', { offset: 56 });
-    }
-    return undefined;
-  }
-  const capacity = Math.min(Math.max(header.capacity, header.count), Math.max(16, 2 * header.count));
-  const shape: GraphShape = { ...header, capacity };
-  const checked = checkGraph(shape, body, store.count, RVHN_HEADER_BYTES);
-  const digest = new VectorDigest(dim, digestContext(header));
+  const load = prepareLoad(bytes, store, {});
+  if (load instanceof HnswIndex) return undefined;
+  writeLoadChunks(load, path);
+  return load.members();
+}
+
+/** Writes a prepared load's hnswlib file to `path`, then refuses it if the digest differs. */
+function writeLoadChunks(load: PreparedLoad, path: string): void {
   const fd = openSync(path, 'wx', 0o600);
   try {
-    for (const chunk of hnswlibFileChunks(
-      shape,
-      body,
-      checked,
-      dim,
-      store.flat,
-      header.metric === 'cosine',
-      digest,
-    )) {
+    for (const chunk of load.chunks()) {
       for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done);
     }
   } finally {
     closeSync(fd);
   }
-  const [d1, d2] = digest.digest();
-  if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
-    throw rvfError(
-      'ContentHashMismatch',
-      'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
-      { offset: 48 },
-    );
-  }
-  const deleted = new Uint8Array(checked.labels.length);
-  for (let i = 0; i < deleted.length; i++) deleted[i] = (body[checked.starts[i]! + 1]! >>> 8) & 1;
-  return {
-    metric: header.metric,
-    m: header.m,
-    efConstruction: header.efConstruction,
-    labels: checked.labels,
-    deleted,
-  };
+  load.verifyDigest();
 }
 
 /** Our own checks and file-system failures are already RvfErrors; anything else is hnswlib. */

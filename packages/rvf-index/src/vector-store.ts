@@ -11,6 +11,15 @@ export function sharedFloats(length: number): Float32Array {
     : new Float32Array(length);
 }
 
+/** One array several copy-on-write twins use (see VectorStore.fork). */
+interface SharedArray {
+  users: number;
+  /** Ordinals below this are visible to some twin: writing there copies first. */
+  base: number;
+  /** The twin that has appended past `base` in place, if one has. */
+  tailOwner: VectorStore | undefined;
+}
+
 /**
  * Growable flat f32 storage addressed by dense ordinal. The runtime owns one and shares it with
  * both engines, so vectors live in memory once: the exact engine scans it directly and the HNSW
@@ -27,7 +36,7 @@ export class VectorStore {
    * Set while `data` is shared with forks: how many stores use it. A write copies first
    * when others still do; `release()` lets a fork go without costing its twin a copy.
    */
-  private share: { users: number } | undefined;
+  private share: SharedArray | undefined;
 
   constructor(dimension: number, initialCapacity = 1024) {
     if (!Number.isInteger(dimension) || dimension <= 0) {
@@ -67,29 +76,46 @@ export class VectorStore {
     const twin = new VectorStore(this.dimension, 1);
     twin.data = this.data;
     twin.n = this.n;
-    this.share ??= { users: 1 };
+    this.share ??= { users: 1, base: 0, tailOwner: undefined };
     this.share.users++;
+    // Every twin sees ordinals below this count; past it, the array is free for one of them.
+    this.share.base = Math.max(this.share.base, this.n);
     twin.share = this.share;
     return twin;
   }
 
   /** Stops using the shared array (a fork that is no longer needed). The store is unusable after. */
   release(): void {
-    if (this.share) this.share.users--;
-    this.share = undefined;
+    this.leaveShare();
     this.data = new Float32Array(0);
     this.n = 0;
   }
 
-  /** Before writing: a private copy of the array if other stores still use it. */
-  private unshare(): void {
-    if (!this.share) return;
-    if (this.share.users > 1) {
+  /**
+   * Before writing ordinals from `first` on: a private copy of the array if other stores still
+   * use it. Appending past what any twin can see needs no copy: the first twin to append there
+   * claims the array's tail (a branch's parent keeps ingesting without copying 50 MB).
+   */
+  private unshare(first: number): void {
+    const share = this.share;
+    if (!share) return;
+    if (share.users > 1) {
+      if (first >= share.base && (share.tailOwner ?? this) === this) {
+        share.tailOwner = this;
+        return;
+      }
       const copy = sharedFloats(this.data.length);
       copy.set(this.data);
       this.data = copy;
-      this.share.users--;
     }
+    this.leaveShare();
+  }
+
+  private leaveShare(): void {
+    const share = this.share;
+    if (!share) return;
+    share.users--;
+    if (share.tailOwner === this) share.tailOwner = undefined;
     this.share = undefined;
   }
 
@@ -133,7 +159,7 @@ export class VectorStore {
       );
     }
     this.ensureCapacity(ordinal + 1);
-    this.unshare();
+    this.unshare(ordinal);
     const off = ordinal * dim;
     // Writing a store view back onto itself (the common runtime pattern) is a no-op.
     if (
@@ -168,7 +194,7 @@ export class VectorStore {
     if (ordinal >>> 0 !== ordinal)
       throw rvfError('KeyNotFound', `ordinal must be a u32 integer, got ${ordinal}`);
     this.ensureCapacity(ordinal + count);
-    this.unshare();
+    this.unshare(ordinal);
     fill(this.data, ordinal * this.dimension);
     if (ordinal + count > this.n) this.n = ordinal + count;
   }
@@ -192,7 +218,6 @@ export class VectorStore {
     next.set(this.data.subarray(0, this.n * dim));
     this.data = next;
     // The new array is ours alone; the old one stays with the other users.
-    if (this.share) this.share.users--;
-    this.share = undefined;
+    this.leaveShare();
   }
 }

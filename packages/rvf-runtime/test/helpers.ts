@@ -31,6 +31,21 @@ export function randomVectors(n: number, dim: number, seed: number): Float32Arra
   return out;
 }
 
+/**
+ * `n` vectors around `centers` Gaussian-ish blobs, seeded: clustered data is where graph
+ * search earns its keep (uniform random data has no structure for a graph to use).
+ */
+export function clustered(n: number, dim: number, seed: number, centers = 60): Float32Array {
+  const r = rng(seed);
+  const cs = Array.from({ length: centers }, () => Array.from({ length: dim }, () => r() * 10 - 5));
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = cs[Math.floor(r() * cs.length)]!;
+    for (let d = 0; d < dim; d++) out[i * dim + d] = c[d]! + (r() + r() + r() - 1.5) * 0.8;
+  }
+  return out;
+}
+
 /** Brute force in float64, independent of the library's kernels. */
 export function bruteForce(
   vectors: Float32Array,

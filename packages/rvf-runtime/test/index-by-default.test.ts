@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RvfStore } from '../src/index.js';
-import { bruteForce, rng, tempDir } from './helpers.js';
+import { bruteForce, clustered as clusteredAround, tempDir } from './helpers.js';
 
 // The graph is persisted by default: what create + ingest + close leaves behind, and what a
 // fresh process makes of it without any idle time.
@@ -16,16 +16,7 @@ const DIM = 24;
 const N = 4000;
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
 
-function clustered(n: number, dim: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const centers = Array.from({ length: 40 }, () => Array.from({ length: dim }, () => r() * 10 - 5));
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const c = centers[Math.floor(r() * centers.length)]!;
-    for (let d = 0; d < dim; d++) out[i * dim + d] = c[d]! + (r() + r() + r() - 1.5) * 0.8;
-  }
-  return out;
-}
+const clustered = (n: number, dim: number, seed: number) => clusteredAround(n, dim, seed, 40);
 
 const vecs = clustered(N, DIM, 11);
 const ids = [...Array(N).keys()];

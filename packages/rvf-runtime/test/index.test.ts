@@ -3,25 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { F, RvfStore } from '../src/index.js';
-import { bruteForce, rng, tempDir } from './helpers.js';
+import { bruteForce, clustered, tempDir } from './helpers.js';
 
 const work = tempDir('rvfjs-index-');
 afterAll(() => work.cleanup());
 
 const N = 6000;
 const DIM = 32;
-
-/** 60 Gaussian-ish blobs, seeded: clustered data is where graph search earns its keep. */
-function clustered(n: number, dim: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const centers = Array.from({ length: 60 }, () => Array.from({ length: dim }, () => r() * 10 - 5));
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const c = centers[Math.floor(r() * centers.length)]!;
-    for (let d = 0; d < dim; d++) out[i * dim + d] = c[d]! + (r() + r() + r() - 1.5) * 0.8;
-  }
-  return out;
-}
 
 const vecs = clustered(N, DIM, 1);
 const ids = [...Array(N).keys()];
