@@ -2,12 +2,14 @@ import {
   createHnsw,
   deserializeHnswAsync,
   GraphThread,
+  graphThreadAvailable,
   type HnswIndex,
   nativeHnswAvailable,
   RVHN_MAGIC,
   type VectorStore,
 } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
+import { acquireBuildSlot } from './build-slots.js';
 import { PendingOrdinals } from './pending-ordinals.js';
 import type { VectorTable } from './vector-table.js';
 
@@ -85,6 +87,8 @@ export class GraphMaintainer {
   private writtenDuringSave: number[] | undefined;
   private loading: Promise<void> | undefined;
   private building: Promise<void> | undefined;
+  /** Settles once a worker build has its thread (or gave up): builds may wait for a slot. */
+  private buildStarted: Promise<void> | undefined;
   /** Settles once every live vector has gone to the worker (the build is not drained before). */
   private sending: Promise<void> | undefined;
   /** Settles once the saved graph's bytes are read at open (its member count is then known). */
@@ -252,6 +256,8 @@ export class GraphMaintainer {
       if (!nativeHnswAvailable()) return undefined;
       this.startBuild();
     }
+    // A build still waiting for its turn (another store's is running) has to start first.
+    if (this.building && !this.thread) await this.buildStarted;
     if (this.building && this.thread) {
       // Finish the worker's build and save it from there: no event-loop work but bookkeeping.
       const thread = this.thread;
@@ -379,34 +385,57 @@ export class GraphMaintainer {
    */
   private startBuild(): void {
     if (this.building || this.closed) return;
-    const thread = this.startThread();
-    if (!thread) {
-      this.graph = this.newGraph();
-      this.catchUp(this.graph, false);
-      this.scheduleDrain();
+    if (!graphThreadAvailable()) {
+      this.buildOnEventLoop();
       return;
     }
-    this.thread = thread;
-    const { params, metric } = this.host;
-    thread.build({
-      dimension: this.table.dimension,
-      metric,
-      m: params.m,
-      efConstruction: params.efConstruction,
-      efSearch: params.efSearch,
-      capacity: this.table.count,
+    let started = () => {};
+    this.buildStarted = new Promise<void>((resolve) => {
+      started = resolve;
     });
-    if (this.host.onProgress) {
-      const report = this.host.onProgress;
-      thread.onProgress = (inserted, sent) => report(inserted, sent);
-    }
-    const sending = this.sendLive(thread);
-    this.sending = sending;
-    this.building = sending
-      .then(() => this.handOff(thread))
-      .finally(() => {
-        this.building = undefined;
-      });
+    const build = async () => {
+      // Builds take turns for the cores (see build-slots.ts); queries stay exact meanwhile.
+      const release = await acquireBuildSlot();
+      try {
+        if (this.closed) return;
+        const thread = this.startThread();
+        if (!thread) {
+          this.buildOnEventLoop();
+          return;
+        }
+        this.thread = thread;
+        const { params, metric } = this.host;
+        thread.build({
+          dimension: this.table.dimension,
+          metric,
+          m: params.m,
+          efConstruction: params.efConstruction,
+          efSearch: params.efSearch,
+          capacity: this.table.count,
+        });
+        if (this.host.onProgress) {
+          const report = this.host.onProgress;
+          thread.onProgress = (inserted, sent) => report(inserted, sent);
+        }
+        const sending = this.sendLive(thread);
+        this.sending = sending;
+        started();
+        await sending;
+        await this.handOff(thread);
+      } finally {
+        started();
+        release();
+      }
+    };
+    this.building = build().finally(() => {
+      this.building = undefined;
+    });
+  }
+
+  private buildOnEventLoop(): void {
+    this.graph = this.newGraph();
+    this.catchUp(this.graph, false);
+    this.scheduleDrain();
   }
 
   /**

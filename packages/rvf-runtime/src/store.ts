@@ -1489,9 +1489,12 @@ export class RvfStore {
     );
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
     this.engine.attachSaved(savedGraph, seed);
-    // Started at open in case the file had a graph to load or build; not needed after all.
-    void this.earlyThread?.terminate();
-    this.earlyThread = undefined;
+    // Started at open in case the file had a graph to load or build: whatever the engine has
+    // not taken by the next turn (a build starts a microtask later) is not needed after all.
+    setImmediate(() => {
+      void this.earlyThread?.terminate();
+      this.earlyThread = undefined;
+    });
   }
 
   /**

@@ -126,6 +126,24 @@ describe('the graph is there by default', () => {
   });
 });
 
+describe('several stores building at once', () => {
+  it('builds take turns for the cores, and each store still closes with its complete graph', async () => {
+    const paths = [0, 1, 2].map((i) => join(work.dir, `turns-${i}.rvf`));
+    const stores = await Promise.all(paths.map((p) => RvfStore.create(p, { dimension: DIM })));
+    await Promise.all(stores.map((s) => s.ingestBatch(vecs, ids)));
+    // Each has a build under way or waiting for its turn; closing finishes each.
+    await Promise.all(stores.map((s) => s.close()));
+    for (const p of paths) {
+      const r = await RvfStore.open(p, { readOnly: true });
+      expect(graphSegments(r)).toHaveLength(1);
+      await r.waitForIndex();
+      expect(r.status().engine).toMatchObject({ index: 'complete', indexedVectors: N });
+      expect(r.status().engine.rebuildReason).toBeUndefined();
+      await r.close();
+    }
+  });
+});
+
 describe('deferIndex: the opt-out for write-heavy users', () => {
   it('close saves no graph, queries are exact, and a later writer builds and saves it', async () => {
     const p = join(work.dir, 'deferred.rvf');
