@@ -5,7 +5,6 @@ import {
   graphThreadAvailable,
   type HnswIndex,
   nativeHnswAvailable,
-  RVHN_MAGIC,
   type VectorStore,
 } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
@@ -91,8 +90,8 @@ export class GraphMaintainer {
   private buildStarted: Promise<void> | undefined;
   /** Settles once every live vector has gone to the worker (the build is not drained before). */
   private sending: Promise<void> | undefined;
-  /** Settles once the saved graph's bytes are read at open (its member count is then known). */
-  private savedRead: Promise<void> | undefined;
+  /** Reads the member count from the saved graph's header (16 bytes), for a close during the load. */
+  private peekSavedCount: (() => Promise<number | undefined>) | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
   /** Set once close has taken over: a build in flight is finished and saved by close itself. */
@@ -132,7 +131,12 @@ export class GraphMaintainer {
    * the event loop; without one, builds one on the worker. Opening never waits for either:
    * queries are answered exactly until the graph is in place.
    */
-  attach(saved: (() => Promise<Uint8Array>) | undefined, seed?: ParentGraphSeed): void {
+  attach(
+    saved: (() => Promise<Uint8Array>) | undefined,
+    seed?: ParentGraphSeed,
+    peekSavedCount?: () => Promise<number | undefined>,
+  ): void {
+    this.peekSavedCount = peekSavedCount;
     if (this.table.count < this.host.params.threshold) return;
     if (!nativeHnswAvailable()) {
       this.rebuildReason = 'native HNSW unavailable; using the exact engine';
@@ -142,20 +146,9 @@ export class GraphMaintainer {
       // The graph is checked against the vectors as they are now: writes made while it loads
       // go to the live store (copy-on-write) and are re-inserted after.
       const snapshot = this.table.store.fork();
-      let markRead = () => {};
-      this.savedRead = new Promise<void>((resolve) => {
-        markRead = resolve;
-      });
       this.startLoad(async () => {
         try {
-          let blob: Uint8Array;
-          try {
-            blob = await saved();
-          } finally {
-            markRead();
-          }
-          this.savedCount = savedGraphCount(blob) ?? 0;
-          return (await this.loadBlob(blob, snapshot))?.rebind(this.table.store);
+          return (await this.loadBlob(await saved(), snapshot))?.rebind(this.table.store);
         } finally {
           snapshot.release();
         }
@@ -244,11 +237,11 @@ export class GraphMaintainer {
   async blobForClose(defer: boolean): Promise<Uint8Array | undefined> {
     if (defer) return undefined;
     this.closing = true;
-    if (this.loading && this.savedRead) {
+    if (this.loading && this.saved === 'current' && this.peekSavedCount) {
       // Closing right after an open need not wait for the load: the saved graph's header
       // says how many vectors it holds, which is enough to see that the tail is short.
-      await this.savedRead;
-      if (this.saved === 'current' && this.table.count - this.savedCount <= UNSAVED_TAIL_LIMIT)
+      const count = await this.peekSavedCount().catch(() => undefined);
+      if (count !== undefined && this.saved === 'current' && this.table.count - count <= UNSAVED_TAIL_LIMIT)
         return undefined;
     }
     if (this.loading) await this.loading;
@@ -328,7 +321,6 @@ export class GraphMaintainer {
       }
       this.loading = undefined;
       if (this.closed) return;
-      this.savedRead = undefined;
       if (!g) {
         if (this.savedMarker) this.saved = 'none';
         this.savedMarker = false;
@@ -338,7 +330,6 @@ export class GraphMaintainer {
       this.graph = g;
       // What the file holds: the loaded members; anything else is the tail.
       if (this.savedMarker) this.savedCount = g.count;
-      this.savedRead = undefined;
       this.savedMarker = false;
       // Writes made while loading: their vectors may differ from what the graph was built over.
       const during = this.pending.takeAll();
@@ -566,11 +557,4 @@ export class GraphMaintainer {
       this.host.onProgress?.(total - Math.min(total, this.pending.size), total);
     }
   }
-}
-
-/** The member count in a saved graph's header (RVHN, count at byte 12), if it looks like one. */
-function savedGraphCount(blob: Uint8Array): number | undefined {
-  if (blob.length < 16) return undefined;
-  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  return dv.getUint32(0, true) === RVHN_MAGIC ? dv.getUint32(12, true) : undefined;
 }

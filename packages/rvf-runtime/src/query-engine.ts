@@ -83,8 +83,12 @@ export class QueryEngine {
   }
 
   /** See GraphMaintainer.attach. */
-  attachSaved(saved: (() => Promise<Uint8Array>) | undefined, seed?: ParentGraphSeed): void {
-    this.graphs.attach(saved, seed);
+  attachSaved(
+    saved: (() => Promise<Uint8Array>) | undefined,
+    seed?: ParentGraphSeed,
+    peekSavedCount?: () => Promise<number | undefined>,
+  ): void {
+    this.graphs.attach(saved, seed, peekSavedCount);
   }
 
   added(ordinals: readonly number[]): void {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
-import { GraphThread } from '@rvfjs/index';
+import { GraphThread, RVHN_MAGIC } from '@rvfjs/index';
 import {
   type DirectoryEntry,
   type FileIdentity,
@@ -1345,7 +1345,18 @@ export class RvfStore {
     const graph = graphEntry
       ? async () => (await readSegmentAt(fileHandleSource(this.fh, found.end), graphEntry)).payload
       : undefined;
-    this.startEngine(graph, this.parent);
+    // The graph's member count, from its header (RVHN; count at byte 12) without reading the
+    // rest: a close that comes before the load finishes decides from it.
+    const peek = graphEntry
+      ? async () => {
+          const head = await fileHandleSource(this.fh, found.end).read(graphEntry.offset + 64, 16);
+          const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+          return head.length === 16 && dv.getUint32(0, true) === RVHN_MAGIC
+            ? dv.getUint32(12, true)
+            : undefined;
+        }
+      : undefined;
+    this.startEngine(graph, this.parent, peek);
     void this.decodeMetadataWhenIdle(this.table);
   }
 
@@ -1465,7 +1476,11 @@ export class RvfStore {
     this.fileEnd = offset + mBytes.length;
   }
 
-  private startEngine(savedGraph: (() => Promise<Uint8Array>) | undefined, parent?: ParentView): void {
+  private startEngine(
+    savedGraph: (() => Promise<Uint8Array>) | undefined,
+    parent?: ParentView,
+    peekSavedCount?: () => Promise<number | undefined>,
+  ): void {
     this.engine?.close();
     this.engine = new QueryEngine(
       this.table,
@@ -1488,7 +1503,7 @@ export class RvfStore {
       },
     );
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
-    this.engine.attachSaved(savedGraph, seed);
+    this.engine.attachSaved(savedGraph, seed, peekSavedCount);
     // Started at open in case the file had a graph to load or build: whatever the engine has
     // not taken by the next turn (a build starts a microtask later) is not needed after all.
     setImmediate(() => {
