@@ -3,10 +3,7 @@
  * on its own thread (and so on the machine's other core), while the event loop that owns the
  * store keeps answering queries and taking writes.
  */
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { RvfError } from '@rvfjs/types';
 import type { GraphReply, GraphRequest } from './graph-thread-protocol.js';
 import { HnswIndex, writeLoadFile } from './hnsw.js';
@@ -40,40 +37,6 @@ function failure(err: unknown, id?: number): GraphReply {
       ? { code: err.code, message: message.replace(/^RVF error 0x[0-9a-f]{4} \w+: /, '') }
       : { message }),
   };
-}
-
-/**
- * Runs the load path once on a small graph while the store that started this thread is still
- * opening: the loops that rebuild hnswlib's file are compiled by the time a real graph comes
- * (measured: a cold worker took about twice as long for its first 20k-vector graph).
- */
-function warmUp(): void {
-  const dim = 16;
-  const n = 400;
-  const store = new VectorStore(dim, n);
-  for (let i = 0; i < n; i++)
-    store.set(
-      i,
-      Float32Array.from({ length: dim }, (_, j) => Math.sin(i * 31 + j)),
-    );
-  const g = HnswIndex.create(dim, 'l2', { m: 8, efConstruction: 16, maxElements: n, store });
-  g.addBatch(Uint32Array.from({ length: n }, (_, i) => i));
-  const blob = g.serialize();
-  const path = join(tmpdir(), `rvfjs-warm-${process.pid}-${threadId}.bin`);
-  try {
-    for (let r = 0; r < 3; r++) {
-      rmSync(path, { force: true });
-      writeLoadFile(blob, store, path);
-    }
-  } finally {
-    rmSync(path, { force: true });
-  }
-}
-
-try {
-  warmUp();
-} catch {
-  // Only a warm-up: a real request reports its own failure.
 }
 
 port.on('message', (msg: GraphRequest) => {

@@ -39,8 +39,6 @@ export interface GraphHost {
   yieldTo: () => Promise<void>;
   /** A writer persists a graph the worker finished (undefined for read-only stores). */
   persist?: ((blob: Uint8Array) => Promise<void>) | undefined;
-  /** A graph worker the store started early (at open), if any: the first use takes it. */
-  takeThread?: () => GraphThread | undefined;
 }
 
 /**
@@ -291,13 +289,9 @@ export class GraphMaintainer {
 
   // ---------------------------------------------------------------- loading
 
-  private startThread(): GraphThread | undefined {
-    return this.host.takeThread?.() ?? GraphThread.start();
-  }
-
   private async loadBlob(blob: Uint8Array, store: VectorStore): Promise<HnswIndex | undefined> {
     const efSearch = this.host.params.efSearch;
-    const thread = this.startThread();
+    const thread = GraphThread.start();
     this.loadThread = thread;
     if (!thread) {
       // No worker here: the event-loop loader, in slices between other work.
@@ -389,7 +383,7 @@ export class GraphMaintainer {
       const release = await acquireBuildSlot();
       try {
         if (this.closed) return;
-        const thread = this.startThread();
+        const thread = GraphThread.start();
         if (!thread) {
           this.buildOnEventLoop();
           return;

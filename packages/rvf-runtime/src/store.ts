@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
-import { GraphThread, RVHN_MAGIC } from '@rvfjs/index';
+import { RVHN_MAGIC } from '@rvfjs/index';
 import {
   type DirectoryEntry,
   type FileIdentity,
@@ -286,8 +286,6 @@ export class RvfStore {
   private indexThreshold = 1024;
   private onIndexProgress: IndexProgress | undefined;
   private deferIndex = false;
-  /** A graph worker started as an open began, so its start-up overlaps reading the file. */
-  private earlyThread: GraphThread | undefined;
   private link: BranchLink | undefined;
   private parent: ParentView | undefined;
   private parentPathOverride: string | undefined;
@@ -441,9 +439,6 @@ export class RvfStore {
       store.indexThreshold = options.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = options.onIndexProgress;
       store.deferIndex = options.deferIndex ?? false;
-      // A file big enough to hold a graph's worth of vectors gets its graph worker started
-      // now: the thread's start-up (tens of milliseconds) then overlaps the open.
-      if ((await fh.stat()).size >= EARLY_THREAD_BYTES) store.earlyThread = GraphThread.start();
       // Opening counts as foreground work: background index loading starts only after it,
       // and after whatever the caller does right away (see whenIdle).
       store.busy++;
@@ -1495,21 +1490,10 @@ export class RvfStore {
         onProgress: this.onIndexProgress,
         yieldTo: () => this.whenIdle(),
         persist: this.readOnly ? undefined : (blob) => this.exclusive(() => this.persistGraph(blob)),
-        takeThread: () => {
-          const t = this.earlyThread;
-          this.earlyThread = undefined;
-          return t;
-        },
       },
     );
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
     this.engine.attachSaved(savedGraph, seed, peekSavedCount);
-    // Started at open in case the file had a graph to load or build: whatever the engine has
-    // not taken by the next turn (a build starts a microtask later) is not needed after all.
-    setImmediate(() => {
-      void this.earlyThread?.terminate();
-      this.earlyThread = undefined;
-    });
   }
 
   /**
@@ -1617,9 +1601,6 @@ export class RvfStore {
     }
   }
 }
-
-/** Files smaller than this (about 1,000 vectors of 128 floats) start no graph worker at open. */
-const EARLY_THREAD_BYTES = 512 * 1024;
 
 function positiveInt(v: number | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback;
