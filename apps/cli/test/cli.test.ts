@@ -94,4 +94,30 @@ describe('rvf export to stdout', () => {
     const ing = spawnSync(process.execPath, [CLI, 'ingest', dst, '-'], { input: r.stdout, encoding: 'utf8' });
     expect(JSON.parse(ing.stdout)).toEqual({ accepted: 3, epoch: 1 });
   });
+
+  it('ingest saves the HNSW graph at close with a progress bar, or defers it with --defer-index', () => {
+    const nd = join(dir, 'many.ndjson');
+    writeFileSync(
+      nd,
+      Array.from({ length: 1500 }, (_, i) =>
+        JSON.stringify({ id: i, vector: [Math.sin(i), Math.cos(i * 1.3), (i % 17) / 17] }),
+      ).join('\n'),
+    );
+    const graphs = (path: string) =>
+      (rvf('segments', path) as { type?: string; segType?: string }[]).filter(
+        (x) => (x.type ?? x.segType) === 'rvfjs_hnsw_graph',
+      ).length;
+    const shown = join(dir, 'shown.rvf');
+    rvf('create', shown, '--dim', '3');
+    const run = spawnSync(process.execPath, [CLI, 'ingest', shown, nd, '--progress'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ accepted: 1500 });
+    expect(run.stderr).toMatch(/HNSW graph .*1500\/1500 vectors/);
+    expect(graphs(shown)).toBe(1);
+
+    const deferred = join(dir, 'deferred.rvf');
+    rvf('create', deferred, '--dim', '3');
+    expect(rvf('ingest', deferred, nd, '--defer-index')).toMatchObject({ accepted: 1500 });
+    expect(graphs(deferred)).toBe(0);
+  });
 });
