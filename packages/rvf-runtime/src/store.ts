@@ -1477,7 +1477,7 @@ export class RvfStore {
     peekSavedCount?: () => Promise<number | undefined>,
   ): void {
     this.engine?.close();
-    this.engine = new QueryEngine(
+    const engine: QueryEngine = new QueryEngine(
       this.table,
       this.metric,
       {
@@ -1489,9 +1489,15 @@ export class RvfStore {
       {
         onProgress: this.onIndexProgress,
         yieldTo: () => this.whenIdle(),
-        persist: this.readOnly ? undefined : (blob) => this.exclusive(() => this.persistGraph(blob)),
+        // A graph finished after a compaction or refresh replaced this engine numbers the old
+        // ordinals: it is dropped, not written into the new file.
+        persist: this.readOnly
+          ? undefined
+          : (blob) =>
+              this.exclusive(async () => (this.engine === engine ? this.persistGraph(blob) : undefined)),
       },
     );
+    this.engine = engine;
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
     this.engine.attachSaved(savedGraph, seed, peekSavedCount);
   }
