@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exactSearch } from '@rvfjs/index';
 import { synthetic, writeF32 } from './data.mjs';
+import { spawnCapped } from './spawn-capped.mjs';
 import { fmtBytes, fmtMs, fmtNum, fmtRecall, latencySummary, mdTable, median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -87,17 +88,9 @@ function machineInfo() {
 function runChild(ctx, script, job, { capMs = ctx.cfg.capMs, exposeGc = false } = {}) {
   ctx.sampleLoad();
   const tSpawn = performance.timeOrigin + performance.now();
-  const t = performance.now();
   const args = [...(exposeGc ? ['--expose-gc'] : []), join(HERE, script), JSON.stringify(job)];
-  const r = spawnSync(process.execPath, args, {
-    cwd: BENCH_DIR,
-    encoding: 'utf8',
-    timeout: capMs,
-    killSignal: 'SIGKILL',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const processMs = performance.now() - t;
-  if (r.error?.code === 'ETIMEDOUT' || (r.signal === 'SIGKILL' && processMs >= capMs - 50)) {
+  const { r, ms: processMs, timedOut } = spawnCapped(args, { capMs, maxBuffer: 256 * 1024 * 1024 });
+  if (timedOut) {
     ctx.log(`  ${script} killed at its ${(capMs / 1000).toFixed(0)} s cap`);
     return { timedOut: true, capMs, processMs };
   }

@@ -27,6 +27,7 @@ import { exactSearch } from '@rvfjs/index';
 import { coldStartSection } from './cold-start.mjs';
 import { branchEdits, FILTER_CAT, fashionFiles, readIdxImages, synthetic, writeF32 } from './data.mjs';
 import { renderMarkdown } from './report.mjs';
+import { spawnCapped } from './spawn-capped.mjs';
 import { latencySummary, median } from './stats.mjs';
 import { renderSvg } from './svg.mjs';
 
@@ -123,17 +124,9 @@ function runJob(job, capMs = config.jobCapMs) {
   const path = join(tmp, `job-${++jobSeq}-${job.kind}.json`);
   writeFileSync(path, JSON.stringify({ warm: config.warm, ...job }));
   sampleLoad();
-  const t = performance.now();
   // --expose-gc: each measured phase starts from a collected heap (see measure() in the worker).
-  const r = spawnSync(process.execPath, ['--expose-gc', join(HERE, 'worker.mjs'), path], {
-    cwd: BENCH_DIR,
-    encoding: 'utf8',
-    timeout: capMs,
-    killSignal: 'SIGKILL',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const wallMs = performance.now() - t;
-  if (r.error?.code === 'ETIMEDOUT' || (r.signal === 'SIGKILL' && wallMs >= capMs - 50)) {
+  const { r, ms: wallMs, timedOut } = spawnCapped(['--expose-gc', join(HERE, 'worker.mjs'), path], { capMs });
+  if (timedOut) {
     log(`  job ${job.kind}/${job.engine ?? ''} killed at its ${(capMs / 1000).toFixed(0)} s cap`);
     return { timedOut: true, capMs, wallMs };
   }
