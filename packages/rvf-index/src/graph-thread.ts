@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type ErrorCodeValue, RvfError, rvfError } from '@rvfjs/types';
+import { type ErrorCodeValue, RvfError } from '@rvfjs/types';
 import type { GraphBuildParams, GraphReply, GraphRequest } from './graph-thread-protocol.js';
 
 export type { GraphBuildParams } from './graph-thread-protocol.js';
 
-import { type GraphMembers, HnswIndex } from './hnsw.js';
+import { HnswIndex } from './hnsw.js';
 import { nativeHnswAvailable } from './native.js';
 import type { VectorStore } from './vector-store.js';
 
@@ -98,11 +98,7 @@ export class GraphThread {
     return this.failedWith;
   }
 
-  /** Vectors sent for the build so far, and how many the worker has inserted. */
-  get sent(): number {
-    return this.sentCount;
-  }
-
+  /** How many vectors the worker has inserted so far. */
   get inserted(): number {
     return this.insertedCount;
   }
@@ -140,7 +136,9 @@ export class GraphThread {
     try {
       const r = await this.request({ op: 'save', id: 0, path });
       if (r.op !== 'saved') throw new Error(`unexpected reply ${r.op}`);
-      const index = opts.load ? await loadNativeFile(path, store, r.members, opts.efSearch) : undefined;
+      const index = opts.load
+        ? await HnswIndex.fromNativeFile(path, store, r.members, efSearchOpt(opts.efSearch))
+        : undefined;
       return { blob: r.blob, index };
     } finally {
       await rm(path, { force: true });
@@ -171,7 +169,7 @@ export class GraphThread {
       );
       if (r.op !== 'prepared') throw new Error(`unexpected reply ${r.op}`);
       if (!r.members) return undefined;
-      return await loadNativeFile(path, store, r.members, efSearch);
+      return await HnswIndex.fromNativeFile(path, store, r.members, efSearchOpt(efSearch));
     } finally {
       await rm(path, { force: true });
     }
@@ -251,17 +249,4 @@ function asError(msg: { code?: number; message: string }): Error {
     : new Error(msg.message);
 }
 
-function loadNativeFile(
-  path: string,
-  store: VectorStore,
-  members: GraphMembers,
-  efSearch: number | undefined,
-): Promise<HnswIndex> {
-  return HnswIndex.fromNativeFile(path, store, members, efSearch !== undefined ? { efSearch } : {}).catch(
-    (err: unknown) => {
-      throw err instanceof RvfError
-        ? err
-        : rvfError('InvalidManifest', 'hnswlib refused the graph file', {}, err);
-    },
-  );
-}
+const efSearchOpt = (efSearch: number | undefined) => (efSearch !== undefined ? { efSearch } : {});

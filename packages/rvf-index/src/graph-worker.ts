@@ -44,56 +44,51 @@ port.on('message', (msg: GraphRequest) => {
     // Between native calls: leaving now is safe (see stopFlag).
     process.exit(0);
   }
-  switch (msg.op) {
-    case 'build':
-      try {
-        graph = HnswIndex.create(msg.dimension, msg.metric, {
-          m: msg.m,
-          efConstruction: msg.efConstruction,
-          efSearch: msg.efSearch,
-          maxElements: Math.max(1024, msg.capacity),
-        });
-        inserted = 0;
-      } catch (err) {
-        reply(failure(err));
-      }
-      return;
-    case 'add':
-      try {
-        if (!graph) throw new Error('add before build');
-        const dim = graph.dimension;
-        const { ordinals, vectors } = msg;
-        for (let i = 0; i < ordinals.length; i++) {
-          if (stopping()) return;
-          graph.add(ordinals[i]!, vectors.subarray(i * dim, (i + 1) * dim));
-        }
-        inserted += ordinals.length;
-        reply({ op: 'added', total: inserted });
-      } catch (err) {
-        reply(failure(err));
-      }
-      return;
-    case 'save':
-      try {
-        if (!graph) throw new Error('save before build');
-        const { blob, members } = graph.saveTo(msg.path);
-        reply({ op: 'saved', id: msg.id, blob, members }, [
-          blob.buffer as ArrayBuffer,
-          members.labels.buffer as ArrayBuffer,
-          members.deleted.buffer as ArrayBuffer,
-        ]);
-      } catch (err) {
-        reply(failure(err, msg.id));
-      }
-      return;
-    case 'prepare':
-      try {
-        const store = VectorStore.wrap(msg.vectors, msg.dimension, msg.count);
-        const members = writeLoadFile(msg.blob, store, msg.path);
-        reply({ op: 'prepared', id: msg.id, members });
-      } catch (err) {
-        reply(failure(err, msg.id));
-      }
-      return;
+  try {
+    handle(msg);
+  } catch (err) {
+    // A failed request is answered under its id; a failed build step has none.
+    reply(failure(err, 'id' in msg ? msg.id : undefined));
   }
 });
+
+function handle(msg: GraphRequest): void {
+  switch (msg.op) {
+    case 'build':
+      graph = HnswIndex.create(msg.dimension, msg.metric, {
+        m: msg.m,
+        efConstruction: msg.efConstruction,
+        efSearch: msg.efSearch,
+        maxElements: Math.max(1024, msg.capacity),
+      });
+      inserted = 0;
+      return;
+    case 'add': {
+      if (!graph) throw new Error('add before build');
+      const dim = graph.dimension;
+      const { ordinals, vectors } = msg;
+      for (let i = 0; i < ordinals.length; i++) {
+        if (stopping()) return;
+        graph.add(ordinals[i]!, vectors.subarray(i * dim, (i + 1) * dim));
+      }
+      inserted += ordinals.length;
+      reply({ op: 'added', total: inserted });
+      return;
+    }
+    case 'save': {
+      if (!graph) throw new Error('save before build');
+      const { blob, members } = graph.saveTo(msg.path);
+      reply({ op: 'saved', id: msg.id, blob, members }, [
+        blob.buffer as ArrayBuffer,
+        members.labels.buffer as ArrayBuffer,
+        members.deleted.buffer as ArrayBuffer,
+      ]);
+      return;
+    }
+    case 'prepare': {
+      const store = VectorStore.wrap(msg.vectors, msg.dimension, msg.count);
+      reply({ op: 'prepared', id: msg.id, members: writeLoadFile(msg.blob, store, msg.path) });
+      return;
+    }
+  }
+}

@@ -79,6 +79,16 @@ export function encodeRvhn(h: RvhnHeader, body: Uint32Array): Uint8Array {
   return out;
 }
 
+/**
+ * The member count from the first 16 bytes of a blob, or undefined when they are not an RVHN
+ * header: enough to size a saved graph without reading (or checking) the rest of it.
+ */
+export function rvhnCount(head: Uint8Array): number | undefined {
+  if (head.byteLength < 16) return undefined;
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return dv.getUint32(0, true) === RVHN_MAGIC ? dv.getUint32(12, true) : undefined;
+}
+
 /** Parses and sanity-checks the header; the body is returned as an aligned u32 view. */
 export function decodeRvhn(bytes: Uint8Array): { header: RvhnHeader; body: Uint32Array } {
   if (!(bytes instanceof Uint8Array)) throw rvfError('InvalidManifest', 'HNSW blob must be a Uint8Array');

@@ -54,7 +54,6 @@ export interface CheckedGraph {
   labels: Uint32Array;
   levels: Uint8Array;
   starts: Uint32Array;
-  deletedCount: number;
   upperBytes: number;
 }
 
@@ -178,7 +177,6 @@ export function checkGraph(
     rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: offset + 4 * at });
   const truncated = (at: number) =>
     rvfError('TruncatedSegment', 'HNSW graph stream ends inside an element', { offset: offset + 4 * at });
-  let deletedCount = 0;
   let upperBytes = 0;
   let p = 0;
   for (let i = 0; i < count; i++) {
@@ -202,7 +200,6 @@ export function checkGraph(
     seen[label] = 1;
     labels[i] = label;
     levels[i] = level;
-    deletedCount += flags;
     upperBytes += 4 + level * (4 + 4 * m);
     p += 2;
     if (p + c0 > len) throw truncated(p);
@@ -234,7 +231,7 @@ export function checkGraph(
       q += c;
     }
   }
-  return { labels, levels, starts, deletedCount, upperBytes };
+  return { labels, levels, starts, upperBytes };
 }
 
 /** Level-0 records are produced in chunks of about this many bytes. */

@@ -118,19 +118,6 @@ export class HnswIndex implements VectorIndex {
     this.deletedCount = deletedCount;
   }
 
-  /** An index over a graph hnswlib has already loaded (the end of deserialisation). */
-  static fromLoaded(
-    native: NativeHnsw,
-    store: VectorStore,
-    metric: Metric,
-    params: { m: number; efConstruction: number; efSearch: number },
-    states: OrdinalFlags,
-    n: number,
-    deletedCount: number,
-  ): HnswIndex {
-    return new HnswIndex(native, store, metric, params, states, n, deletedCount);
-  }
-
   static create(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
     checkMetric(metric);
     const store = opts.store ?? new VectorStore(dimension);
@@ -400,6 +387,24 @@ export class HnswIndex implements VectorIndex {
     await loadingErrorsAsync(async () => {
       await native.readIndex(path);
     });
+    const params = {
+      m: members.m,
+      efConstruction: members.efConstruction,
+      efSearch: opts.efSearch ?? HNSW_DEFAULTS.efSearch,
+    };
+    return HnswIndex.fromMembers(native, store, members, params);
+  }
+
+  /**
+   * An index over a graph hnswlib has already loaded (the end of every load path), each
+   * member live or deleted as `members` says.
+   */
+  static fromMembers(
+    native: NativeHnsw,
+    store: VectorStore,
+    members: GraphMembers,
+    params: { m: number; efConstruction: number; efSearch: number },
+  ): HnswIndex {
     const { labels, deleted } = members;
     const states = new OrdinalFlags(store.count);
     let deletedCount = 0;
@@ -407,12 +412,7 @@ export class HnswIndex implements VectorIndex {
       states.set(labels[i]!, deleted[i] ? DELETED : LIVE);
       deletedCount += deleted[i]!;
     }
-    const params = {
-      m: members.m,
-      efConstruction: members.efConstruction,
-      efSearch: opts.efSearch ?? HNSW_DEFAULTS.efSearch,
-    };
-    return HnswIndex.fromLoaded(native, store, members.metric, params, states, labels.length, deletedCount);
+    return new HnswIndex(native, store, members.metric, params, states, labels.length, deletedCount);
   }
 
   /** Loads a blob written by serialize() against the store holding the same vectors. */
@@ -528,6 +528,12 @@ function prepareLoad(
   const checked = checkGraph(shape, body, store.count, RVHN_HEADER_BYTES);
   const digest = new VectorDigest(dim, digestContext(header));
   const native = new mod.HierarchicalNSW(spaceFor(header.metric), dim);
+  const members = (): GraphMembers => {
+    const { labels, starts } = checked;
+    const deleted = new Uint8Array(labels.length);
+    for (let i = 0; i < deleted.length; i++) deleted[i] = (body[starts[i]! + 1]! >>> 8) & 1;
+    return { metric: header.metric, m: header.m, efConstruction: header.efConstruction, labels, deleted };
+  };
   return {
     native,
     chunks: () =>
@@ -543,28 +549,10 @@ function prepareLoad(
         );
       }
     },
-    members() {
-      const { labels, starts } = checked;
-      const deleted = new Uint8Array(labels.length);
-      for (let i = 0; i < deleted.length; i++) deleted[i] = (body[starts[i]! + 1]! >>> 8) & 1;
-      return { metric: header.metric, m: header.m, efConstruction: header.efConstruction, labels, deleted };
-    },
+    members,
     finish() {
-      const states = new OrdinalFlags(store.count);
-      const { labels, starts } = checked;
-      for (let i = 0; i < labels.length; i++) {
-        states.set(labels[i]!, (body[starts[i]! + 1]! >>> 8) & 1 ? DELETED : LIVE);
-      }
       const params = { m: header.m, efConstruction: header.efConstruction, efSearch };
-      return HnswIndex.fromLoaded(
-        native,
-        store,
-        header.metric,
-        params,
-        states,
-        header.count,
-        checked.deletedCount,
-      );
+      return HnswIndex.fromMembers(native, store, members(), params);
     },
   };
 }

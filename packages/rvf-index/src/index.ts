@@ -29,9 +29,8 @@ export {
   HNSW_DEFAULTS,
   HnswIndex,
   type HnswOptions,
-  writeLoadFile,
 } from './hnsw.js';
-export { RVHN_MAGIC, RVHN_VERSION } from './hnsw-blob.js';
+export { RVHN_MAGIC, RVHN_VERSION, rvhnCount } from './hnsw-blob.js';
 export {
   DISABLE_NATIVE_ENV,
   nativeHnswAvailable,
@@ -40,4 +39,4 @@ export {
 } from './native.js';
 export { recallAtK } from './recall.js';
 export { TopK } from './top-k.js';
-export { sharedFloats, VectorStore } from './vector-store.js';
+export { VectorStore } from './vector-store.js';

@@ -144,35 +144,39 @@ export class GraphMaintainer {
       // The graph is checked against the vectors as they are now: writes made while it loads
       // go to the live store (copy-on-write) and are re-inserted after.
       const snapshot = this.table.store.fork();
-      this.startLoad(async () => {
-        try {
-          return (await this.loadBlob(await saved(), snapshot))?.rebind(this.table.store);
-        } finally {
-          snapshot.release();
-        }
-      }, 'saved index not used');
+      this.startLoad(
+        async () => {
+          try {
+            return (await this.loadBlob(await saved(), snapshot))?.rebind(this.table.store);
+          } finally {
+            snapshot.release();
+          }
+        },
+        'saved index not used',
+        true,
+      );
       // The file's graph stands for the table as loaded (until a load shows otherwise).
       this.recordSaved(0, this.table.count);
-      this.savedMarker = true;
     } else if (seed) {
-      this.startLoad(async () => {
-        const blob = await seed.load();
-        if (!blob) {
-          this.rebuildReason = 'parent has no saved index';
-          return undefined;
-        }
-        const g = (await this.loadBlob(blob, seed.store))?.rebind(this.table.store);
-        if (g) this.seededFromParent = true;
-        return g;
-      }, "parent's saved index not used");
+      this.startLoad(
+        async () => {
+          const blob = await seed.load();
+          if (!blob) {
+            this.rebuildReason = 'parent has no saved index';
+            return undefined;
+          }
+          const g = (await this.loadBlob(blob, seed.store))?.rebind(this.table.store);
+          if (g) this.seededFromParent = true;
+          return g;
+        },
+        "parent's saved index not used",
+        false,
+      );
     } else {
       this.rebuildReason = 'no saved index';
       this.startBuild();
     }
   }
-
-  /** Set by attach when the graph being loaded is this file's own saved one. */
-  private savedMarker = false;
 
   /** Ordinals ingested (new or rewritten), after their commit. */
   added(ordinals: readonly number[]): void {
@@ -261,7 +265,6 @@ export class GraphMaintainer {
           // Fall through: the event-loop graph below, if any.
         }
       }
-      await this.building;
     }
     if (this.building) await this.building;
     const g = this.graph;
@@ -305,7 +308,8 @@ export class GraphMaintainer {
     }
   }
 
-  private startLoad(load: () => Promise<HnswIndex | undefined>, failure: string): void {
+  /** `own`: the graph being loaded is this file's saved one (not a branch parent's). */
+  private startLoad(load: () => Promise<HnswIndex | undefined>, failure: string, own: boolean): void {
     const run = async () => {
       let g: HnswIndex | undefined;
       try {
@@ -316,15 +320,13 @@ export class GraphMaintainer {
       this.loading = undefined;
       if (this.closed) return;
       if (!g) {
-        if (this.savedMarker) this.saved = 'none';
-        this.savedMarker = false;
+        if (own) this.saved = 'none';
         this.startBuild();
         return;
       }
       this.graph = g;
       // What the file holds: the loaded members; anything else is the tail.
-      if (this.savedMarker) this.savedCount = g.count;
-      this.savedMarker = false;
+      if (own) this.savedCount = g.count;
       // Writes made while loading: their vectors may differ from what the graph was built over.
       const during = this.pending.takeAll();
       for (const o of during) {

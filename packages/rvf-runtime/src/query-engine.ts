@@ -1,12 +1,7 @@
 import { exactSearch, graphThreadAvailable, nativeHnswAvailable } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
 import { type Filter, matches } from './filter.js';
-import {
-  type GraphHost,
-  GraphMaintainer,
-  type IndexParams,
-  type ParentGraphSeed,
-} from './graph-maintainer.js';
+import { type GraphHost, GraphMaintainer, type IndexParams } from './graph-maintainer.js';
 import { bitsToOrdinals, MetadataIndex, popcount } from './metadata-index.js';
 import type { VectorTable } from './vector-table.js';
 
@@ -48,7 +43,8 @@ const NATIVE_DISTANCE_COST = 0.15;
  * exactly and merged in, so a graph that is still catching up never means a full scan.
  */
 export class QueryEngine {
-  private readonly graphs: GraphMaintainer;
+  /** The graph's keeper (loading, building, saving). */
+  readonly maintainer: GraphMaintainer;
   private metaIndex: MetadataIndex | undefined;
   private lastEngine: 'exact' | 'hnsw' | null = null;
 
@@ -58,20 +54,11 @@ export class QueryEngine {
     readonly params: IndexParams,
     host: Omit<GraphHost, 'metric' | 'params'>,
   ) {
-    this.graphs = new GraphMaintainer(table, { ...host, metric, params });
-  }
-
-  /** The graph's keeper (loading, building, saving). */
-  get maintainer(): GraphMaintainer {
-    return this.graphs;
-  }
-
-  close(): void {
-    this.graphs.close();
+    this.maintainer = new GraphMaintainer(table, { ...host, metric, params });
   }
 
   status(): EngineStatus {
-    const g = this.graphs;
+    const g = this.maintainer;
     return {
       lastQueryEngine: this.lastEngine,
       index: g.state(),
@@ -80,27 +67,6 @@ export class QueryEngine {
       workers: graphThreadAvailable(),
       ...(g.rebuildReason ? { rebuildReason: g.rebuildReason } : {}),
     };
-  }
-
-  /** See GraphMaintainer.attach. */
-  attachSaved(
-    saved: (() => Promise<Uint8Array>) | undefined,
-    seed?: ParentGraphSeed,
-    peekSavedCount?: () => Promise<number | undefined>,
-  ): void {
-    this.graphs.attach(saved, seed, peekSavedCount);
-  }
-
-  added(ordinals: readonly number[]): void {
-    this.graphs.added(ordinals);
-  }
-
-  hidden(ordinals: readonly number[]): void {
-    this.graphs.hidden(ordinals);
-  }
-
-  settle(): Promise<void> {
-    return this.graphs.settle();
   }
 
   search(
@@ -112,9 +78,9 @@ export class QueryEngine {
   ): Hit[] {
     const t = this.table;
     const live = t.allLive ? undefined : (o: number) => t.isLive(o);
-    const pending = this.graphs.pending;
+    const pending = this.maintainer.pending;
     // A graph that answers for less than half the store is not worth a walk plus a scan.
-    const graph = plan !== 'exact' && pending.size * 2 < t.count ? this.graphs.graph : undefined;
+    const graph = plan !== 'exact' && pending.size * 2 < t.count ? this.maintainer.graph : undefined;
     if (!filter) {
       if (graph) {
         this.lastEngine = 'hnsw';

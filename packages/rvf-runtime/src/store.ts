@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { shake256_256, simpleHash } from '@rvfjs/crypto';
-import { RVHN_MAGIC } from '@rvfjs/index';
+import { rvhnCount } from '@rvfjs/index';
 import {
   type DirectoryEntry,
   type FileIdentity,
@@ -54,6 +54,7 @@ import {
 } from '@rvfjs/wire';
 import { ioError, localFileSource, syncDir, writeAll } from './file-io.js';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
+import type { GraphMaintainer } from './graph-maintainer.js';
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, keyToBigint, toIdKey, toIdKeys } from './ids.js';
 import { type BranchLink, loadLayer, loadParentView, type ParentView, savedGraphReader } from './lineage.js';
@@ -461,10 +462,10 @@ export class RvfStore {
     await this.writeQueue.catch(() => undefined);
     if (!this.readOnly && this.engine && !this.graphIsParents()) {
       // The graph is finished and saved here unless deferred (see CreateOptions.deferIndex).
-      const blob = await this.engine.maintainer.blobForClose(this.deferIndex).catch(() => undefined);
+      const blob = await this.graphs.blobForClose(this.deferIndex).catch(() => undefined);
       if (blob) await this.exclusive(() => this.persistGraph(blob)).catch(() => undefined);
     }
-    this.engine?.close();
+    this.engine?.maintainer.close();
     this.closed = true;
     await this.fh.close();
     await this.lock?.release();
@@ -544,7 +545,7 @@ export class RvfStore {
     // that work lands even when queries come back to back (they would otherwise all run on
     // microtasks and starve it). Metadata decoding is not worth it: until idle time comes,
     // results read metadata lazily instead.
-    if (this.engine.maintainer.inFlight) {
+    if (this.graphs.inFlight) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.assertOpen();
     }
@@ -702,7 +703,7 @@ export class RvfStore {
         t.metadata.set(ord, acceptedMeta[i]);
         t.undelete(acceptedKeys[i]!);
       });
-      this.engine.added(Array.from(ords));
+      this.graphs.added(Array.from(ords));
       // Kept as it was otherwise, so caches keyed on the field table (result objects) stay.
       if (grouped.namesAdded) this.fields = fields;
       this.lastWitnessPayload = witness;
@@ -756,7 +757,7 @@ export class RvfStore {
     }
     await this.commit(segs, { epoch, deletedIds: deleted, totalVectors: t.ownCount, vectorsChanged: true });
     t.hide(ownRemoved, membership, removed);
-    this.engine.hidden(removed.map((k) => t.ordinalOf.get(k)!));
+    this.graphs.hidden(removed.map((k) => t.ordinalOf.get(k)!));
     this.lastWitnessPayload = witness;
     return { deleted: removed.length, epoch };
   }
@@ -1006,7 +1007,7 @@ export class RvfStore {
     };
     const clock = options.clock ?? this.clock;
     // The child seeds its index from this file's saved graph, read lazily in the background.
-    const parentGraph = this.engine.maintainer.savedGraphCurrent
+    const parentGraph = this.graphs.savedGraphCurrent
       ? savedGraphReader(this.path, this.manifest.directory)
       : undefined;
     const childState = { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 };
@@ -1343,13 +1344,7 @@ export class RvfStore {
     // The graph's member count, from its header (RVHN; count at byte 12) without reading the
     // rest: a close that comes before the load finishes decides from it.
     const peek = graphEntry
-      ? async () => {
-          const head = await fileHandleSource(this.fh, found.end).read(graphEntry.offset + 64, 16);
-          const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
-          return head.length === 16 && dv.getUint32(0, true) === RVHN_MAGIC
-            ? dv.getUint32(12, true)
-            : undefined;
-        }
+      ? async () => rvhnCount(await fileHandleSource(this.fh, found.end).read(graphEntry.offset + 64, 16))
       : undefined;
     this.startEngine(graph, this.parent, peek);
     void this.decodeMetadataWhenIdle(this.table);
@@ -1476,7 +1471,7 @@ export class RvfStore {
     parent?: ParentView,
     peekSavedCount?: () => Promise<number | undefined>,
   ): void {
-    this.engine?.close();
+    this.engine?.maintainer.close();
     const engine: QueryEngine = new QueryEngine(
       this.table,
       this.metric,
@@ -1499,7 +1494,12 @@ export class RvfStore {
     );
     this.engine = engine;
     const seed = parent?.graph ? { load: parent.graph, store: parent.table.store } : undefined;
-    this.engine.attachSaved(savedGraph, seed, peekSavedCount);
+    this.graphs.attach(savedGraph, seed, peekSavedCount);
+  }
+
+  /** The engine's graph keeper: loading, building and saving the HNSW graph. */
+  private get graphs(): GraphMaintainer {
+    return this.engine.maintainer;
   }
 
   /**
@@ -1508,9 +1508,7 @@ export class RvfStore {
    */
   private graphIsParents(): boolean {
     return (
-      this.link !== undefined &&
-      this.engine.maintainer.seededFromParent &&
-      this.table.ownCount * 4 < this.table.count
+      this.link !== undefined && this.graphs.seededFromParent && this.table.ownCount * 4 < this.table.count
     );
   }
 
@@ -1531,7 +1529,7 @@ export class RvfStore {
    */
   async waitForIndex(): Promise<void> {
     this.assertOpen();
-    await this.engine.settle();
+    await this.graphs.settle();
     try {
       this.table.metadata.materialize();
     } catch {
