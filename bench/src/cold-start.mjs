@@ -12,12 +12,13 @@
 //
 // Writes results/cold-start.{json,md} (committed, unlike latest.*) and returns the markdown.
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exactSearch } from '@rvfjs/index';
 import { synthetic, writeF32 } from './data.mjs';
+import { copyDurable } from './durable-copy.mjs';
 import { spawnCapped } from './spawn-capped.mjs';
 import { fmtBytes, fmtMs, fmtNum, fmtRecall, latencySummary, mdTable, median } from './stats.mjs';
 
@@ -113,17 +114,6 @@ function runChild(ctx, script, job, { capMs = ctx.cfg.capMs, exposeGc = false } 
 }
 
 const failure = (r) => (r?.timedOut ? `killed at the ${(r.capMs / 1000).toFixed(0)} s cap` : r?.error);
-
-/** A copy flushed to disk, so that a timed fsync in the child does not pay for writing the copy. */
-function copyDurable(from, to) {
-  copyFileSync(from, to);
-  const fd = openSync(to, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function rmStore(path) {
   for (const p of [path, `${path}.lock`]) rmSync(p, { force: true });

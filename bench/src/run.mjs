@@ -7,18 +7,7 @@
 //     [--keep] [--datasets=clustered-20k,fashion] [--coldstart-1m]
 //   env: BENCH_QUICK=1 BENCH_FULL=1 BENCH_ONLY=ann BENCH_FASHION=1|0 BENCH_KEEP=1 BENCH_DATASETS=...
 import { spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  copyFileSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { exactSearch } from '@rvfjs/index';
 import { coldStartSection } from './cold-start.mjs';
 import { branchEdits, FILTER_CAT, fashionFiles, readIdxImages, synthetic, writeF32 } from './data.mjs';
+import { copyDurable } from './durable-copy.mjs';
 import { renderMarkdown } from './report.mjs';
 import { spawnCapped } from './spawn-capped.mjs';
 import { latencySummary, median } from './stats.mjs';
@@ -581,20 +571,6 @@ function annSection() {
 }
 
 // ------------------------------------------------------------------ section 3: branches
-
-/**
- * Copies a store and flushes the copy, so that a timed operation that fsyncs the file (our
- * branch() records the child in the parent) does not also pay for writing out the copy.
- */
-function copyDurable(from, to) {
-  copyFileSync(from, to);
-  const fd = openSync(to, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function ensureParent(engine, n, ds) {
   const key = `${engine}:uniform:${n}:11`;
