@@ -20,6 +20,7 @@ export {
   GraphThread,
   graphThreadAvailable,
 } from './graph-thread.js';
+export { GraphWalker, prepareGraphWalker } from './graph-walker.js';
 export {
   type AsyncLoadOptions,
   createHnsw,

@@ -2,6 +2,7 @@ import {
   createHnsw,
   deserializeHnswAsync,
   GraphThread,
+  GraphWalker,
   graphThreadAvailable,
   type HnswIndex,
   nativeHnswAvailable,
@@ -66,6 +67,12 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class GraphMaintainer {
   /** The graph queries use (undefined: none yet, everything is exact). */
   graph: HnswIndex | undefined;
+  /**
+   * The saved graph walked in TypeScript: it answers from just after the open until `graph`
+   * (hnswlib) has loaded, and for good where hnswlib is unavailable. Its members' vectors are
+   * read from the table as they are now; what it lacks is in `pending`, as for `graph`.
+   */
+  walker: GraphWalker | undefined;
   /** Ordinals whose current vector the graph does not answer for (new, rewritten, not loaded yet). */
   readonly pending = new PendingOrdinals();
   /** Why the saved graph was not used at open, if it was not. */
@@ -83,6 +90,9 @@ export class GraphMaintainer {
   /** Ordinals written while the worker was saving its graph (they may be missing from it). */
   private writtenDuringSave: number[] | undefined;
   private loading: Promise<void> | undefined;
+  /** Set while the saved graph is being prepared (and, without hnswlib, checked) for walking. */
+  private walking: Promise<void> | undefined;
+
   private building: Promise<void> | undefined;
   /** Settles once a worker build has its thread (or gave up): builds may wait for a slot. */
   private buildStarted: Promise<void> | undefined;
@@ -108,6 +118,7 @@ export class GraphMaintainer {
   get inFlight(): boolean {
     return (
       this.loading !== undefined ||
+      this.walking !== undefined ||
       this.building !== undefined ||
       (this.graph !== undefined && this.pending.size > 0)
     );
@@ -119,8 +130,9 @@ export class GraphMaintainer {
   }
 
   state(): 'none' | 'building' | 'complete' {
-    if (this.inFlight) return nativeHnswAvailable() ? 'building' : 'none';
-    if (!this.graph) return 'none';
+    if (this.inFlight) return nativeHnswAvailable() || this.walking ? 'building' : 'none';
+    // Without hnswlib, the saved graph walked in TypeScript is the whole index.
+    if (!this.graph) return this.walker ? 'complete' : 'none';
     return this.pending.size > 0 ? 'building' : 'complete';
   }
 
@@ -136,18 +148,26 @@ export class GraphMaintainer {
   ): void {
     this.peekSavedCount = peekSavedCount;
     if (this.table.count < this.host.params.threshold) return;
-    if (!nativeHnswAvailable()) {
+    const native = nativeHnswAvailable();
+    if (!native && !saved) {
       this.rebuildReason = 'native HNSW unavailable; using the exact engine';
       return;
     }
     if (saved) {
+      const blob = saved();
+      // Walked in TypeScript from the start, until hnswlib has it (or for good without it).
+      this.walking = this.walkSaved(blob, !native);
+      if (!native) {
+        this.recordSaved(0, this.table.count);
+        return;
+      }
       // The graph is checked against the vectors as they are now: writes made while it loads
       // go to the live store (copy-on-write) and are re-inserted after.
       const snapshot = this.table.store.fork();
       this.startLoad(
         async () => {
           try {
-            return (await this.loadBlob(await saved(), snapshot))?.rebind(this.table.store);
+            return (await this.loadBlob(await blob, snapshot))?.rebind(this.table.store);
           } finally {
             snapshot.release();
           }
@@ -186,7 +206,7 @@ export class GraphMaintainer {
     if (this.saved === 'current') {
       for (const o of ordinals) if (o < this.savedLimit) this.saved = 'stale';
     }
-    if (this.loading) {
+    if (this.loading || this.walking || (!this.graph && this.walker)) {
       for (const o of ordinals) this.pending.add(o);
       return;
     }
@@ -224,7 +244,8 @@ export class GraphMaintainer {
   /** Waits until the graph holds every live vector (waitForIndex). */
   async settle(): Promise<void> {
     for (;;) {
-      if (this.loading) await this.loading;
+      if (this.walking) await this.walking;
+      else if (this.loading) await this.loading;
       else if (this.building) await this.building;
       else if (this.graph && this.pending.size > 0) await this.drainAll(nextTurn);
       else return;
@@ -275,6 +296,23 @@ export class GraphMaintainer {
     return g.serialize();
   }
 
+  /**
+   * The graph's blob, when closing would save it and it is complete now (nothing building,
+   * loading or waiting to be inserted), for a caller that commits it along with other segments;
+   * `committed()` records that the file holds it. A branch uses this, so that the parent's
+   * save lands before the child's parent hash is taken rather than after it (see
+   * RvfStore.branch). Undefined when no save is due, or the graph is not finished.
+   */
+  dueSave(): { blob: Uint8Array; committed: () => void } | undefined {
+    const g = this.graph;
+    if (!g || this.closed || this.loading || this.walking || this.building || this.pending.size > 0)
+      return undefined;
+    if (this.saved === 'current' && g.count - this.savedCount <= UNSAVED_TAIL_LIMIT) return undefined;
+    const count = g.count;
+    const limit = this.table.count;
+    return { blob: g.serialize(), committed: () => this.recordSaved(count, limit) };
+  }
+
   /** Records that the file now holds a graph of `count` members over ordinals below `limit`. */
   private recordSaved(count: number, limit: number): void {
     this.saved = 'current';
@@ -291,6 +329,58 @@ export class GraphMaintainer {
   }
 
   // ---------------------------------------------------------------- loading
+
+  /**
+   * Prepares the saved graph for walking in TypeScript, a slice per turn of the event loop, and
+   * queues what it lacks (the unsaved tail, members it holds as deleted but the table has live)
+   * as pending.
+   *
+   * Whether the graph is stale (built over other vectors) is the vector digest's question.
+   * With hnswlib, the worker answers it while it prepares hnswlib's file, and the walker answers
+   * queries meanwhile: a stale graph would cost those queries recall, never a wrong distance or
+   * a vector that does not exist, and a failed check drops the walker. Without hnswlib
+   * (`verify`), the walker is the index for good, so the digest is checked here first, in
+   * slices, and queries stay exact until it passes.
+   */
+  private async walkSaved(read: Promise<Uint8Array>, verify: boolean): Promise<void> {
+    const t = this.table;
+    // The digest is taken over the vectors as they were at open; later writes are pending.
+    const snapshot = verify ? t.store.fork() : undefined;
+    try {
+      const blob = await read;
+      const steps = GraphWalker.prepare(blob, t.count);
+      let step = steps.next();
+      while (!step.done) {
+        await nextTurn();
+        if (this.closed || this.graph) return;
+        step = steps.next();
+      }
+      const walker = step.value;
+      for (let ord = 0; ord < t.count; ord++) {
+        if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord))) this.pending.add(ord);
+        if ((ord & 0xffff) === 0xffff) await nextTurn();
+      }
+      if (snapshot) {
+        const check = walker.verify(snapshot.flat);
+        while (!check.next().done) {
+          await nextTurn();
+          if (this.closed) return;
+        }
+      }
+      if (this.closed || this.graph || (!verify && !this.loading)) return;
+      this.walker = walker;
+    } catch (e) {
+      this.walker = undefined;
+      // With hnswlib, the load on the worker reports the same failure itself.
+      if (verify) {
+        this.rebuildReason = `saved index not used: ${(e as Error).message}`;
+        this.saved = 'none';
+      }
+    } finally {
+      snapshot?.release();
+      this.walking = undefined;
+    }
+  }
 
   private async loadBlob(blob: Uint8Array, store: VectorStore): Promise<HnswIndex | undefined> {
     const efSearch = this.host.params.efSearch;
@@ -320,11 +410,14 @@ export class GraphMaintainer {
       this.loading = undefined;
       if (this.closed) return;
       if (!g) {
+        // Whatever made the load fail (a stale or damaged graph) rules out walking it too.
+        this.walker = undefined;
         if (own) this.saved = 'none';
         this.startBuild();
         return;
       }
       this.graph = g;
+      this.walker = undefined;
       // What the file holds: the loaded members; anything else is the tail.
       if (own) this.savedCount = g.count;
       // Writes made while loading: their vectors may differ from what the graph was built over.

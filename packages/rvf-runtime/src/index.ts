@@ -5,7 +5,7 @@ export type { DamagedSegment } from './loader.js';
 export type { LockOptions } from './lock.js';
 export type { FlatMetaEntry, MetadataInput, MetaObject, MetaScalar } from './metadata.js';
 export type { ExportRecord } from './ndjson.js';
-export type { EngineStatus, IndexProgress } from './query-engine.js';
+export type { EngineStatus, IndexProgress, QueryEngineName } from './query-engine.js';
 export type {
   BranchOptions,
   CompactResult,

@@ -12,9 +12,14 @@ export interface Hit {
   distance: number;
 }
 
+export type QueryEngineName = 'exact' | 'hnsw' | 'hnsw-js';
+
 export interface EngineStatus {
-  /** Which engine answered the last query. */
-  lastQueryEngine: 'exact' | 'hnsw' | null;
+  /**
+   * Which engine answered the last query: 'hnsw' is hnswlib's graph, 'hnsw-js' the saved graph
+   * walked in TypeScript (while hnswlib loads it after an open, or where hnswlib is unavailable).
+   */
+  lastQueryEngine: QueryEngineName | null;
   /** 'none' below the threshold or without the add-on; 'building' while catching up. */
   index: 'none' | 'building' | 'complete';
   indexedVectors: number;
@@ -35,6 +40,8 @@ export interface EngineStatus {
  * estimated at 101,000 distances, ef 317, against 1.9 ms for scanning 10,000 candidates).
  */
 const NATIVE_DISTANCE_COST = 0.15;
+/** The same for a distance in the TypeScript walk: as dear as the scan's, plus the walk's bookkeeping. */
+const WALKER_DISTANCE_COST = 1.2;
 
 /**
  * Answers queries for one store: plans each one (exact scan, exact scan over filter
@@ -46,7 +53,7 @@ export class QueryEngine {
   /** The graph's keeper (loading, building, saving). */
   readonly maintainer: GraphMaintainer;
   private metaIndex: MetadataIndex | undefined;
-  private lastEngine: 'exact' | 'hnsw' | null = null;
+  private lastEngine: QueryEngineName | null = null;
 
   constructor(
     private readonly table: VectorTable,
@@ -62,7 +69,7 @@ export class QueryEngine {
     return {
       lastQueryEngine: this.lastEngine,
       index: g.state(),
-      indexedVectors: g.graph ? g.graph.liveCount : 0,
+      indexedVectors: g.graph ? g.graph.liveCount : g.walker ? g.walker.liveCount : 0,
       nativeAvailable: nativeHnswAvailable(),
       workers: graphThreadAvailable(),
       ...(g.rebuildReason ? { rebuildReason: g.rebuildReason } : {}),
@@ -80,11 +87,25 @@ export class QueryEngine {
     const live = t.allLive ? undefined : (o: number) => t.isLive(o);
     const pending = this.maintainer.pending;
     // A graph that answers for less than half the store is not worth a walk plus a scan.
-    const graph = plan !== 'exact' && pending.size * 2 < t.count ? this.maintainer.graph : undefined;
+    const usable = plan !== 'exact' && pending.size * 2 < t.count;
+    const graph = usable ? this.maintainer.graph : undefined;
+    const walker = usable && !graph ? this.maintainer.walker : undefined;
     if (!filter) {
       if (graph) {
         this.lastEngine = 'hnsw';
         const hits = graph.search(query, k, { ef: Math.max(efSearch ?? this.params.efSearch, k) });
+        if (pending.size === 0) return hits;
+        const accept = (o: number) => t.isLive(o);
+        return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
+      }
+      if (walker) {
+        this.lastEngine = 'hnsw-js';
+        // The walker knows nothing of later writes: rewritten members are pending, and answer
+        // from the scan below with their new vectors; deleted ones are not live.
+        const hits = walker.search(t.vectors, query, k, {
+          ef: Math.max(efSearch ?? this.params.efSearch, k),
+          accept: (o) => t.isLive(o) && !pending.has(o),
+        });
         if (pending.size === 0) return hits;
         const accept = (o: number) => t.isLive(o);
         return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
@@ -114,10 +135,17 @@ export class QueryEngine {
     const fraction = Math.max(n / Math.max(1, t.count), 1e-3);
     const base = Math.max(efSearch ?? this.params.efSearch, k);
     const ef = Math.ceil(base / Math.sqrt(fraction));
-    const walkCost = (ef / fraction) * 2 * this.params.m * NATIVE_DISTANCE_COST;
-    if (!graph || (plan === 'auto' && n <= walkCost)) {
+    const perDistance = graph ? NATIVE_DISTANCE_COST : WALKER_DISTANCE_COST;
+    const walkCost = (ef / fraction) * 2 * this.params.m * perDistance;
+    if ((!graph && !walker) || (plan === 'auto' && n <= walkCost)) {
       this.lastEngine = 'exact';
       return this.exact(query, k, { candidates: bitsToOrdinals(bits, n), accept });
+    }
+    if (!graph) {
+      this.lastEngine = 'hnsw-js';
+      const hits = walker!.search(t.vectors, query, k, { ef, accept: (o) => accept(o) && !pending.has(o) });
+      if (pending.size === 0) return hits;
+      return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
     }
     // Broad filter: walk the graph with the filter applied (the engine widens ef further
     // when fewer than k survive at all).

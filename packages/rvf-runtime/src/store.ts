@@ -460,7 +460,7 @@ export class RvfStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeQueue.catch(() => undefined);
-    if (!this.readOnly && this.engine && !this.graphIsParents()) {
+    if (!this.readOnly && !this.state.frozen && this.engine && !this.graphIsParents()) {
       // The graph is finished and saved here unless deferred (see CreateOptions.deferIndex).
       const blob = await this.graphs.blobForClose(this.deferIndex).catch(() => undefined);
       if (blob) await this.exclusive(() => this.persistGraph(blob)).catch(() => undefined);
@@ -895,6 +895,10 @@ export class RvfStore {
    * it to keep working. Returns the epoch (unchanged, as the reference).
    */
   async freeze(): Promise<number> {
+    this.assertWritable();
+    // A frozen file never changes again, so its graph is finished first (as close() would),
+    // and saved with the freeze itself when it is not saved already.
+    if (!this.deferIndex) await this.graphs.settle();
     return this.exclusive(async () => {
       this.assertWritable();
       const state = { ...this.state, frozen: true, frozenEpoch: this.epoch };
@@ -902,17 +906,19 @@ export class RvfStore {
         { segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) },
       ];
       // A branch also records it where the reference looks (COW_MAP frozen / snapshot_epoch).
-      if (this.link) {
-        const cow = { ...this.link.cow, frozen: true, snapshotEpoch: this.epoch };
-        segs.push({ segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) });
-        this.link = { ...this.link, cow };
-      }
+      const cow = this.link ? { ...this.link.cow, frozen: true, snapshotEpoch: this.epoch } : undefined;
+      if (cow) segs.push({ segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) });
+      const graph = this.deferIndex || this.graphIsParents() ? undefined : this.graphs.dueSave();
+      if (graph) segs.push({ segType: SegmentType.RvfjsHnswGraph, payload: graph.blob });
       await this.commit(segs, {
         epoch: this.epoch,
         deletedIds: this.table.deleted,
         totalVectors: this.table.ownCount,
       });
+      // Memory follows the file only once the commit is durable.
+      if (this.link && cow) this.link = { ...this.link, cow };
       this.state = state;
+      graph?.committed();
       return this.epoch;
     });
   }
@@ -924,7 +930,8 @@ export class RvfStore {
    * COW_MAP and MEMBERSHIP (so the reference can open it) and a pin to this file's current
    * manifest (so later writes here change nothing for the child). The child sees this
    * store's visible vectors, with metadata, plus its own edits; children nest to any depth.
-   * This file records that it has children, which makes compact() refuse unless forced.
+   * An unfrozen file records that it has children, which makes compact() refuse unless
+   * forced; a frozen one is left untouched (see recordChild for what the reference checks).
    */
   async branch(childPath: string, options: BranchOptions = {}): Promise<RvfStore> {
     return this.exclusive(async () => {
@@ -944,13 +951,17 @@ export class RvfStore {
       const { bitmap, capacity } = members;
       // The child's lock and private file are made while this file records the child (the
       // two wait on different fsyncs); the child is published only once the record is durable.
+      // A frozen file is not written at all: it can neither change nor be compacted, so its
+      // children need no record, and the reference, which checks each child against a hash
+      // of this file's tail, opens every one of them.
       const [reserved, recorded] = await Promise.allSettled([
         RvfStore.reserveFile(childPath, options.lock),
-        this.recordChild(),
+        this.state.frozen ? Promise.resolve() : this.recordChild(),
       ]);
       if (reserved.status === 'rejected') {
         // No child after all: take the record back, so compact() is not refused for it.
-        if (recorded.status === 'fulfilled') await this.recordChild(-1).catch(() => undefined);
+        if (recorded.status === 'fulfilled' && !this.state.frozen)
+          await this.recordChild(-1).catch(() => undefined);
         throw reserved.reason;
       }
       if (recorded.status === 'rejected') {
@@ -969,16 +980,33 @@ export class RvfStore {
     });
   }
 
-  /** Bookkeeping, not data (so a frozen store may do it too): one more child pins this file. */
+  /**
+   * Bookkeeping, not data (so a frozen store may do it too): one more child pins this file.
+   *
+   * A new child also gets the graph save this file owes, if its graph is finished and unsaved,
+   * in the same commit. The reference checks a child against a hash of its parent's last
+   * 64 KiB as they were at the branch, so any later append to the parent (closing would save
+   * the graph) makes the reference refuse the child. A graph still building when the branch
+   * is made is saved when it is done, as always; such children open here, and in the
+   * reference only if the parent has finished its graph before branching (waitForIndex).
+   */
   private async recordChild(change: 1 | -1 = 1): Promise<void> {
     if (this.readOnly) return;
     const state = { ...this.state, branchCount: this.state.branchCount + change };
-    await this.commit([{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) }], {
-      epoch: this.epoch,
-      deletedIds: this.table.deleted,
-      totalVectors: this.table.ownCount,
-    });
+    const graph = change === 1 && !this.graphIsParents() ? this.graphs.dueSave() : undefined;
+    await this.commit(
+      [
+        { segType: SegmentType.RvfjsState, payload: encodeStatePayload(state) },
+        ...(graph ? [{ segType: SegmentType.RvfjsHnswGraph, payload: graph.blob }] : []),
+      ],
+      {
+        epoch: this.epoch,
+        deletedIds: this.table.deleted,
+        totalVectors: this.table.ownCount,
+      },
+    );
     this.state = state;
+    graph?.committed();
   }
 
   /** A branch child's first contents: its link to this file as it is now, and its table. */
@@ -1338,8 +1366,10 @@ export class RvfStore {
       : undefined;
     const graphEntry = loaded.latest.get(SegmentType.RvfjsHnswGraph);
     // Read in the background with the rest of the graph load; a damaged one is rebuilt.
+    // Shared memory: the walker reads it here while the worker prepares hnswlib's file from it.
     const graph = graphEntry
-      ? async () => (await readSegmentAt(fileHandleSource(this.fh, found.end), graphEntry)).payload
+      ? async () =>
+          (await readSegmentAt(fileHandleSource(this.fh, found.end), graphEntry, { shared: true })).payload
       : undefined;
     // The graph's member count, from its header (RVHN; count at byte 12) without reading the
     // rest: a close that comes before the load finishes decides from it.
@@ -1514,7 +1544,8 @@ export class RvfStore {
 
   /** Persists the HNSW graph (bookkeeping: the epoch does not change). */
   private async persistGraph(blob: Uint8Array): Promise<void> {
-    if (this.closed) return;
+    // A frozen file is never appended to (its children's parent hash covers its tail).
+    if (this.closed || this.state.frozen) return;
     await this.commit([{ segType: SegmentType.RvfjsHnswGraph, payload: blob }], {
       epoch: this.epoch,
       deletedIds: this.table.deleted,

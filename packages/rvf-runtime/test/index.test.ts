@@ -150,22 +150,83 @@ describe('HNSW in the store', () => {
     await s.close();
   });
 
-  it('without the native add-on the exact engine answers everything', () => {
+  /** Runs `body` in a fresh process without the add-on; it prints one JSON line. */
+  function withoutNative(body: string): Record<string, unknown> {
     const script = `
       import { RvfStore } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const Q = new Float32Array(${JSON.stringify(Array.from(queries))});
+      const q = (i) => Q.subarray(i * ${DIM}, (i + 1) * ${DIM});
+      ${body}`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, RVF_DISABLE_NATIVE: '1' },
+    });
+    return JSON.parse(out);
+  }
+
+  it('without the native add-on the saved graph is walked in TypeScript, after its digest is checked', () => {
+    const out = withoutNative(`
       const s = await RvfStore.open(${JSON.stringify(path)}, { readOnly: true });
-      const r = await s.query(new Float32Array(${DIM}), 3);
-      console.log(JSON.stringify({ ids: r.map((x) => x.id), engine: s.status().engine }));
-      await s.close();`;
-    const out = JSON.parse(
-      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        encoding: 'utf8',
-        env: { ...process.env, RVF_DISABLE_NATIVE: '1' },
-      }),
-    );
-    expect(out.engine).toMatchObject({ index: 'none', nativeAvailable: false, lastQueryEngine: 'exact' });
-    const want = bruteForce(vecs, ids, DIM, 'l2', new Float32Array(DIM), 3);
-    expect(out.ids).toEqual(want.map((w) => w.id));
+      const first = (await s.query(new Float32Array(${DIM}), 3)).map((x) => x.id);
+      await s.waitForIndex();
+      const answers = [];
+      for (let i = 0; i < 40; i++) answers.push((await s.query(q(i), 10)).map((x) => [x.id, x.distance]));
+      console.log(JSON.stringify({ first, answers, engine: s.status().engine }));
+      await s.close();`);
+    expect(out.engine).toMatchObject({
+      index: 'complete',
+      indexedVectors: N,
+      nativeAvailable: false,
+      lastQueryEngine: 'hnsw-js',
+    });
+    expect(out.first).toEqual(bruteForce(vecs, ids, DIM, 'l2', new Float32Array(DIM), 3).map((w) => w.id));
+    let sum = 0;
+    (out.answers as [number, number][][]).forEach((got, i) => {
+      const query = queries.subarray(i * DIM, (i + 1) * DIM);
+      const want = bruteForce(vecs, ids, DIM, 'l2', query, 10);
+      sum += recall(
+        got.map(([id]) => ({ id })),
+        want,
+      );
+      // Every distance is exact for the vector returned.
+      for (const [id, d] of got) {
+        let e = 0;
+        for (let k = 0; k < DIM; k++) e += (vecs[id * DIM + k]! - query[k]!) ** 2;
+        expect(Math.abs(d - e)).toBeLessThanOrEqual(1e-4 * Math.max(1, e));
+      }
+    });
+    expect(sum / 40).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('without the add-on, writes answer beside the walked graph; a graph they made stale is refused at the next open', () => {
+    const p = join(work.dir, 'no-native.rvf');
+    writeFileSync(p, readFileSync(path));
+    // Vector 5 moves onto query 0, vector 9 is deleted, and id N + 1 is new (also onto query 1).
+    const out = withoutNative(`
+      const s = await RvfStore.open(${JSON.stringify(p)});
+      await s.waitForIndex();
+      await s.ingestBatch(new Float32Array([...q(0), ...q(1)]), [5, ${N + 1}]);
+      await s.delete([9]);
+      const near0 = (await s.query(q(0), 3)).map((x) => [x.id, x.distance]);
+      const near1 = (await s.query(q(1), 3)).map((x) => [x.id, x.distance]);
+      const engine = s.status().engine.lastQueryEngine;
+      const all = [];
+      for (let i = 0; i < 40; i++) all.push(...(await s.query(q(i), 10)).map((x) => x.id));
+      await s.close();
+      const r = await RvfStore.open(${JSON.stringify(p)}, { readOnly: true });
+      await r.waitForIndex();
+      const reopened = (await r.query(q(0), 3)).map((x) => x.id);
+      console.log(JSON.stringify({ near0, near1, engine, all, reopened, after: r.status().engine }));
+      await r.close();`);
+    expect(out.engine).toBe('hnsw-js');
+    expect((out.near0 as [number, number][])[0]).toEqual([5, 0]);
+    expect((out.near1 as [number, number][])[0]).toEqual([N + 1, 0]);
+    expect(out.all as number[]).not.toContain(9);
+    // Vector 5 changed under the saved graph, and this writer could not rewrite it: the digest
+    // check at the next open finds it stale, and the exact engine answers.
+    expect(out.after).toMatchObject({ index: 'none', lastQueryEngine: 'exact' });
+    expect((out.after as { rebuildReason: string }).rebuildReason).toMatch(/stale|different vectors/);
+    expect((out.reopened as number[])[0]).toBe(5);
   });
 });
 

@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RvfStore } from '../src/index.js';
 import { randomVectors, tempDir } from './helpers.js';
-import { expectSameHits, RvfDatabase } from './interop/reference.js';
+import { Model } from './interop/model.js';
+import { expectSameHits, RvfDatabase, refQuery } from './interop/reference.js';
 
 const work = tempDir('rvfjs-interop-branch-');
 afterAll(() => work.cleanup());
+let fileNo = 0;
+const fresh = (name: string) => join(work.dir, `${name}${fileNo++}.rvf`);
 
 describe('branches we write, read by the reference', () => {
   it('a child (and its edits) opens in the reference with our results while the parent is unchanged', async () => {
@@ -41,5 +45,99 @@ describe('branches we write, read by the reference', () => {
     const res = await again.query(queries.subarray(0, dim), 10);
     expect(res.map((r) => Number(r.id))).toEqual(ours[0]!.map((h) => h.id));
     await again.close();
+  });
+});
+
+describe('children of parents with a saved graph, read by the reference', () => {
+  const DIM = 16;
+  /** Above the index threshold, so the parent has a graph to save (the write that used to land after the branch). */
+  const N = 2000;
+
+  /** A parent with N vectors (ids 0..N-1) and its model. */
+  async function parentStore(path: string, seed: number): Promise<{ store: RvfStore; model: Model }> {
+    const model = new Model(DIM, 'l2');
+    const store = await RvfStore.create(path, { dimension: DIM, metric: 'l2' });
+    const v = randomVectors(N, DIM, seed);
+    const ids = [...Array(N).keys()];
+    await store.ingestBatch(v, ids);
+    model.ingest(v, ids);
+    return { store, model };
+  }
+
+  /** Rewrites two inherited ids, adds one, deletes one: the child's own edits, in its model. */
+  async function editChild(child: RvfStore, parentModel: Model, i: number): Promise<Model> {
+    const model = new Model(DIM, 'l2');
+    for (const id of parentModel.liveIds()) model.ingest(parentModel.vectorOf(id), [id]);
+    const v = randomVectors(3, DIM, 900 + i);
+    const ids = [i, 10 + i, N + i];
+    await child.ingestBatch(v, ids);
+    model.ingest(v, ids);
+    await child.delete([100 + i]);
+    model.delete([100 + i]);
+    return model;
+  }
+
+  /** The reference opens the child read-only and answers as the model (exact k-NN) does. */
+  function expectReferenceAnswers(childPath: string, model: Model, i: number, label: string): void {
+    const ref = RvfDatabase.openReadonly(childPath);
+    try {
+      const queries = randomVectors(8, DIM, 4242);
+      for (let q = 0; q < 8; q++) {
+        const query = queries.subarray(q * DIM, (q + 1) * DIM);
+        expectSameHits(refQuery(ref, query, 10), model.search(query, 10), `${label}, query ${q}`);
+      }
+      // At an edited vector the child's own version is what the reference finds.
+      expect(Number(refQuery(ref, model.vectorOf(N + i), 1)[0]!.id)).toBe(N + i);
+    } finally {
+      ref.close();
+    }
+  }
+
+  it('every child of a frozen parent opens, with the same answers, and the parent file is never touched', async () => {
+    const parentPath = fresh('frozen-parent-');
+    const { store: parent, model } = await parentStore(parentPath, 61);
+    await parent.freeze(); // finishes and saves the graph with the freeze
+    const frozenBytes = readFileSync(parentPath);
+    const children: { path: string; model: Model }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const path = fresh(`frozen-child-${i}-`);
+      const child = await parent.branch(path);
+      children.push({ path, model: await editChild(child, model, i) });
+      await child.close();
+    }
+    await parent.close();
+    expect(readFileSync(parentPath).equals(frozenBytes)).toBe(true);
+    for (const [i, c] of children.entries()) expectReferenceAnswers(c.path, c.model, i, `frozen child ${i}`);
+    // The parent kept its graph: saved with the freeze, loaded by a fresh open.
+    const again = await RvfStore.open(parentPath, { readOnly: true });
+    await again.waitForIndex();
+    expect(again.status().engine).toMatchObject({ index: 'complete', indexedVectors: N });
+    expect(again.status().engine.rebuildReason).toBeUndefined();
+    await again.close();
+  });
+
+  it("an unfrozen parent's graph save lands before the child's parent hash, so the reference opens the child", async () => {
+    const parentPath = fresh('open-parent-');
+    const { store: first, model } = await parentStore(parentPath, 62);
+    await first.close(); // graph saved
+    // Reopened: 1500 more vectors go into the loaded graph on the event loop, more than closing
+    // leaves unsaved, so a save is due when the branch is made.
+    const parent = await RvfStore.open(parentPath);
+    const more = randomVectors(1500, DIM, 63);
+    const moreIds = [...Array(1500).keys()].map((i) => 50_000 + i);
+    await parent.ingestBatch(more, moreIds);
+    model.ingest(more, moreIds);
+    await parent.waitForIndex();
+    const graphsBefore = parent.segments().filter((s) => s.segType === 'rvfjs_hnsw_graph').length;
+    const childPath = fresh('open-child-');
+    const child = await parent.branch(childPath);
+    // The save went into the branch's own commit, before the child's parent hash was taken.
+    expect(parent.segments().filter((s) => s.segType === 'rvfjs_hnsw_graph').length).toBe(graphsBefore + 1);
+    const childModel = await editChild(child, model, 0);
+    await child.close();
+    const size = readFileSync(parentPath).length;
+    await parent.close();
+    expect(readFileSync(parentPath).length, 'closing the parent appended nothing').toBe(size);
+    expectReferenceAnswers(childPath, childModel, 0, 'unfrozen child');
   });
 });

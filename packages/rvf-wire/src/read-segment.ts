@@ -26,9 +26,27 @@ export interface ReadSegment {
  * non-zero content hash that verifies. Every failure is InvalidChecksum (the reference's
  * code for all of them) with a message saying which check failed and where.
  */
-export async function readSegmentAt(source: ByteSource, entry: DirectoryEntry): Promise<ReadSegment> {
+export async function readSegmentAt(
+  source: ByteSource,
+  entry: DirectoryEntry,
+  opts: {
+    /**
+     * Read into a SharedArrayBuffer, so the segment can go to worker threads without a copy
+     * (and stay readable here while they use it).
+     */
+    shared?: boolean;
+  } = {},
+): Promise<ReadSegment> {
   checkEntryBounds(source, entry);
-  const bytes = await source.read(entry.offset, SEGMENT_HEADER_SIZE + entry.payloadLength);
+  const length = SEGMENT_HEADER_SIZE + entry.payloadLength;
+  let bytes: Uint8Array;
+  if (opts.shared) {
+    bytes = new Uint8Array(new SharedArrayBuffer(length));
+    if (source.readInto) await source.readInto(entry.offset, bytes);
+    else bytes.set(await source.read(entry.offset, length));
+  } else {
+    bytes = await source.read(entry.offset, length);
+  }
   const header = checkSegmentHeader(bytes, entry);
   const payload = bytes.subarray(SEGMENT_HEADER_SIZE);
   const hash = checkContentHash(header.contentHash, payload);

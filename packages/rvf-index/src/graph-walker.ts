@@ -1,0 +1,355 @@
+import { rvfError } from '@rvfjs/types';
+import { VectorDigest, wordsOf } from './digest.js';
+import { type DistanceKernel, distanceFn } from './distance.js';
+import { decodeRvhn, digestContext, type RvhnHeader } from './hnsw-blob.js';
+import type { Neighbour } from './top-k.js';
+
+/**
+ * A saved HNSW graph (an RVHN blob) searched in TypeScript, straight from the blob and the
+ * store's vectors: no add-on, no file to rebuild, nothing to copy.
+ *
+ * It exists for the moments hnswlib cannot answer: while a saved graph is still on its way into
+ * hnswlib after an open (hundreds of milliseconds at 100k vectors, during which queries would
+ * otherwise scan every vector), and on hosts where the add-on does not load at all. It walks the
+ * same graph hnswlib would, with the same beam (ef), so it finds the same neighbours; it is
+ * slower per query than native code, not less accurate.
+ *
+ * Distances come from the metric's own kernels over the store's vectors as they are, so every
+ * distance reported is exact for the vector returned. The graph itself is trusted only as far
+ * as memory safety needs: each link is range-checked as it is followed, and an element record
+ * that does not parse fails the walker's preparation with a typed error. Whether the graph is
+ * stale (built over other vectors) is the vector digest's question, asked separately.
+ */
+export class GraphWalker {
+  private readonly kernel: DistanceKernel;
+  /** Visit marks: a query's mark is `epoch`; cleared only when the counter wraps. */
+  private readonly visited: Uint16Array;
+  private epoch = 0;
+  private readonly candidates = new DistanceHeap(64, false);
+  private readonly results = new DistanceHeap(64, true);
+
+  private constructor(
+    readonly header: RvhnHeader,
+    private readonly body: Uint32Array,
+    /** Word offset of each element's record in `body`, by internal id. */
+    private readonly starts: Uint32Array,
+    /** Ordinal of each internal id. */
+    readonly labels: Uint32Array,
+    /** Internal id of each ordinal, -1 where the graph does not hold it. */
+    private readonly internal: Int32Array,
+    /** Members hnswlib had marked deleted when the graph was saved (walked through, never returned). */
+    readonly deletedCount: number,
+  ) {
+    this.kernel = distanceFn(header.metric);
+    this.visited = new Uint16Array(header.count);
+  }
+
+  /**
+   * Parses a blob for walking over `vectorCount` vectors, yielding between slices of
+   * `sliceElements` elements so a caller on the event loop can take turns (a million-element
+   * graph takes tens of milliseconds to index). Run it to completion (see prepareGraphWalker)
+   * or step it. Fails like a saved graph that cannot be used: a malformed record, or members
+   * the store does not have.
+   */
+  static *prepare(
+    blob: Uint8Array,
+    vectorCount: number,
+    sliceElements = 32_768,
+  ): Generator<void, GraphWalker, undefined> {
+    const { header, body } = decodeRvhn(blob);
+    const { count, m, maxLevel, entryPoint } = header;
+    const maxM0 = 2 * m;
+    const starts = new Uint32Array(count);
+    const labels = new Uint32Array(count);
+    const internal = new Int32Array(vectorCount).fill(-1);
+    const len = body.length;
+    const corrupt = (message: string, at: number) =>
+      rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: 64 + 4 * at });
+    let deleted = 0;
+    let p = 0;
+    for (let i = 0; i < count; i++) {
+      if (i > 0 && i % sliceElements === 0) yield;
+      if (p + 2 > len) throw corrupt(`the stream ends inside element ${i}`, p);
+      starts[i] = p;
+      const label = body[p]!;
+      const w = body[p + 1]!;
+      const level = w & 0xff;
+      const flags = (w >>> 8) & 0xff;
+      const c0 = w >>> 16;
+      if (flags > 1) throw corrupt(`element ${i} has unknown flags ${flags}`, p + 1);
+      if (level > maxLevel)
+        throw corrupt(`element ${i} level ${level} above the top level ${maxLevel}`, p + 1);
+      if (c0 > maxM0) throw corrupt(`element ${i} has ${c0} level-0 links (max ${maxM0})`, p + 1);
+      if (label >= vectorCount) {
+        throw rvfError(
+          'ContentHashMismatch',
+          `HNSW graph refers to ordinal ${label} but only ${vectorCount} vectors were provided (stale index)`,
+        );
+      }
+      if (internal[label] !== -1) throw corrupt(`ordinal ${label} appears twice`, p);
+      internal[label] = i;
+      labels[i] = label;
+      deleted += flags;
+      p += 2 + c0;
+      for (let l = 1; l <= level; l++) {
+        if (p >= len) throw corrupt(`the stream ends inside element ${i}`, p);
+        const c = body[p]!;
+        if (c > m) throw corrupt(`element ${i} level ${l} has ${c} links (max ${m})`, p);
+        p += 1 + c;
+      }
+      if (p > len) throw corrupt(`the stream ends inside element ${i}`, len);
+    }
+    if (p !== len) throw corrupt(`${len - p} words after the last element`, p);
+    if (count > 0 && (entryPoint >= count || (body[starts[entryPoint]! + 1]! & 0xff) !== maxLevel)) {
+      throw corrupt(`entry point ${entryPoint} is not an element on the top level ${maxLevel}`, 0);
+    }
+    return new GraphWalker(header, body, starts, labels, internal, deleted);
+  }
+
+  /** Elements in the graph, deleted ones included. */
+  get count(): number {
+    return this.header.count;
+  }
+
+  /** Members that can be returned (not marked deleted in the saved graph). */
+  get liveCount(): number {
+    return this.header.count - this.deletedCount;
+  }
+
+  /** True when the graph holds `ordinal` (deleted or not). */
+  has(ordinal: number): boolean {
+    return ordinal < this.internal.length && this.internal[ordinal]! >= 0;
+  }
+
+  /** True when the graph holds `ordinal` marked deleted. */
+  isDeleted(ordinal: number): boolean {
+    const id = ordinal < this.internal.length ? this.internal[ordinal]! : -1;
+    return id >= 0 && ((this.body[this.starts[id]! + 1]! >>> 8) & 1) === 1;
+  }
+
+  /**
+   * The k nearest members to `query` that `accept` lets through, nearest first (ties by
+   * ordinal), found with beam width `ef` (at least k). `vectors` is the store's flat
+   * ordinal-major storage, read as it is now.
+   */
+  search(
+    vectors: Float32Array,
+    query: Float32Array,
+    k: number,
+    opts: { ef?: number; accept?: (ordinal: number) => boolean } = {},
+  ): Neighbour[] {
+    const { count, maxLevel, entryPoint, m } = this.header;
+    const dim = this.header.dimension;
+    if (query.length !== dim) {
+      throw rvfError('DimensionMismatch', `query has ${query.length} components, index dimension is ${dim}`);
+    }
+    k = Math.floor(k);
+    if (!(k > 0) || count === 0) return [];
+    const ef = Math.max(k, Math.floor(opts.ef ?? this.header.efSearch));
+    const accept = opts.accept;
+    const { body, starts, labels, kernel } = this;
+    const dist = (id: number) => kernel(vectors, labels[id]! * dim, query, 0, dim);
+    const linkError = (id: number, target: number) =>
+      rvfError('InvalidManifest', `HNSW graph: element ${id} links to ${target} of ${count}`);
+
+    // Greedy descent through the upper levels, one best node at a time.
+    let cur = entryPoint;
+    let curDist = dist(cur);
+    for (let level = maxLevel; level > 0; level--) {
+      for (let changed = true; changed; ) {
+        changed = false;
+        let q = starts[cur]! + 2 + (body[starts[cur]! + 1]! >>> 16);
+        for (let l = 1; l < level; l++) q += 1 + body[q]!;
+        const c = Math.min(body[q]!, m);
+        for (let j = 1; j <= c; j++) {
+          const t = body[q + j]!;
+          if (t >= count) throw linkError(cur, t);
+          const d = dist(t);
+          if (d < curDist) {
+            curDist = d;
+            cur = t;
+            changed = true;
+          }
+        }
+      }
+    }
+
+    // Beam search over level 0 (hnswlib's searchBaseLayerST): deleted or rejected members are
+    // walked through but never kept.
+    const visited = this.nextEpoch();
+    const epoch = this.epoch;
+    const cand = this.candidates;
+    const res = this.results;
+    cand.clear();
+    res.clear();
+    const keep = (id: number) =>
+      ((body[starts[id]! + 1]! >>> 8) & 1) === 0 && (!accept || accept(labels[id]!));
+    visited[cur] = epoch;
+    cand.push(curDist, cur);
+    let bound = Number.POSITIVE_INFINITY;
+    if (keep(cur)) {
+      res.push(curDist, cur);
+      bound = curDist;
+    }
+    while (cand.size > 0) {
+      const d = cand.topDistance();
+      if (d > bound && res.size >= ef) break;
+      const id = cand.pop();
+      const p = starts[id]!;
+      const c0 = body[p + 1]! >>> 16;
+      for (let j = 0; j < c0; j++) {
+        const t = body[p + 2 + j]!;
+        if (t >= count) throw linkError(id, t);
+        if (visited[t] === epoch) continue;
+        visited[t] = epoch;
+        const dt = dist(t);
+        if (res.size < ef || dt < bound) {
+          cand.push(dt, t);
+          if (keep(t)) {
+            res.push(dt, t);
+            if (res.size > ef) res.pop();
+            bound = res.topDistance();
+          }
+        }
+      }
+    }
+    while (res.size > k) res.pop();
+    const out = new Array<Neighbour>(res.size);
+    for (let i = res.size - 1; i >= 0; i--) {
+      const d = res.topDistance();
+      out[i] = { ordinal: labels[res.pop()]!, distance: d };
+    }
+    // The heap orders by distance only; ties go by ordinal, as everywhere else.
+    for (let i = 1; i < out.length; i++) {
+      const a = out[i - 1]!;
+      const b = out[i]!;
+      if (a.distance === b.distance && a.ordinal > b.ordinal) {
+        return out.sort((x, y) => x.distance - y.distance || x.ordinal - y.ordinal);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Checks that the graph was built over `vectors` (its members' vectors as they are now), a
+   * slice of `sliceVectors` members per step, so an event-loop caller can take turns: about
+   * 50 MB are hashed at 100k × 128. Throws ContentHashMismatch for a stale graph.
+   */
+  *verify(vectors: Float32Array, sliceVectors = 16_384): Generator<void, void, undefined> {
+    const { header, labels } = this;
+    const dim = header.dimension;
+    const words = wordsOf(vectors);
+    const digest = new VectorDigest(dim, digestContext(header));
+    for (let i = 0; i < labels.length; i++) {
+      if (i > 0 && i % sliceVectors === 0) yield;
+      digest.update(words, labels[i]! * dim);
+    }
+    const [d1, d2] = digest.digest();
+    if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
+      throw rvfError(
+        'ContentHashMismatch',
+        'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
+        { offset: 48 },
+      );
+    }
+  }
+
+  private nextEpoch(): Uint16Array {
+    this.epoch = (this.epoch + 1) & 0xffff;
+    if (this.epoch === 0) {
+      this.visited.fill(0);
+      this.epoch = 1;
+    }
+    return this.visited;
+  }
+}
+
+/** Runs GraphWalker.prepare to the end in one go (small graphs, tests). */
+export function prepareGraphWalker(blob: Uint8Array, vectorCount: number): GraphWalker {
+  const steps = GraphWalker.prepare(blob, vectorCount);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * A binary heap of (distance, id) in typed arrays: a min-heap for the walk's frontier, a
+ * max-heap for the results it keeps. Grows as needed and is reused across queries.
+ */
+class DistanceHeap {
+  private dist: Float64Array;
+  private ids: Uint32Array;
+  size = 0;
+
+  constructor(
+    capacity: number,
+    /** True: the largest distance is on top. */
+    private readonly maxOnTop: boolean,
+  ) {
+    this.dist = new Float64Array(capacity);
+    this.ids = new Uint32Array(capacity);
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  topDistance(): number {
+    return this.dist[0]!;
+  }
+
+  push(d: number, id: number): void {
+    // NaN (only from NaN or infinite vectors) ranks as farthest, never poisoning comparisons.
+    if (Number.isNaN(d)) d = Number.POSITIVE_INFINITY;
+    if (this.size === this.dist.length) this.grow();
+    const dist = this.dist;
+    const ids = this.ids;
+    const sign = this.maxOnTop ? 1 : -1;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((dist[parent]! - d) * sign >= 0) break;
+      dist[i] = dist[parent]!;
+      ids[i] = ids[parent]!;
+      i = parent;
+    }
+    dist[i] = d;
+    ids[i] = id;
+  }
+
+  /** Removes the top and returns its id (call only when size > 0). */
+  pop(): number {
+    const dist = this.dist;
+    const ids = this.ids;
+    const top = ids[0]!;
+    const n = --this.size;
+    if (n === 0) return top;
+    const d = dist[n]!;
+    const id = ids[n]!;
+    const sign = this.maxOnTop ? 1 : -1;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && (dist[r]! - dist[l]!) * sign > 0 ? r : l;
+      if ((dist[c]! - d) * sign <= 0) break;
+      dist[i] = dist[c]!;
+      ids[i] = ids[c]!;
+      i = c;
+    }
+    dist[i] = d;
+    ids[i] = id;
+    return top;
+  }
+
+  private grow(): void {
+    const dist = new Float64Array(this.dist.length * 2);
+    const ids = new Uint32Array(this.ids.length * 2);
+    dist.set(this.dist);
+    ids.set(this.ids);
+    this.dist = dist;
+    this.ids = ids;
+  }
+}
