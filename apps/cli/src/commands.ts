@@ -19,7 +19,7 @@ async function withStore<T>(path: string, readOnly: boolean, fn: (s: RvfStore) =
 export function parseIds(text: string): IdInput[] {
   return text.split(',').map((t) => {
     const s = t.trim();
-    if (!/^\d+$/.test(s)) throw rvfError('InvalidManifest', `--ids: '${s}' is not a u64`);
+    if (!/^\d+$/.test(s)) throw rvfError('InvalidId', `--ids: '${s}' is not a u64`);
     const b = BigInt(s);
     return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
   });
@@ -73,7 +73,7 @@ export const commands = {
   },
 
   async delete(path: string, o: { ids?: string; filter?: string }) {
-    if (!o.ids === !o.filter) throw rvfError('FilterParseError', 'give exactly one of --ids or --filter');
+    if (!o.ids === !o.filter) throw rvfError('InvalidArgument', 'give exactly one of --ids or --filter');
     return withStore(path, false, (s) =>
       o.ids
         ? s.delete(parseIds(o.ids))

@@ -61,7 +61,7 @@ describe('rvf command', () => {
       encoding: 'utf8',
     });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/InvalidManifest/);
+    expect(bad.stderr).toMatch(/InvalidArgument/);
   });
 
   it('the demo runs the whole story and checks itself', async () => {

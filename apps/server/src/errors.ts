@@ -20,8 +20,8 @@ export interface ErrorBody {
 /**
  * HTTP status of a library error, by what it means for the client:
  * 404 the store is not there; 423 another writer holds its lock; 409 the store's state
- * refuses the operation (read-only, frozen snapshot, already exists, branches pinned to
- * it); 424 a branch's parent is missing or no longer matches; 507 disk full; 400 the
+ * refuses the operation (read-only, frozen snapshot, already exists, closed, branches pinned
+ * to it); 424 a branch's parent is missing or no longer matches; 507 disk full; 400 the
  * request itself is wrong; 500 anything else (a damaged file, an I/O failure).
  */
 const STATUS: Partial<Record<ErrorName, number>> = {
@@ -30,6 +30,8 @@ const STATUS: Partial<Record<ErrorName, number>> = {
   LockStale: 423,
   ReadOnly: 409,
   SnapshotFrozen: 409,
+  PathExists: 409,
+  StoreClosed: 409,
   LineageBroken: 409,
   GenerationStale: 409,
   ParentNotFound: 424,
@@ -41,6 +43,10 @@ const STATUS: Partial<Record<ErrorName, number>> = {
   Timeout: 503,
   InvalidManifest: 400,
   MembershipInvalid: 400,
+  InvalidArgument: 400,
+  InvalidId: 400,
+  InvalidMetadata: 400,
+  InvalidRecord: 400,
 };
 
 /** Query-category codes (0x02xx: dimension, metric, filter, k) are all the caller's input. */
@@ -55,7 +61,6 @@ export function isRvfError(err: unknown): err is RvfError {
 
 export function rvfStatus(err: RvfError): number {
   const name = errorName(err.code);
-  if (name === 'FsyncFailed') return /already exists/.test(err.message) ? 409 : 500;
   const mapped = name ? STATUS[name] : undefined;
   if (mapped !== undefined) return mapped;
   return err.code >> 8 === INPUT_CATEGORY ? 400 : 500;

@@ -92,7 +92,7 @@ export class StoreRegistry {
 
   /**
    * Makes a new store through `make(path)` (create, branch...) and keeps its handle. The file
-   * must not exist: the library refuses an existing path (FsyncFailed "already exists").
+   * must not exist: the library refuses an existing path (PathExists).
    */
   async add(name: string, make: (path: string) => Promise<RvfStore>): Promise<RvfStore> {
     this.assertOpen();
@@ -102,7 +102,7 @@ export class StoreRegistry {
     // new child in the parent before it creates the child file, so it must not start for a
     // name that is taken.
     if (this.handles.has(name) || (await fs.stat(path).catch(() => undefined))) {
-      throw rvfError('FsyncFailed', `cannot create store '${name}': it already exists`, { store: name });
+      throw rvfError('PathExists', `cannot create store '${name}': it already exists`, { store: name });
     }
     return this.track(name, make(path));
   }

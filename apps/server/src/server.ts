@@ -77,7 +77,7 @@ const schemas = {
     required: ['name', 'dimension'],
     properties: {
       name: { type: 'string' },
-      // Numbers, not integers: the library refuses 1.5 with its own code (InvalidManifest).
+      // Numbers, not integers: the library refuses 1.5 with its own code (InvalidId).
       dimension: { type: 'number' },
       metric: { type: 'string' },
       profile: { type: 'number' },

@@ -224,7 +224,7 @@ describe('query plans', () => {
       expectError(
         await call(other, 'POST', '/stores/h/query', { vector: queries[0], k: 1, efSearch: 0 }),
         400,
-        'KTooLarge',
+        'InvalidArgument',
       );
       expectError(
         await call(other, 'POST', '/stores/h/query', { vector: queries[0], k: 1, plan: 'fast' }),
@@ -270,11 +270,11 @@ describe('u64 ids', () => {
     ).toEqual([max, 7, 5]);
   });
 
-  it('ids that are no u64 are refused by the library (400 InvalidManifest)', async () => {
+  it('ids that are no u64 are refused by the library (400 InvalidId)', async () => {
     await call(app, 'POST', '/stores', { name: 'u', dimension: 1 });
     for (const id of [-1, '-1', '18446744073709551616', 'abc', 1.5]) {
       const r = await call(app, 'POST', '/stores/u/vectors', { vectors: [[1]], ids: [id] });
-      expectError(r, 400, 'InvalidManifest', '0x0105');
+      expectError(r, 400, 'InvalidId', '0x4003');
     }
   });
 });
@@ -363,8 +363,8 @@ describe('branch and freeze', () => {
     expectError(
       await call(app, 'POST', '/stores/base/branch', { child: 'exp' }),
       409,
-      'FsyncFailed',
-      '0x0303',
+      'PathExists',
+      '0x4001',
     );
     expectError(
       await call(app, 'POST', '/stores/base/branch', { child: '../escape' }),
@@ -418,7 +418,7 @@ describe('errors', () => {
     );
   });
 
-  it('wrong dimension → 400 DimensionMismatch (ingest and query); bad k → 400 KTooLarge', async () => {
+  it('wrong dimension → 400 DimensionMismatch (ingest and query); bad k → 400 InvalidArgument', async () => {
     await seeded('s', 5, 2);
     const ing = await call(app, 'POST', '/stores/s/vectors', { vectors: [[1, 2, 3]], ids: [1] });
     expectError(ing, 400, 'DimensionMismatch', '0x0200');
@@ -430,10 +430,14 @@ describe('errors', () => {
     expectError(
       await call(app, 'POST', '/stores/s/query', { vector: [1, 2], k: 0 }),
       400,
-      'KTooLarge',
-      '0x0204',
+      'InvalidArgument',
+      '0x4000',
     );
-    expectError(await call(app, 'POST', '/stores/s/query', { vector: [1, 2], k: 1.5 }), 400, 'KTooLarge');
+    expectError(
+      await call(app, 'POST', '/stores/s/query', { vector: [1, 2], k: 1.5 }),
+      400,
+      'InvalidArgument',
+    );
     // Nothing was written by the refused requests.
     expect((await call(app, 'GET', '/stores/s')).json.currentEpoch).toBe(1);
   });
@@ -451,7 +455,7 @@ describe('errors', () => {
   });
 
   it('create: bad options are the library errors; an existing name → 409', async () => {
-    expectError(await call(app, 'POST', '/stores', { name: 'x', dimension: 0 }), 400, 'InvalidManifest');
+    expectError(await call(app, 'POST', '/stores', { name: 'x', dimension: 0 }), 400, 'InvalidArgument');
     expectError(
       await call(app, 'POST', '/stores', { name: 'x', dimension: 2, metric: 'hamming' }),
       400,
@@ -461,7 +465,7 @@ describe('errors', () => {
     expect(existsSync(join(work.dir, 'x.rvf'))).toBe(false);
     expect((await call(app, 'POST', '/stores', { name: 'x', dimension: 2 })).status).toBe(201);
     const again = await call(app, 'POST', '/stores', { name: 'x', dimension: 2 });
-    expectError(again, 409, 'FsyncFailed', '0x0303');
+    expectError(again, 409, 'PathExists', '0x4001');
     expect(again.json.error.message).toMatch(/already exists/);
   });
 
@@ -587,7 +591,7 @@ describe('export and import', () => {
       payload: '{"id":1,"vector":[1,2]}\n{"id":2,"vector":[1,2\n',
     });
     expect(bad.statusCode).toBe(400);
-    expect(JSON.parse(bad.body).error).toMatchObject({ name: 'FilterParseError', code: '0x0203' });
+    expect(JSON.parse(bad.body).error).toMatchObject({ name: 'InvalidRecord', code: '0x4005' });
     expect(JSON.parse(bad.body).error.message).toMatch(/line 2/);
     const dim = await app.inject({
       method: 'POST',

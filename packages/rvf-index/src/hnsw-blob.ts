@@ -91,7 +91,7 @@ export function rvhnCount(head: Uint8Array): number | undefined {
 
 /** Parses and sanity-checks the header; the body is returned as an aligned u32 view. */
 export function decodeRvhn(bytes: Uint8Array): { header: RvhnHeader; body: Uint32Array } {
-  if (!(bytes instanceof Uint8Array)) throw rvfError('InvalidManifest', 'HNSW blob must be a Uint8Array');
+  if (!(bytes instanceof Uint8Array)) throw rvfError('InvalidArgument', 'HNSW blob must be a Uint8Array');
   if (bytes.byteLength < RVHN_HEADER_BYTES) {
     throw rvfError('TruncatedSegment', `HNSW blob of ${bytes.byteLength} bytes is shorter than its header`, {
       offset: 0,

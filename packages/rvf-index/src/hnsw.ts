@@ -67,7 +67,7 @@ function spaceFor(metric: Metric): NativeSpace {
 
 function positiveInt(name: string, value: number, max = 0xffffffff): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw rvfError('InvalidManifest', `HNSW option ${name} must be an integer in [1, ${max}], got ${value}`);
+    throw rvfError('InvalidArgument', `HNSW option ${name} must be an integer in [1, ${max}], got ${value}`);
   }
   return value;
 }
@@ -125,13 +125,13 @@ export class HnswIndex implements VectorIndex {
       throw rvfError('DimensionMismatch', `store dimension ${store.dimension}, index dimension ${dimension}`);
     }
     const m = positiveInt('m', opts.m ?? HNSW_DEFAULTS.m, MAX_M);
-    if (m < 2) throw rvfError('InvalidManifest', 'HNSW option m must be at least 2');
+    if (m < 2) throw rvfError('InvalidArgument', `HNSW option m must be at least 2, got ${m}`);
     const efConstruction = positiveInt('efConstruction', opts.efConstruction ?? HNSW_DEFAULTS.efConstruction);
     const efSearch = positiveInt('efSearch', opts.efSearch ?? HNSW_DEFAULTS.efSearch);
     const maxElements = positiveInt('maxElements', opts.maxElements ?? HNSW_DEFAULTS.maxElements);
     const randomSeed = opts.randomSeed ?? HNSW_DEFAULTS.randomSeed;
     if (randomSeed >>> 0 !== randomSeed)
-      throw rvfError('InvalidManifest', `randomSeed must be a u32, got ${randomSeed}`);
+      throw rvfError('InvalidArgument', `randomSeed must be a u32, got ${randomSeed}`);
     const mod = requireNative();
     const native = new mod.HierarchicalNSW(spaceFor(metric), dimension);
     native.initIndex({ maxElements, m, efConstruction, randomSeed });
@@ -332,7 +332,7 @@ export class HnswIndex implements VectorIndex {
    * worker uses it to hand a finished graph over and persist it from the same bytes.
    */
   saveTo(path: string): { blob: Uint8Array; members: GraphMembers } {
-    if (this.n === 0) throw rvfError('InvalidManifest', 'an empty graph has no hnswlib file');
+    if (this.n === 0) throw rvfError('InvalidArgument', 'an empty graph has no hnswlib file');
     this.native.writeIndexSync(path);
     const graph = compactHnswlibFile(readFileSync(path), this.dimension);
     if (graph.count !== this.n || graph.m !== this.m) {
@@ -623,7 +623,7 @@ export function createHnsw(dimension: number, metric: Metric, opts: HnswOptions 
  * ContentHashMismatch when the vectors changed (stale index) or a header field that shapes the
  * graph was damaged, TruncatedSegment / InvalidMagic / InvalidVersion / InvalidManifest /
  * MetricUnsupported / DimensionMismatch for damaged or mismatched bytes, PlatformUnsupported
- * without the add-on, FsyncFailed / DiskFull when the scratch file cannot be written.
+ * without the add-on, IoFailed / DiskFull when the scratch file cannot be written.
  */
 export function deserializeHnsw(
   bytes: Uint8Array,

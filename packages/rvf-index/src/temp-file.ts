@@ -40,7 +40,9 @@ function stagingError(err: unknown, dir: string, path: string): unknown {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (typeof code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
     const why = `could not stage the HNSW index in ${dir}: ${(err as Error).message}`;
-    return rvfError(code === 'ENOSPC' ? 'DiskFull' : 'FsyncFailed', why, { path }, err);
+    const syscall = (err as NodeJS.ErrnoException).syscall;
+    const name = code === 'ENOSPC' ? 'DiskFull' : syscall === 'fsync' ? 'FsyncFailed' : 'IoFailed';
+    return rvfError(name, why, { path }, err);
   }
   return err;
 }

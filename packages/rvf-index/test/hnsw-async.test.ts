@@ -330,7 +330,7 @@ describe.skipIf(!nativeHnswAvailable())('deserializeHnswAsync', () => {
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = '/nonexistent/rvfjs-test-dir';
     try {
-      await expectRejectsRvf(deserializeHnswAsync(blob, index.store), ErrorCode.FsyncFailed);
+      await expectRejectsRvf(deserializeHnswAsync(blob, index.store), ErrorCode.IoFailed);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;

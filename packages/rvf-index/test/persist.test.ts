@@ -219,8 +219,8 @@ describe.skipIf(!nativeHnswAvailable())('HNSW persistence', () => {
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = '/nonexistent/rvfjs-test-dir';
     try {
-      expectRvfError(() => index.serialize(), ErrorCode.FsyncFailed);
-      expectRvfError(() => deserializeHnsw(blob, index.store), ErrorCode.FsyncFailed);
+      expectRvfError(() => index.serialize(), ErrorCode.IoFailed);
+      expectRvfError(() => deserializeHnsw(blob, index.store), ErrorCode.IoFailed);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;

@@ -3,11 +3,20 @@ import { dirname } from 'node:path';
 import { rvfError } from '@rvfjs/types';
 import { type ByteSource, fileHandleSource } from '@rvfjs/wire';
 
-/** Maps a failed write or fsync to the reference's codes, keeping the cause. */
+/**
+ * Maps a failed file-system call to the code naming it, keeping the cause: a full disk is
+ * DiskFull, a failed fsync FsyncFailed, anything else (open, write, rename) IoFailed.
+ */
 export function ioError(e: unknown, what: string): Error {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return rvfError('DiskFull', `${what}: disk full`, {}, e);
-  return rvfError('FsyncFailed', `${what}: ${(e as Error).message}`, {}, e);
+  const syscall = (e as NodeJS.ErrnoException).syscall;
+  return rvfError(
+    syscall === 'fsync' || syscall === 'fdatasync' ? 'FsyncFailed' : 'IoFailed',
+    `${what}: ${(e as Error).message}`,
+    {},
+    e,
+  );
 }
 
 /** Writes all of `bytes` at `position` (FileHandle.write may write less than asked). */

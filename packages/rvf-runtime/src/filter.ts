@@ -119,7 +119,8 @@ function fieldOf(f: Record<string, unknown>, table: FieldTable, path: string): n
 }
 
 function scalar(f: Record<string, unknown>, value: unknown, path: string): MetaValue['value'] {
-  if (f.valueType !== undefined) return typedValue(0, f.valueType, value, `filter${path}`).value;
+  if (f.valueType !== undefined)
+    return typedValue(0, f.valueType, value, `filter${path}`, 'FilterParseError').value;
   if (typeof value === 'string' || typeof value === 'bigint') return value;
   if (typeof value === 'number' && !Number.isNaN(value)) return value;
   throw bad(path, `${String(value)} is not a string, number or bigint`);

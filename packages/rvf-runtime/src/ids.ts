@@ -11,17 +11,17 @@ export function toIdKey(id: unknown, where = 'id'): IdKey {
   if (typeof id === 'number') {
     if (!Number.isSafeInteger(id) || id < 0) {
       throw rvfError(
-        'InvalidManifest',
+        'InvalidId',
         `${where} ${id} is not a u64: ids must be non-negative safe integers (pass a bigint beyond 2^53)`,
       );
     }
     return id;
   }
   if (typeof id === 'bigint') {
-    if (id < 0n || id > MAX_U64) throw rvfError('InvalidManifest', `${where} ${id} is outside the u64 range`);
+    if (id < 0n || id > MAX_U64) throw rvfError('InvalidId', `${where} ${id} is outside the u64 range`);
     return id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id;
   }
-  throw rvfError('InvalidManifest', `${where} must be a number or bigint, got ${typeof id}`);
+  throw rvfError('InvalidId', `${where} must be a number or bigint, got ${typeof id}`);
 }
 
 export const keyToBigint = (key: IdKey): bigint => (typeof key === 'bigint' ? key : BigInt(key));
@@ -29,7 +29,7 @@ export const bigintToKey = (id: bigint): IdKey => (id <= BigInt(Number.MAX_SAFE_
 
 export function toIdKeys(ids: unknown, where = 'ids'): IdKey[] {
   if (!Array.isArray(ids) && !(ids instanceof BigUint64Array)) {
-    throw rvfError('InvalidManifest', `${where} must be an array of numbers or bigints`);
+    throw rvfError('InvalidId', `${where} must be an array of numbers or bigints`);
   }
   return Array.from(ids as ArrayLike<unknown>, (id, i) => toIdKey(id, `${where}[${i}]`));
 }

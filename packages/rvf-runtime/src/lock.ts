@@ -6,9 +6,11 @@ import {
   LOCK_STALE_SAME_HOST_NS,
   LOCK_VERSION,
   type LockRecord,
+  RvfError,
   rvfError,
 } from '@rvfjs/types';
 import { crc32, decodeLockRecord, encodeLockRecord } from '@rvfjs/wire';
+import { ioError } from './file-io.js';
 
 /** How the reference names the host: $HOSTNAME, else /etc/hostname. */
 function hostName(): string {
@@ -46,6 +48,15 @@ export interface WriterLock {
  * broken only when stale by the reference's rules, otherwise LockHeld names the holder.
  */
 export async function acquireWriterLock(path: string, options: LockOptions = {}): Promise<WriterLock> {
+  try {
+    return await takeLock(path, options);
+  } catch (e) {
+    // A missing folder, a read-only file system, no permission: the OS's error, coded.
+    throw RvfError.is(e) ? e : ioError(e, `cannot take the writer lock ${path}.lock`);
+  }
+}
+
+async function takeLock(path: string, options: LockOptions): Promise<WriterLock> {
   const lockPath = `${path}.lock`;
   const writerId = new Uint8Array(randomBytes(16));
   const host = hostName();

@@ -57,7 +57,7 @@ export class FieldTable {
     if (known !== undefined) return { fieldId: known, added: false };
     let id = 0;
     while (this.byId.has(id) || usedIds.has(id)) id++;
-    if (id > 0xffff) throw rvfError('FilterParseError', `no free field id left for '${name}'`);
+    if (id > 0xffff) throw rvfError('InvalidMetadata', `no free field id left for '${name}'`);
     this.set(id, name);
     return { fieldId: id, added: true };
   }
@@ -82,12 +82,22 @@ function isFlatForm(input: readonly unknown[]): boolean {
   );
 }
 
-/** Parses one typed value as the reference's flat form carries it (strings are allowed for numbers). */
-export function typedValue(fieldId: number, valueType: unknown, value: unknown, where: string): MetaValue {
+/**
+ * Parses one typed value as the reference's flat form carries it (strings are allowed for
+ * numbers). A bad value is InvalidMetadata, or `code` where the value is something else (a
+ * filter's operand is a FilterParseError).
+ */
+export function typedValue(
+  fieldId: number,
+  valueType: unknown,
+  value: unknown,
+  where: string,
+  code: 'InvalidMetadata' | 'FilterParseError' = 'InvalidMetadata',
+): MetaValue {
   if (!Number.isInteger(fieldId) || fieldId < 0 || fieldId > 0xffff) {
-    throw rvfError('FilterParseError', `${where}: fieldId ${String(fieldId)} is not a u16`);
+    throw rvfError(code, `${where}: fieldId ${String(fieldId)} is not a u16`);
   }
-  const bad = (why: string) => rvfError('FilterParseError', `${where}: ${why}`);
+  const bad = (why: string) => rvfError(code, `${where}: ${why}`);
   switch (valueType) {
     case 'string':
       if (typeof value !== 'string') throw bad(`a string value is required, got ${typeof value}`);
@@ -151,7 +161,7 @@ export function groupMetadata(
 ): { perVector: (MetaValue[] | undefined)[]; namesAdded: boolean } {
   if (input === undefined || input === null)
     return { perVector: new Array(vectorCount).fill(undefined), namesAdded: false };
-  if (!Array.isArray(input)) throw rvfError('FilterParseError', 'metadata must be an array');
+  if (!Array.isArray(input)) throw rvfError('InvalidMetadata', 'metadata must be an array');
   if (input.length === 0) return { perVector: new Array(vectorCount).fill(undefined), namesAdded: false };
   if (isFlatForm(input)) {
     const flat = input as readonly FlatMetaEntry[];
@@ -173,13 +183,13 @@ export function groupMetadata(
     return { perVector, namesAdded: false };
   }
   if (input.length !== vectorCount) {
-    throw rvfError('FilterParseError', `${input.length} metadata objects for ${vectorCount} vectors`);
+    throw rvfError('InvalidMetadata', `${input.length} metadata objects for ${vectorCount} vectors`);
   }
   let namesAdded = false;
   const perVector = (input as readonly (MetaObject | null | undefined)[]).map((obj, v) => {
     if (obj === null || obj === undefined) return undefined;
     if (typeof obj !== 'object' || Array.isArray(obj)) {
-      throw rvfError('FilterParseError', `metadata[${v}] must be an object of named fields`);
+      throw rvfError('InvalidMetadata', `metadata[${v}] must be an object of named fields`);
     }
     return Object.entries(obj).map(([name, value]) => {
       // A decimal key that is not a known name addresses a field id directly ("7" → field 7),

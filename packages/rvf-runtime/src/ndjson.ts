@@ -33,15 +33,15 @@ export function parseRecordLine(
   try {
     rec = JSON.parse(line);
   } catch (cause) {
-    throw rvfError('FilterParseError', `line ${lineNo}: not valid JSON (${(cause as Error).message})`);
+    throw rvfError('InvalidRecord', `line ${lineNo}: not valid JSON (${(cause as Error).message})`);
   }
   if (rec === null || typeof rec !== 'object')
-    throw rvfError('FilterParseError', `line ${lineNo}: expected an object`);
+    throw rvfError('InvalidRecord', `line ${lineNo}: expected an object`);
   const r = rec as Record<string, unknown>;
   let id: IdKey;
   if (typeof r.id === 'number') id = r.id;
   else if (typeof r.id === 'string' && /^\d+$/.test(r.id)) id = BigInt(r.id);
-  else throw rvfError('FilterParseError', `line ${lineNo}: id must be a number or a decimal string`);
+  else throw rvfError('InvalidRecord', `line ${lineNo}: id must be a number or a decimal string`);
   if (!Array.isArray(r.vector))
     throw rvfError('DimensionMismatch', `line ${lineNo}: vector must be an array of numbers`);
   const out: { id: IdKey; vector: number[]; metadata?: Record<string, MetaScalar> } = {
@@ -50,7 +50,7 @@ export function parseRecordLine(
   };
   if (r.metadata !== undefined) {
     if (r.metadata === null || typeof r.metadata !== 'object' || Array.isArray(r.metadata)) {
-      throw rvfError('FilterParseError', `line ${lineNo}: metadata must be an object`);
+      throw rvfError('InvalidRecord', `line ${lineNo}: metadata must be an object`);
     }
     out.metadata = r.metadata as Record<string, MetaScalar>;
   }

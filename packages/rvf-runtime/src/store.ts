@@ -245,7 +245,7 @@ interface ReservedFile {
 }
 
 const pathExists = (path: string) =>
-  rvfError('FsyncFailed', `cannot create ${path}: the path already exists (open it instead)`, { path });
+  rvfError('PathExists', `cannot create ${path}: the path already exists (open it instead)`, { path });
 
 /** Create and branch never overwrite: refused before any lock is taken or byte written. */
 async function refuseExisting(path: string): Promise<void> {
@@ -310,7 +310,7 @@ export class RvfStore {
     const { dimension } = options ?? ({} as CreateOptions);
     if (!Number.isInteger(dimension) || dimension < 1 || dimension > 0xffff) {
       throw rvfError(
-        'InvalidManifest',
+        'InvalidArgument',
         `dimension must be an integer from 1 to 65535, got ${String(dimension)}`,
       );
     }
@@ -319,7 +319,7 @@ export class RvfStore {
       throw rvfError('MetricUnsupported', `unknown metric '${String(metric)}' (l2, inner_product, cosine)`);
     const profile = options.profile ?? 0;
     if (!Number.isInteger(profile) || profile < 0 || profile > 255)
-      throw rvfError('InvalidManifest', `profile ${profile} is not a u8`);
+      throw rvfError('InvalidArgument', `profile ${profile} is not a u8`);
     const state: StoreState = {
       ...DEFAULT_STATE,
       hnswM: positiveInt(options.m, DEFAULT_STATE.hnswM, 'm'),
@@ -416,7 +416,7 @@ export class RvfStore {
   static async open(path: string, options: OpenOptions = {}): Promise<RvfStore> {
     const readOnly = options.readOnly ?? false;
     if (options.recover && !readOnly)
-      throw rvfError('ReadOnly', 'recover is only available for read-only opens');
+      throw rvfError('InvalidArgument', 'recover is only available for read-only opens');
     let fh: fs.FileHandle;
     try {
       fh = await fs.open(path, readOnly ? 'r' : 'r+');
@@ -444,8 +444,7 @@ export class RvfStore {
       // and after whatever the caller does right away (see whenIdle).
       store.busy++;
       try {
-        await store.load();
-        if (!readOnly) await store.fenceTornTail();
+        await store.load({ fence: !readOnly });
       } finally {
         store.busy--;
       }
@@ -530,16 +529,19 @@ export class RvfStore {
     this.assertOpen();
     const q = toQueryVector(vector, this.dimension);
     if (!Number.isInteger(k) || k < 1)
-      throw rvfError('KTooLarge', `k must be a positive integer, got ${String(k)}`);
+      throw rvfError('InvalidArgument', `k must be a positive integer, got ${String(k)}`);
     const filter = options.filter === undefined ? undefined : parseFilter(options.filter, this.fields);
     if (options.plan !== undefined && !['auto', 'exact', 'hnsw'].includes(options.plan)) {
       throw rvfError(
-        'FilterParseError',
+        'InvalidArgument',
         `plan must be 'auto', 'exact' or 'hnsw', got ${String(options.plan)}`,
       );
     }
     if (options.efSearch !== undefined && (!Number.isInteger(options.efSearch) || options.efSearch < 1)) {
-      throw rvfError('KTooLarge', `efSearch must be a positive integer, got ${String(options.efSearch)}`);
+      throw rvfError(
+        'InvalidArgument',
+        `efSearch must be a positive integer, got ${String(options.efSearch)}`,
+      );
     }
     // While a graph loads or builds off the event loop, give the loop one turn per query so
     // that work lands even when queries come back to back (they would otherwise all run on
@@ -1319,7 +1321,12 @@ export class RvfStore {
     }
   }
 
-  private async load(): Promise<void> {
+  /**
+   * Reads the latest manifest and everything it names, then starts the background work (graph
+   * load or build, metadata decoding). With `fence`, a writer's torn tail is cut first: the
+   * background work may commit (a graph save), and must not find, or race, a tail being cut.
+   */
+  private async load(opts: { fence?: boolean } = {}): Promise<void> {
     const size = (await this.fh.stat()).size;
     const source = localFileSource(this.fh, size);
     let found: FoundManifest;
@@ -1376,6 +1383,7 @@ export class RvfStore {
     const peek = graphEntry
       ? async () => rvhnCount(await fileHandleSource(this.fh, found.end).read(graphEntry.offset + 64, 16))
       : undefined;
+    if (opts.fence) await this.fenceTornTail();
     this.startEngine(graph, this.parent, peek);
     void this.decodeMetadataWhenIdle(this.table);
   }
@@ -1622,7 +1630,7 @@ export class RvfStore {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw rvfError('ReadOnly', `${this.path} is closed`);
+    if (this.closed) throw rvfError('StoreClosed', `${this.path} is closed`);
   }
 
   private assertWritable(): void {
@@ -1640,7 +1648,7 @@ export class RvfStore {
 function positiveInt(v: number | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < 1)
-    throw rvfError('InvalidManifest', `${name} must be a positive integer, got ${v}`);
+    throw rvfError('InvalidArgument', `${name} must be a positive integer, got ${v}`);
   return v;
 }
 

@@ -124,7 +124,7 @@ describe('branch', () => {
     );
     const existing = fresh('c');
     await (await RvfStore.create(existing, { dimension: 2 })).close();
-    await rejects(s.branch(existing), ErrorCode.FsyncFailed, /already exists/);
+    await rejects(s.branch(existing), ErrorCode.PathExists, /already exists/);
     await rejects(s.branch(fresh('c')), ErrorCode.MembershipInvalid, /too large/);
     await s.delete([1n << 40n]);
     await s.compact(); // no phantom child blocks it

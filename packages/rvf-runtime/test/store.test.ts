@@ -73,9 +73,9 @@ describe('bad input is refused before anything is written', () => {
       ErrorCode.DimensionMismatch,
       /Infinity/,
     );
-    await expectRvfError(store.ingestBatch([[1, 2, 3]], [-1]), ErrorCode.InvalidManifest, /u64/);
-    await expectRvfError(store.ingestBatch([[1, 2, 3]], [2 ** 60]), ErrorCode.InvalidManifest, /safe/);
-    await expectRvfError(store.ingestBatch([[1, 2, 3]], [1n << 64n]), ErrorCode.InvalidManifest, /u64 range/);
+    await expectRvfError(store.ingestBatch([[1, 2, 3]], [-1]), ErrorCode.InvalidId, /u64/);
+    await expectRvfError(store.ingestBatch([[1, 2, 3]], [2 ** 60]), ErrorCode.InvalidId, /safe/);
+    await expectRvfError(store.ingestBatch([[1, 2, 3]], [1n << 64n]), ErrorCode.InvalidId, /u64 range/);
     await expectRvfError(
       store.ingestBatch([[1, 2, 3]], [1, 2]),
       ErrorCode.DimensionMismatch,
@@ -83,17 +83,21 @@ describe('bad input is refused before anything is written', () => {
     );
     await expectRvfError(
       store.ingestBatch([[1, 2, 3]], [2], [{ a: 1 }, { a: 2 }]),
-      ErrorCode.FilterParseError,
+      ErrorCode.InvalidMetadata,
       /2 metadata objects for 1 vectors/,
     );
-    await expectRvfError(store.query([1, 2, 3], 0), ErrorCode.KTooLarge);
+    await expectRvfError(
+      store.query([1, 2, 3], 0),
+      ErrorCode.InvalidArgument,
+      /k must be a positive integer, got 0/,
+    );
     await expectRvfError(store.query([1, 2], 1), ErrorCode.DimensionMismatch);
     await expectRvfError(
       store.query([1, 2, 3], 1, { plan: 'fast' as never }),
-      ErrorCode.FilterParseError,
+      ErrorCode.InvalidArgument,
       /plan/,
     );
-    await expectRvfError(store.query([1, 2, 3], 1, { efSearch: 0 }), ErrorCode.KTooLarge, /efSearch/);
+    await expectRvfError(store.query([1, 2, 3], 1, { efSearch: 0 }), ErrorCode.InvalidArgument, /efSearch/);
     expect(statSync(path).size).toBe(size);
     expect(store.status().currentEpoch).toBe(1);
     await store.close();
@@ -134,12 +138,48 @@ describe('bad input is refused before anything is written', () => {
   it('create on an existing path says it exists; a non-RVF file says so; dimension 0 is refused', async () => {
     const path = fresh();
     await (await RvfStore.create(path, { dimension: 2 })).close();
-    await expectRvfError(RvfStore.create(path, { dimension: 2 }), ErrorCode.FsyncFailed, /already exists/);
+    await expectRvfError(RvfStore.create(path, { dimension: 2 }), ErrorCode.PathExists, /already exists/);
     const junk = fresh();
     writeFileSync(junk, 'hello, this is not a vector store at all'.repeat(10));
     await expectRvfError(RvfStore.open(junk), ErrorCode.ManifestNotFound, /not an RVF file/);
     await expectRvfError(RvfStore.open(fresh()), ErrorCode.ManifestNotFound, /does not exist/);
-    await expectRvfError(RvfStore.create(fresh(), { dimension: 0 }), ErrorCode.InvalidManifest);
+    await expectRvfError(RvfStore.create(fresh(), { dimension: 0 }), ErrorCode.InvalidArgument, /dimension/);
+  });
+
+  it('each condition has the code that names it (the error-code policy in @rvfjs/types)', async () => {
+    const path = fresh();
+    const s = await RvfStore.create(path, { dimension: 2 });
+    await s.ingestBatch([[1, 2]], [1]);
+    await expectRvfError(RvfStore.create(path, { dimension: 2 }), ErrorCode.PathExists, /already exists/);
+    await expectRvfError(
+      RvfStore.create(fresh(), { dimension: 2, m: 0 }),
+      ErrorCode.InvalidArgument,
+      /\bm\b.*got 0/,
+    );
+    await expectRvfError(
+      RvfStore.create(fresh(), { dimension: 2, profile: 300 }),
+      ErrorCode.InvalidArgument,
+      /300/,
+    );
+    await expectRvfError(RvfStore.open(path, { recover: true }), ErrorCode.InvalidArgument, /recover/);
+    await expectRvfError(s.ingestBatch([[1, 2]], [1.5]), ErrorCode.InvalidId, /1\.5/);
+    await expectRvfError(
+      s.ingestBatch([[1, 2]], [3], ['x' as never]),
+      ErrorCode.InvalidMetadata,
+      /metadata\[0\]/,
+    );
+    // A folder that does not exist: the operating system refuses the file, which is no fsync.
+    await expectRvfError(
+      RvfStore.create(join(work.dir, 'no-such-folder', 'x.rvf'), { dimension: 2 }),
+      ErrorCode.IoFailed,
+      /no-such-folder/,
+    );
+    await s.close();
+    await expectRvfError(s.query([1, 2], 1), ErrorCode.StoreClosed, /closed/);
+    await expectRvfError(s.ingestBatch([[1, 2]], [2]), ErrorCode.StoreClosed, /closed/);
+    const r = await RvfStore.open(path, { readOnly: true });
+    await expectRvfError(r.ingestBatch([[1, 2]], [2]), ErrorCode.ReadOnly, /read-only/);
+    await r.close();
   });
 });
 

@@ -1,6 +1,22 @@
 /**
- * The reference's error-code table (u16; high byte = category) and the one error type
- * every rvfjs package throws for bad input, malformed files and refused operations.
+ * The error codes rvfjs throws (u16; high byte = category) and the one error type every rvfjs
+ * package throws for bad input, malformed files and refused operations.
+ *
+ * ## Policy
+ *
+ * 1. **One condition, one code, named after the condition.** The reference's code is used
+ *    wherever it names the condition (a bad checksum is `InvalidChecksum`, a held lock is
+ *    `LockHeld`), so callers that handle the reference's codes handle ours.
+ * 2. **Extension codes where the reference has none.** Conditions the reference has no code
+ *    for, or files under a code that names something else (it reports an existing path as
+ *    `FsyncFailed`, for one), get a code of their own in category 0x40, the same range our
+ *    extension segment types use. The reference never produces these.
+ * 3. **The message names the input.** It says which argument, id, line, path or byte offset
+ *    was wrong and what was found there (`k must be a positive integer, got 0`), never only
+ *    that something was.
+ * 4. **Nothing else escapes.** A malformed file or request surfaces as an RvfError, never as
+ *    a RangeError or TypeError from deep inside a decoder; the original error, if any, is the
+ *    `cause`.
  */
 export const ErrorCode = {
   Ok: 0x0000,
@@ -60,7 +76,30 @@ export const ErrorCode = {
   QualityBelowThreshold: 0x0900,
   BudgetTokensExhausted: 0x0901,
   QueryBlacklisted: 0x0902,
+  // ---- rvfjs extension codes (category 0x40): conditions the reference has no code for.
+  /** An argument or option outside what the API accepts (k, efSearch, m, plan, profile...). */
+  InvalidArgument: 0x4000,
+  /** Create, branch or copy onto a path that already exists (the reference says FsyncFailed). */
+  PathExists: 0x4001,
+  /** The store handle was closed (the reference says ReadOnly). */
+  StoreClosed: 0x4002,
+  /** An id that is not a u64: negative, fractional, too large or not a number. */
+  InvalidId: 0x4003,
+  /** Metadata of the wrong shape: not an object, a count that does not match the vectors, a bad field id. */
+  InvalidMetadata: 0x4004,
+  /** A line of an NDJSON (or other) import that does not parse as a record. */
+  InvalidRecord: 0x4005,
+  /** A file-system operation other than fsync failed (open, read, write, rename). */
+  IoFailed: 0x4006,
 } as const;
+
+/** The category (high byte) of rvfjs's own codes; the reference's end at 0x09. */
+export const RVFJS_ERROR_CATEGORY = 0x40;
+
+/** True for the codes rvfjs adds (see the policy above); the reference never reports them. */
+export function isRvfjsErrorCode(code: number): boolean {
+  return code >> 8 === RVFJS_ERROR_CATEGORY;
+}
 
 export type ErrorName = keyof typeof ErrorCode;
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];

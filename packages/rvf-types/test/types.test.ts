@@ -6,9 +6,11 @@ import {
   ErrorCode,
   errorName,
   isKnownSegmentType,
+  isRvfjsErrorCode,
   isRvfjsExtension,
   MetricCode,
   metricFromCode,
+  RVFJS_ERROR_CATEGORY,
   RvfError,
   rvfError,
   SegmentType,
@@ -36,10 +38,26 @@ function specErrorCodes(): Map<string, number> {
 }
 
 describe('error codes', () => {
-  it("match the spec's full table, name for name and code for code", () => {
+  it("match the spec's full table, name for name and code for code, plus rvfjs's own in category 0x40", () => {
     const fromSpec = specErrorCodes();
     expect(fromSpec.size).toBeGreaterThan(50);
-    expect(Object.fromEntries(fromSpec)).toEqual({ ...ErrorCode });
+    const reference = Object.entries(ErrorCode).filter(([, code]) => !isRvfjsErrorCode(code));
+    expect(Object.fromEntries(fromSpec)).toEqual(Object.fromEntries(reference));
+    // The extension codes sit where the reference defines nothing.
+    const own = Object.entries(ErrorCode).filter(([, code]) => isRvfjsErrorCode(code));
+    expect(own.map(([name]) => name)).toEqual([
+      'InvalidArgument',
+      'PathExists',
+      'StoreClosed',
+      'InvalidId',
+      'InvalidMetadata',
+      'InvalidRecord',
+      'IoFailed',
+    ]);
+    for (const [name, code] of own) {
+      expect(code >> 8, name).toBe(RVFJS_ERROR_CATEGORY);
+      expect([...fromSpec.values()]).not.toContain(code);
+    }
   });
 
   it('are unique and map back to their names', () => {
@@ -65,7 +83,7 @@ describe('error codes', () => {
     expect(RvfError.is(e, ErrorCode.LockHeld)).toBe(false);
     expect(RvfError.is(new Error('x'))).toBe(false);
     const cause = new Error('io');
-    expect(rvfError('FsyncFailed', 'write', {}, cause).cause).toBe(cause);
+    expect(rvfError('IoFailed', 'write', {}, cause).cause).toBe(cause);
   });
 });
 
