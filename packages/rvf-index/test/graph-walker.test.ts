@@ -4,12 +4,14 @@
  * graphs that are malformed or were built over other vectors. Independent answers: hnswlib
  * over the same blob, brute force, and blobs built by hand.
  */
+
 import { describe, expect, it } from 'vitest';
 import { vectorDigest } from '../src/digest.js';
 import { GraphWalker, prepareGraphWalker } from '../src/graph-walker.js';
 import { digestContext, encodeRvhn, type RvhnHeader } from '../src/hnsw-blob.js';
 import { bruteForce, closeTo, clusteredVectors, METRICS, mulberry32, randomVectors, row } from './helpers.js';
-import { createHnsw, ErrorCode, nativeHnswAvailable, RvfError, recallAtK, VectorStore } from './imports.js';
+import { createHnsw, ErrorCode, RvfError, recallAtK, VectorStore } from './imports.js';
+import { nativeMissing } from './native-required.js';
 
 const DIM = 16;
 
@@ -154,7 +156,7 @@ describe('GraphWalker over hand-built graphs', () => {
   });
 });
 
-describe.skipIf(!nativeHnswAvailable())('GraphWalker over graphs hnswlib built', () => {
+describe.skipIf(nativeMissing())('GraphWalker over graphs hnswlib built', () => {
   it.each(METRICS)('%s: finds what hnswlib finds on the same saved graph', (metric) => {
     const n = 3000;
     const dim = 24;

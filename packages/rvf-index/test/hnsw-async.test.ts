@@ -6,6 +6,7 @@
  * refusals (a stale graph, damaged bytes, always as RvfError), and no scratch files left.
  * The sync loader is the independent answer throughout.
  */
+
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Metric } from '@rvfjs/types';
@@ -17,10 +18,10 @@ import {
   deserializeHnswAsync,
   ErrorCode,
   type HnswIndex,
-  nativeHnswAvailable,
   RvfError,
   VectorStore,
 } from './imports.js';
+import { nativeMissing } from './native-required.js';
 
 const N = 3000;
 const DIM = 128;
@@ -64,7 +65,7 @@ function expectSameAnswers(want: HnswIndex, got: HnswIndex): void {
   }
 }
 
-describe.skipIf(!nativeHnswAvailable())('deserializeHnswAsync', () => {
+describe.skipIf(nativeMissing())('deserializeHnswAsync', () => {
   const built = new Map<Metric, { index: HnswIndex; blob: Uint8Array }>();
   beforeAll(() => {
     for (const metric of METRICS) {

@@ -71,7 +71,10 @@ describe('without the native add-on', () => {
 
   // Against the built package in a fresh process: proves import does not dlopen the add-on and the
   // CJS build's createRequire shim works. Needs `pnpm build` first (the package's test order).
-  describe.skipIf(!existsSync(dist) || !existsSync(distCjs))('built package in a child process', () => {
+  // In CI the build always comes first: a missing dist/ there is a failure, not a skip.
+  const distMissing = !existsSync(dist) || !existsSync(distCjs);
+  if (distMissing && process.env.CI) throw new Error(`${dist} is missing: CI builds before it tests`);
+  describe.skipIf(distMissing)('built package in a child process', () => {
     const script = `
       let dlopens = 0;
       const dlopen = process.dlopen;

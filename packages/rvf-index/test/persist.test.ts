@@ -8,11 +8,11 @@ import {
   deserializeHnsw,
   ErrorCode,
   type HnswIndex,
-  nativeHnswAvailable,
   RVHN_MAGIC,
   RvfError,
   VectorStore,
 } from './imports.js';
+import { nativeMissing } from './native-required.js';
 
 const N = 3000;
 const DIM = 128;
@@ -54,7 +54,7 @@ function sameAnswers(a: HnswIndex, b: HnswIndex, filter?: (o: number) => boolean
   }
 }
 
-describe.skipIf(!nativeHnswAvailable())('HNSW persistence', () => {
+describe.skipIf(nativeMissing())('HNSW persistence', () => {
   const built = new Map<Metric, { index: HnswIndex; blob: Uint8Array; deleted: number[] }>();
   beforeAll(() => {
     for (const metric of METRICS) {

@@ -241,6 +241,11 @@ export class GraphMaintainer {
     for (const o of ordinals) g.markDeleted(o);
   }
 
+  /** Settles once a load under way (this file's saved graph, or a branch's seed) is done. */
+  async whenLoaded(): Promise<void> {
+    await this.loading;
+  }
+
   /** Waits until the graph holds every live vector (waitForIndex). */
   async settle(): Promise<void> {
     for (;;) {

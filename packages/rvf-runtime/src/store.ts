@@ -459,6 +459,9 @@ export class RvfStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeQueue.catch(() => undefined);
+    // Whether a branch child's graph is its parent's is known once the seed has loaded: a
+    // child closed right after branch() must not save a whole graph of its own meanwhile.
+    if (this.link && !this.deferIndex) await this.graphs.whenLoaded();
     if (!this.readOnly && !this.state.frozen && this.engine && !this.graphIsParents()) {
       // The graph is finished and saved here unless deferred (see CreateOptions.deferIndex).
       const blob = await this.graphs.blobForClose(this.deferIndex).catch(() => undefined);

@@ -303,7 +303,7 @@ describe('crash safety of branch children under SIGKILL', () => {
   }, 110_000);
 });
 
-// ---------------------------------------------------------------- bugs found (marked `fails`)
+// ---------------------------------------------------------------- regressions: bugs the kill loop found, fixed
 
 describe('branch bugs found by the crash test', () => {
   /** A parent (ids 0..5, id 3 deleted) and its child, both open. */
@@ -328,11 +328,10 @@ describe('branch bugs found by the crash test', () => {
   }
 
   /**
-   * Known bug: RvfStore.get() checks only the own tombstones (table.deleted), not the branch
-   * membership, so in a child it returns inherited ids that are hidden: ids the child deleted
-   * (also after compact(), which turns a deleted override back into a hidden inherited id)
-   * and ids the parent had deleted before the branch. query() and export() hide them.
-   * Fix: `if (ord === undefined || !this.table.isLive(ord)) return undefined;` in get().
+   * get() in a child once checked only the own tombstones, not the branch membership, and
+   * returned hidden inherited ids: ids the child deleted (also after compact(), which turns a
+   * deleted override back into a hidden inherited id) and ids the parent had deleted before
+   * the branch. query() and export() hid them; get() must too.
    */
   it('get() in a branch child hides the inherited ids it cannot see', async () => {
     const { parent, child } = await parentAndChild('get-hidden');
@@ -348,12 +347,9 @@ describe('branch bugs found by the crash test', () => {
   });
 
   /**
-   * Known bug: a branch child's delete clears membership bits with bitmapSet(bitmap, id),
-   * which indexes `id >>> 3` (@rvfjs/wire membership.ts), so an id ≥ 2^32 is taken mod 2^32:
-   * deleting 2^40 + 5 (never written) hides the inherited id 5, durably.
-   * Fix: in bitmapSet return early unless 0 ≤ id < bitmap.length * 8 (compare as a number or
-   * bigint, never after `>>>`), and/or in commitDelete clear bits only for keys below the
-   * membership capacity.
+   * A child's delete once cleared membership bits at `id >>> 3`, taking an id ≥ 2^32 mod
+   * 2^32: deleting 2^40 + 5 (never written) hid the inherited id 5, durably. The kill loop's
+   * branch workload deletes such ids too (BRANCH_BIG_ID_BASE in crash/ops.mjs).
    */
   it('deleting an id ≥ 2^32 in a branch child hides no inherited id', async () => {
     const { parent, child } = await parentAndChild('big-id-alias');
@@ -369,13 +365,10 @@ describe('branch bugs found by the crash test', () => {
   });
 
   /**
-   * Known bug (space, not safety): compact() on a branch child copies every MEMBERSHIP
-   * segment the directory lists, also the superseded ones (one per delete that hid an
-   * inherited id), so a child that keeps deleting grows without bound however often it is
-   * compacted (100 deletes of one inherited id each, 4000 inherited ids: 86 KB after
-   * compaction instead of about 1.5 KB plus witnesses). Fix: in compact(), copy only the last
-   * COW_MAP, MEMBERSHIP and RVFJS_BRANCH_PIN entries (the ones readBranchLink reads), in
-   * their order.
+   * compact() on a child once copied every MEMBERSHIP segment the directory lists, the
+   * superseded ones too (one per delete that hid an inherited id), so a child that kept
+   * deleting grew without bound however often it was compacted. It keeps only the last
+   * COW_MAP, MEMBERSHIP and RVFJS_BRANCH_PIN (the ones a reader uses).
    */
   it('compact() of a branch child keeps only its current membership', async () => {
     const { parent, child } = await parentAndChild('membership-leak');

@@ -231,6 +231,25 @@ describe('HNSW in the store', () => {
 });
 
 describe('HNSW in branches', () => {
+  it("a child closed right after branch() saves no graph of its own: it is its parent's", async () => {
+    const parentCopy = join(work.dir, 'quick-parent.rvf');
+    writeFileSync(parentCopy, readFileSync(path));
+    const parent = await RvfStore.open(parentCopy);
+    const childPath = join(work.dir, 'quick-child.rvf');
+    const child = await parent.branch(childPath);
+    await child.ingestBatch(clustered(5, DIM, 11), [0, 1, 2, 100_001, 100_002]);
+    await child.close(); // no waitForIndex: the seed from the parent is still loading
+    await parent.close();
+    const again = await RvfStore.open(childPath, { readOnly: true });
+    expect(again.segments().some((x) => x.segType === 'rvfjs_hnsw_graph')).toBe(false);
+    // The whole child: its links, five vectors and bookkeeping, far below one graph of N.
+    expect(again.status().fileSize).toBeLessThan(16 * 1024);
+    await again.waitForIndex();
+    expect(again.status().engine).toMatchObject({ index: 'complete', indexedVectors: N + 2 });
+    expect(again.status().engine.rebuildReason).toBeUndefined();
+    await again.close();
+  });
+
   it("a child seeds its graph from the parent's saved one and inserts only its own edits", async () => {
     const parentCopy = join(work.dir, 'bp.rvf');
     writeFileSync(parentCopy, readFileSync(path));
