@@ -1,7 +1,7 @@
-import { constants, promises as fs, readSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readSync } from 'node:fs';
 import { rvfError } from '@rvfjs/types';
 import { type ByteSource, fileHandleSource } from '@rvfjs/wire';
+import type { StoreFileHandle } from './file-system.js';
 
 /**
  * Maps a failed file-system call to the code naming it, keeping the cause: a full disk is
@@ -20,24 +20,11 @@ export function ioError(e: unknown, what: string): Error {
 }
 
 /** Writes all of `bytes` at `position` (FileHandle.write may write less than asked). */
-export async function writeAll(fh: fs.FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+export async function writeAll(fh: StoreFileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
     const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
     done += bytesWritten;
-  }
-}
-
-/** fsync of the folder, so a created or renamed file's name is durable too. */
-export async function syncDir(path: string): Promise<void> {
-  let dh: fs.FileHandle | undefined;
-  try {
-    dh = await fs.open(dirname(path), constants.O_RDONLY);
-    await dh.sync();
-  } catch {
-    // Some platforms cannot fsync a directory; the data itself is already synced.
-  } finally {
-    await dh?.close();
   }
 }
 
@@ -47,7 +34,7 @@ export async function syncDir(path: string): Promise<void> {
  * read, which measured 2–3× faster for the many mid-sized reads a load makes. The checks
  * and the read loop are the wire package's fileHandleSource; only the read call differs.
  */
-export function localFileSource(fh: fs.FileHandle, size: number): ByteSource {
+export function localFileSource(fh: { readonly fd: number }, size: number): ByteSource {
   return fileHandleSource(
     {
       read: async (buffer, offset, length, position) => ({

@@ -1,3 +1,4 @@
+export { nodeFileSystem, type StoreFileHandle, type StoreFileSystem } from './file-system.js';
 export type { Filter, FilterInput } from './filter.js';
 export { F, matches, parseFilter } from './filter.js';
 export type { IdInput, IdKey } from './ids.js';

@@ -52,7 +52,8 @@ import {
   vectorFingerprint,
   walkSegments,
 } from '@rvfjs/wire';
-import { ioError, localFileSource, syncDir, writeAll } from './file-io.js';
+import { ioError, localFileSource, writeAll } from './file-io.js';
+import { nodeFileSystem, type StoreFileHandle, type StoreFileSystem } from './file-system.js';
 import { type Filter, type FilterInput, matches, parseFilter } from './filter.js';
 import type { GraphMaintainer } from './graph-maintainer.js';
 import { hexOf, makeFileId, relativeParentPath, tailHash, wallClockNs } from './identity.js';
@@ -99,6 +100,11 @@ export interface CreateOptions {
   clock?: () => bigint;
   /** A fixed file id (16 bytes) instead of the time-derived one (tests regenerate golden files). */
   fileId?: Uint8Array;
+  /**
+   * The file system the store writes through (default: the machine's). Tests pass one that
+   * records writes and fsyncs, cuts the power or fails a call (see StoreFileSystem).
+   */
+  fileSystem?: StoreFileSystem;
 }
 
 export interface OpenOptions {
@@ -113,6 +119,11 @@ export interface OpenOptions {
   onIndexProgress?: IndexProgress;
   /** See CreateOptions.deferIndex. */
   deferIndex?: boolean;
+  /**
+   * The file system the store writes through (default: the machine's). Tests pass one that
+   * records writes and fsyncs, cuts the power or fails a call (see StoreFileSystem).
+   */
+  fileSystem?: StoreFileSystem;
 }
 
 export interface BranchOptions {
@@ -228,6 +239,7 @@ interface CreateArgs {
   indexThreshold?: number;
   onIndexProgress?: IndexProgress;
   deferIndex?: boolean;
+  fileSystem: StoreFileSystem;
   branch?: {
     segments: PendingSegment[];
     table: VectorTable;
@@ -241,7 +253,7 @@ interface CreateArgs {
 interface ReservedFile {
   lock: WriterLock;
   tmp: string;
-  fh: fs.FileHandle;
+  fh: StoreFileHandle;
 }
 
 const pathExists = (path: string) =>
@@ -297,11 +309,12 @@ export class RvfStore {
 
   private constructor(
     readonly path: string,
-    private fh: fs.FileHandle,
+    private fh: StoreFileHandle,
     readonly readOnly: boolean,
     private readonly lock: WriterLock | undefined,
     private readonly clock: () => bigint,
     private readonly recover: boolean,
+    private readonly fsys: StoreFileSystem,
   ) {}
 
   // ---------------------------------------------------------------- lifecycle
@@ -342,13 +355,14 @@ export class RvfStore {
       ...(options.indexThreshold !== undefined ? { indexThreshold: options.indexThreshold } : {}),
       ...(options.onIndexProgress ? { onIndexProgress: options.onIndexProgress } : {}),
       ...(options.deferIndex ? { deferIndex: true } : {}),
+      fileSystem: options.fileSystem ?? nodeFileSystem,
     });
   }
 
   /** Creates a file: the epoch-0 manifest, then (for a branch) its link segments in one commit. */
   private static async createFile(path: string, args: CreateArgs): Promise<RvfStore> {
     await refuseExisting(path);
-    return RvfStore.publishFile(path, await RvfStore.reserveFile(path, args.lock), args);
+    return RvfStore.publishFile(path, await RvfStore.reserveFile(path, args.fileSystem, args.lock), args);
   }
 
   /**
@@ -356,20 +370,24 @@ export class RvfStore {
    * Nothing is visible at `path` yet; `publishFile` finishes, `abandonFile` undoes. (Callers
    * check `path` is free first; the link that publishes refuses a path taken since.)
    */
-  private static async reserveFile(path: string, lockOptions?: LockOptions): Promise<ReservedFile> {
+  private static async reserveFile(
+    path: string,
+    fsys: StoreFileSystem,
+    lockOptions?: LockOptions,
+  ): Promise<ReservedFile> {
     const lock = await acquireWriterLock(path, lockOptions);
     const tmp = `${path}.create-${Buffer.from(lock.writerId).toString('hex')}.tmp`;
     try {
-      return { lock, tmp, fh: await fs.open(tmp, 'wx+') };
+      return { lock, tmp, fh: await fsys.open(tmp, 'wx+') };
     } catch (e) {
       await lock.release();
       throw ioError(e, `cannot create ${path}`);
     }
   }
 
-  private static async abandonFile(file: ReservedFile): Promise<void> {
+  private static async abandonFile(file: ReservedFile, fsys: StoreFileSystem): Promise<void> {
     await file.fh.close().catch(() => undefined);
-    await fs.rm(file.tmp, { force: true });
+    await fsys.remove(file.tmp).catch(() => undefined);
     await file.lock.release();
   }
 
@@ -381,8 +399,9 @@ export class RvfStore {
    */
   private static async publishFile(path: string, file: ReservedFile, args: CreateArgs): Promise<RvfStore> {
     const { fh, lock, tmp } = file;
+    const fsys = args.fileSystem;
     try {
-      const store = new RvfStore(path, fh, false, lock, args.clock, false);
+      const store = new RvfStore(path, fh, false, lock, args.clock, false, fsys);
       store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = args.onIndexProgress;
       store.deferIndex = args.deferIndex ?? false;
@@ -396,19 +415,20 @@ export class RvfStore {
         store.parent = args.branch.parent;
       }
       store.syncEachCommit = true;
-      await fh.sync();
       try {
-        await fs.link(tmp, path);
+        await fh.sync();
+        await fsys.link(tmp, path);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw pathExists(path);
         throw ioError(e, `cannot create ${path}`);
       }
-      await fs.rm(tmp, { force: true });
-      await syncDir(path);
+      // Published: from here the file is the caller's store even if tidying up fails.
+      await fsys.remove(tmp).catch(() => undefined);
+      await fsys.syncDir(path).catch(() => undefined);
       store.startEngine(undefined, args.branch?.parent);
       return store;
     } catch (e) {
-      await RvfStore.abandonFile(file);
+      await RvfStore.abandonFile(file, fsys);
       throw e;
     }
   }
@@ -417,9 +437,10 @@ export class RvfStore {
     const readOnly = options.readOnly ?? false;
     if (options.recover && !readOnly)
       throw rvfError('InvalidArgument', 'recover is only available for read-only opens');
-    let fh: fs.FileHandle;
+    const fsys = options.fileSystem ?? nodeFileSystem;
+    let fh: StoreFileHandle;
     try {
-      fh = await fs.open(path, readOnly ? 'r' : 'r+');
+      fh = await fsys.open(path, readOnly ? 'r' : 'r+');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw rvfError('ManifestNotFound', `${path} does not exist`, { path });
@@ -435,6 +456,7 @@ export class RvfStore {
         lock,
         options.clock ?? wallClockNs,
         options.recover ?? false,
+        fsys,
       );
       store.parentPathOverride = options.parentPath;
       store.indexThreshold = options.indexThreshold ?? store.indexThreshold;
@@ -480,7 +502,7 @@ export class RvfStore {
     const mine = await this.fh.stat();
     if (st.ino !== mine.ino) {
       await this.fh.close();
-      this.fh = await fs.open(this.path, this.readOnly ? 'r' : 'r+');
+      this.fh = await this.fsys.open(this.path, this.readOnly ? 'r' : 'r+');
     } else if (st.size === this.fileEnd) {
       return false;
     }
@@ -870,25 +892,31 @@ export class RvfStore {
       parts.push(encodeSegment(SegmentType.Manifest, nextId, mPayload));
 
       const tmp = `${this.path}.compact.tmp`;
-      await fs.rm(tmp, { force: true });
-      const out = await fs.open(tmp, 'wx');
+      const fsys = this.fsys;
+      let out: StoreFileHandle | undefined;
       try {
+        await fsys.remove(tmp);
+        out = await fsys.open(tmp, 'wx');
         let at = 0;
         for (const p of parts) {
           await writeAll(out, p, at);
           at += p.length;
         }
         await out.sync();
+        await out.close();
+        out = undefined;
+        await fsys.rename(tmp, this.path);
       } catch (e) {
-        await out.close().catch(() => undefined);
-        await fs.rm(tmp, { force: true });
+        // Before the rename the old file is untouched; the rename itself is atomic.
+        await out?.close().catch(() => undefined);
+        await fsys.remove(tmp).catch(() => undefined);
         throw ioError(e, `compaction of ${this.path}`);
       }
-      await out.close();
-      await fs.rename(tmp, this.path);
-      await syncDir(this.path);
+      // The new file is in place (a crash from here on leaves either it or, if its name was
+      // not yet durable, the old file, both complete): this handle now reads and writes it.
+      await fsys.syncDir(this.path).catch(() => undefined);
       await this.fh.close();
-      this.fh = await fs.open(this.path, 'r+');
+      this.fh = await fsys.open(this.path, 'r+');
       await this.load();
       return { segmentsCompacted: purged, bytesReclaimed: purged * dim * 4, epoch };
     });
@@ -960,7 +988,7 @@ export class RvfStore {
       // children need no record, and the reference, which checks each child against a hash
       // of this file's tail, opens every one of them.
       const [reserved, recorded] = await Promise.allSettled([
-        RvfStore.reserveFile(childPath, options.lock),
+        RvfStore.reserveFile(childPath, this.fsys, options.lock),
         this.state.frozen ? Promise.resolve() : this.recordChild(),
       ]);
       if (reserved.status === 'rejected') {
@@ -970,7 +998,7 @@ export class RvfStore {
         throw reserved.reason;
       }
       if (recorded.status === 'rejected') {
-        await RvfStore.abandonFile(reserved.value);
+        await RvfStore.abandonFile(reserved.value, this.fsys);
         throw recorded.reason;
       }
       const file = reserved.value;
@@ -978,7 +1006,7 @@ export class RvfStore {
       try {
         args = await this.childArgs(childPath, bitmap, capacity, options);
       } catch (e) {
-        await RvfStore.abandonFile(file);
+        await RvfStore.abandonFile(file, this.fsys);
         throw e;
       }
       return RvfStore.publishFile(childPath, file, args);
@@ -1063,6 +1091,7 @@ export class RvfStore {
       ...(this.onIndexProgress ? { onIndexProgress: this.onIndexProgress } : {}),
       ...(this.deferIndex ? { deferIndex: true } : {}),
       ...(options.lock ? { lock: options.lock } : {}),
+      fileSystem: this.fsys,
       branch: {
         segments,
         table: t.forkForChild(bitmap, true),
@@ -1093,6 +1122,7 @@ export class RvfStore {
       state: { ...this.state, frozen: false, frozenEpoch: 0, branchCount: 0 },
       clock,
       ...(options.lock ? { lock: options.lock } : {}),
+      fileSystem: this.fsys,
     });
   }
 
@@ -1260,12 +1290,13 @@ export class RvfStore {
       efConstruction: this.state.hnswEfConstruction,
       efSearch: this.state.hnswEfSearch,
       clock: this.clock,
+      fileSystem: this.fsys,
     });
     try {
       await out.import(this.export());
     } catch (e) {
       await out.close();
-      await fs.rm(dest, { force: true });
+      await this.fsys.remove(dest);
       throw e;
     }
     return out;
