@@ -71,6 +71,14 @@ import {
 } from './metadata.js';
 import { lines, parseRecordLine, recordLine } from './ndjson.js';
 import { type EngineStatus, type IndexProgress, QueryEngine } from './query-engine.js';
+import {
+  type SignatureReport,
+  type SignedTarget,
+  type Signer,
+  signaturePayloads,
+  signerFrom,
+  verifySignatures,
+} from './signing.js';
 import { VectorTable } from './vector-table.js';
 import { flattenVectors, toQueryVector, type VectorInput, type VectorsInput } from './vectors-input.js';
 import { verifyWitnesses, type WitnessReport, witnessPayload } from './witness.js';
@@ -105,6 +113,12 @@ export interface CreateOptions {
    * records writes and fsyncs, cuts the power or fails a call (see StoreFileSystem).
    */
   fileSystem?: StoreFileSystem;
+  /**
+   * A 32-byte Ed25519 secret key: every segment this handle writes is then signed, with an
+   * RVFJS_SIGNATURE segment in the same commit (see verifySignatures). Manifests are not
+   * signed; the reference ignores and keeps the signature segments.
+   */
+  signingKey?: Uint8Array;
 }
 
 export interface OpenOptions {
@@ -124,6 +138,12 @@ export interface OpenOptions {
    * records writes and fsyncs, cuts the power or fails a call (see StoreFileSystem).
    */
   fileSystem?: StoreFileSystem;
+  /**
+   * A 32-byte Ed25519 secret key: every segment this handle writes is then signed, with an
+   * RVFJS_SIGNATURE segment in the same commit (see verifySignatures). Manifests are not
+   * signed; the reference ignores and keeps the signature segments.
+   */
+  signingKey?: Uint8Array;
 }
 
 export interface BranchOptions {
@@ -240,6 +260,7 @@ interface CreateArgs {
   onIndexProgress?: IndexProgress;
   deferIndex?: boolean;
   fileSystem: StoreFileSystem;
+  signer?: Signer | undefined;
   branch?: {
     segments: PendingSegment[];
     table: VectorTable;
@@ -306,6 +327,8 @@ export class RvfStore {
   private syncEachCommit = true;
   /** Complete segments found after the manifest at open that the next commit will list. */
   private adopted: DirectoryEntry[] = [];
+  /** Signs every segment this handle writes (CreateOptions.signingKey). */
+  private signer: Signer | undefined;
 
   private constructor(
     readonly path: string,
@@ -356,6 +379,7 @@ export class RvfStore {
       ...(options.onIndexProgress ? { onIndexProgress: options.onIndexProgress } : {}),
       ...(options.deferIndex ? { deferIndex: true } : {}),
       fileSystem: options.fileSystem ?? nodeFileSystem,
+      signer: signerFrom(options.signingKey),
     });
   }
 
@@ -405,6 +429,7 @@ export class RvfStore {
       store.indexThreshold = args.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = args.onIndexProgress;
       store.deferIndex = args.deferIndex ?? false;
+      store.signer = args.signer;
       store.syncEachCommit = false; // nobody can see the file yet: one fsync before the link
       await store.initEmpty(args);
       if (args.branch) {
@@ -438,6 +463,7 @@ export class RvfStore {
     if (options.recover && !readOnly)
       throw rvfError('InvalidArgument', 'recover is only available for read-only opens');
     const fsys = options.fileSystem ?? nodeFileSystem;
+    const signer = readOnly ? undefined : signerFrom(options.signingKey);
     let fh: StoreFileHandle;
     try {
       fh = await fsys.open(path, readOnly ? 'r' : 'r+');
@@ -462,6 +488,7 @@ export class RvfStore {
       store.indexThreshold = options.indexThreshold ?? store.indexThreshold;
       store.onIndexProgress = options.onIndexProgress;
       store.deferIndex = options.deferIndex ?? false;
+      store.signer = signer;
       // Opening counts as foreground work: background index loading starts only after it,
       // and after whatever the caller does right away (see whenIdle).
       store.busy++;
@@ -644,6 +671,17 @@ export class RvfStore {
     return verifyWitnesses(this.source(), this.manifest.directory);
   }
 
+  /**
+   * Checks every RVFJS_SIGNATURE segment against the segment it signs, and reports who signed
+   * and how many segments no signature covers. `valid` is false if any signature does not
+   * verify (a segment changed after it was signed, or a forged signature), names a segment
+   * the directory does not list there, or, with `signer`, was made by another key.
+   */
+  async verifySignatures(options: { signer?: Uint8Array } = {}): Promise<SignatureReport> {
+    this.assertOpen();
+    return verifySignatures(this.source(), this.manifest.directory, options.signer);
+  }
+
   // ---------------------------------------------------------------- writing
 
   async ingestBatch(
@@ -816,9 +854,11 @@ export class RvfStore {
       const directory: DirectoryEntry[] = [];
       let offset = 0;
       let nextId = 1n;
+      const placed: SignedTarget[] = [];
       const place = (segType: number, segId: bigint, bytes: Uint8Array) => {
         directory.push({ segId, offset, payloadLength: bytes.length - 64, segType });
         parts.push(bytes);
+        placed.push({ offset, segId, bytes });
         offset += bytes.length;
         if (segId >= nextId) nextId = segId + 1n;
       };
@@ -847,6 +887,9 @@ export class RvfStore {
         SegmentType.RvfjsHnswGraph,
         // The reference's saved graph would be stale; it rebuilds without one.
         SegmentType.Index,
+        // Signatures name their segments' offsets, which compaction changes; a signing
+        // handle signs the new file below.
+        SegmentType.RvfjsSignature,
       ]);
       // Listed segments and those adopted at open (foreign ones, the reference's compaction witness).
       // A branch's link is read from the last COW_MAP, MEMBERSHIP and pin: keep only those.
@@ -881,6 +924,10 @@ export class RvfStore {
       const action = `compact:segments_compacted=${purged},bytes_reclaimed=${purged * dim * 4},epoch=${epoch}`;
       const witness = this.witness(WitnessType.Computation, action);
       fresh(SegmentType.Witness, witness);
+      if (this.signer) {
+        for (const payload of signaturePayloads(this.signer, [...placed]))
+          fresh(SegmentType.RvfjsSignature, payload);
+      }
       const manifest: Manifest = {
         ...this.manifest,
         epoch,
@@ -1092,6 +1139,7 @@ export class RvfStore {
       ...(this.deferIndex ? { deferIndex: true } : {}),
       ...(options.lock ? { lock: options.lock } : {}),
       fileSystem: this.fsys,
+      signer: this.signer,
       branch: {
         segments,
         table: t.forkForChild(bitmap, true),
@@ -1492,13 +1540,21 @@ export class RvfStore {
     const chunks: Uint8Array[] = [];
     let offset = start;
     let segId = this.nextSegId;
-    for (const s of segs) {
+    const targets: SignedTarget[] = [];
+    const lay = (s: PendingSegment) => {
       // Header and payload go into the write buffer as they are: one copy, not two.
       const header = encodeSegmentHeaderFor(s.segType, segId, s.payload, s.contentHash);
       entries.push({ segId, offset, payloadLength: s.payload.length, segType: s.segType });
       chunks.push(header, s.payload);
+      if (this.signer) targets.push({ offset, segId, bytes: concat([header, s.payload]) });
       offset += header.length + s.payload.length;
       segId++;
+    };
+    for (const s of segs) lay(s);
+    // Each segment's signature, in the same commit (listed by the same manifest).
+    if (this.signer) {
+      for (const payload of signaturePayloads(this.signer, targets))
+        lay({ segType: SegmentType.RvfjsSignature, payload });
     }
     const manifest: Manifest = {
       ...this.manifest,
