@@ -34,7 +34,9 @@ export async function writeAll(fh: StoreFileHandle, bytes: Uint8Array, position:
  * read, which measured 2–3× faster for the many mid-sized reads a load makes. The checks
  * and the read loop are the wire package's fileHandleSource; only the read call differs.
  */
-export function localFileSource(fh: { readonly fd: number }, size: number): ByteSource {
+export function localFileSource(fh: StoreFileHandle, size: number): ByteSource {
+  // A handle without a descriptor (a remote file) is read through its own read().
+  if (fh.fd < 0) return fileHandleSource(fh, size);
   return fileHandleSource(
     {
       read: async (buffer, offset, length, position) => ({

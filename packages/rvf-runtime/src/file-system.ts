@@ -43,6 +43,8 @@ export interface StoreFileSystem {
   remove(path: string): Promise<void>;
   /** fsync of the folder holding `path`, so names created or renamed in it are durable. */
   syncDir(path: string): Promise<void>;
+  /** Size and identity of the file at `path` now (refresh() uses it to see a new version). */
+  stat(path: string): Promise<{ size: number; ino: number }>;
 }
 
 export const nodeFileSystem: StoreFileSystem = {
@@ -50,6 +52,7 @@ export const nodeFileSystem: StoreFileSystem = {
   link: (existing, path) => fs.link(existing, path),
   rename: (from, to) => fs.rename(from, to),
   remove: (path) => fs.rm(path, { force: true }),
+  stat: (path) => fs.stat(path),
   async syncDir(path) {
     let dh: fs.FileHandle | undefined;
     try {

@@ -71,6 +71,7 @@ import {
 } from './metadata.js';
 import { lines, parseRecordLine, recordLine } from './ndjson.js';
 import { type EngineStatus, type IndexProgress, QueryEngine } from './query-engine.js';
+import { type HttpStoreOptions, httpFileSystem, isRemotePath } from './remote-file-system.js';
 import {
   type SignatureReport,
   type SignedTarget,
@@ -133,6 +134,8 @@ export interface OpenOptions {
   onIndexProgress?: IndexProgress;
   /** See CreateOptions.deferIndex. */
   deferIndex?: boolean;
+  /** For a store at an http(s):// URL: request headers, the read cache's block size and budget. */
+  http?: HttpStoreOptions;
   /**
    * The file system the store writes through (default: the machine's). Tests pass one that
    * records writes and fsyncs, cuts the power or fails a call (see StoreFileSystem).
@@ -462,7 +465,14 @@ export class RvfStore {
     const readOnly = options.readOnly ?? false;
     if (options.recover && !readOnly)
       throw rvfError('InvalidArgument', 'recover is only available for read-only opens');
-    const fsys = options.fileSystem ?? nodeFileSystem;
+    const remote = isRemotePath(path);
+    if (remote && !readOnly) {
+      throw rvfError(
+        'InvalidArgument',
+        `${path}: a store at a URL opens read-only (pass { readOnly: true })`,
+      );
+    }
+    const fsys = options.fileSystem ?? (remote ? httpFileSystem(options.http) : nodeFileSystem);
     const signer = readOnly ? undefined : signerFrom(options.signingKey);
     let fh: StoreFileHandle;
     try {
@@ -470,7 +480,8 @@ export class RvfStore {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw rvfError('ManifestNotFound', `${path} does not exist`, { path });
-      throw ioError(e, `cannot open ${path}`);
+      // A file system that already said what is wrong (a remote 404, say) is taken at its word.
+      throw RvfError.is(e) ? e : ioError(e, `cannot open ${path}`);
     }
     let lock: WriterLock | undefined;
     try {
@@ -525,9 +536,11 @@ export class RvfStore {
   /** Read-only handles: pick up epochs committed since open (or the file a compaction put in place). */
   async refresh(): Promise<boolean> {
     this.assertOpen();
-    const st = await fs.stat(this.path);
+    const st = await this.fsys.stat(this.path);
     const mine = await this.fh.stat();
-    if (st.ino !== mine.ino) {
+    // A new file in place (compaction), or a remote file that grew: its handle sees only
+    // what was there when it was opened, so it is opened again.
+    if (st.ino !== mine.ino || (this.fh.fd < 0 && st.size !== mine.size)) {
       await this.fh.close();
       this.fh = await this.fsys.open(this.path, this.readOnly ? 'r' : 'r+');
     } else if (st.size === this.fileEnd) {

@@ -1,3 +1,4 @@
+export { type BlockCacheOptions, type BlockCacheStats, blockCachedSource } from './block-cache.js';
 export * from './byte-reader.js';
 export * from './byte-source.js';
 export * from './content-hash.js';

@@ -104,6 +104,10 @@ export class PowerLossFileSystem implements StoreFileSystem {
     await nodeFileSystem.remove(path);
   }
 
+  stat(path: string): Promise<{ size: number; ino: number }> {
+    return nodeFileSystem.stat(path);
+  }
+
   async syncDir(path: string): Promise<void> {
     this.call('syncDir', path);
     const dir = dirname(path);
