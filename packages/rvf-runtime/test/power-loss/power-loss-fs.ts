@@ -169,7 +169,10 @@ export class PowerLossFileSystem implements StoreFileSystem {
   private pending(fd: number): ({ at: number; bytes: Uint8Array } | { length: number })[] {
     const ino = fstatSync(fd).ino;
     let list = this.unsynced.get(ino);
-    if (!list) this.unsynced.set(ino, (list = []));
+    if (!list) {
+      list = [];
+      this.unsynced.set(ino, list);
+    }
     return list;
   }
 
