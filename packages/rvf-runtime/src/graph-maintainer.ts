@@ -512,9 +512,15 @@ export class GraphMaintainer {
         release();
       }
     };
-    this.building = build().finally(() => {
-      this.building = undefined;
-    });
+    this.building = build()
+      .catch((e: unknown) => {
+        // A build that cannot run leaves the store exact (a failure never escapes as an
+        // unhandled rejection: it would end the process).
+        this.rebuildReason = `graph build failed: ${(e as Error).message}`;
+      })
+      .finally(() => {
+        this.building = undefined;
+      });
   }
 
   private buildOnEventLoop(): void {

@@ -143,7 +143,7 @@ export function inferValue(fieldId: number, value: unknown, where: string): Meta
     if (Number.isFinite(value)) return { fieldId, valueType: 'f64', value };
   }
   throw rvfError(
-    'FilterParseError',
+    'InvalidMetadata',
     `${where}: ${String(value)} is not a supported metadata value (string, number, bigint)`,
   );
 }
@@ -167,7 +167,7 @@ export function groupMetadata(
     const flat = input as readonly FlatMetaEntry[];
     if (vectorCount === 0 || input.length % vectorCount !== 0) {
       throw rvfError(
-        'FilterParseError',
+        'InvalidMetadata',
         `${input.length} metadata entries cannot be split evenly over ${vectorCount} vectors`,
       );
     }

@@ -57,19 +57,27 @@ export function parseRecordLine(
   return out;
 }
 
-/** Splits a stream of text chunks into lines (no trailing newline needed). */
+/**
+ * Splits a stream of text chunks into lines (no trailing newline needed), in time linear in
+ * the stream's length: each chunk is searched once, from where the last search stopped, and a
+ * line's pieces are joined once, when it is complete. (Appending every chunk to one string and
+ * searching it from the start again is quadratic in a line's length.)
+ */
 export async function* lines(chunks: AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
   const dec = new TextDecoder();
-  let buf = '';
+  let pending: string[] = [];
   for await (const c of chunks) {
-    buf += typeof c === 'string' ? c : dec.decode(c, { stream: true });
-    let nl = buf.indexOf('\n');
-    while (nl >= 0) {
-      yield buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf('\n');
+    const text = typeof c === 'string' ? c : dec.decode(c, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      pending.push(text.slice(start, nl));
+      yield pending.length === 1 ? pending[0]! : pending.join('');
+      pending = [];
+      start = nl + 1;
     }
+    if (start < text.length) pending.push(text.slice(start));
   }
-  buf += dec.decode();
-  if (buf.length > 0) yield buf;
+  const rest = dec.decode();
+  if (rest.length > 0) pending.push(rest);
+  if (pending.length > 0) yield pending.join('');
 }

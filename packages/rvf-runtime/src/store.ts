@@ -361,7 +361,8 @@ export class RvfStore {
       throw rvfError('InvalidArgument', `profile ${profile} is not a u8`);
     const state: StoreState = {
       ...DEFAULT_STATE,
-      hnswM: positiveInt(options.m, DEFAULT_STATE.hnswM, 'm'),
+      // hnswlib takes M from 2 to 10000; anything else would fail only at the first build.
+      hnswM: positiveInt(options.m, DEFAULT_STATE.hnswM, 'm', 2, 10_000),
       hnswEfConstruction: positiveInt(
         options.efConstruction,
         DEFAULT_STATE.hnswEfConstruction,
@@ -1748,10 +1749,16 @@ export class RvfStore {
   }
 }
 
-function positiveInt(v: number | undefined, fallback: number, name: string): number {
+function positiveInt(
+  v: number | undefined,
+  fallback: number,
+  name: string,
+  min = 1,
+  max = 0xffffffff,
+): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < 1)
-    throw rvfError('InvalidArgument', `${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw rvfError('InvalidArgument', `${name} must be an integer from ${min} to ${max}, got ${v}`);
   return v;
 }
 

@@ -161,6 +161,18 @@ describe('bad input is refused before anything is written', () => {
       ErrorCode.InvalidArgument,
       /300/,
     );
+    // hnswlib's own bounds on M, checked at create rather than at the first graph build.
+    await expectRvfError(
+      RvfStore.create(fresh(), { dimension: 2, m: 1 }),
+      ErrorCode.InvalidArgument,
+      /m must .* 2 to 10000, got 1/,
+    );
+    await expectRvfError(
+      RvfStore.create(fresh(), { dimension: 2, m: 20_000 }),
+      ErrorCode.InvalidArgument,
+      /20000/,
+    );
+    await expectRvfError(s.ingestBatch([[1, 2]], [3], [{ a: Number.NaN }]), ErrorCode.InvalidMetadata, /NaN/);
     await expectRvfError(RvfStore.open(path, { recover: true }), ErrorCode.InvalidArgument, /recover/);
     await expectRvfError(s.ingestBatch([[1, 2]], [1.5]), ErrorCode.InvalidId, /1\.5/);
     await expectRvfError(
