@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { F, RvfStore } from '@rvfjs/runtime';
+import { F, type QueryResult, RvfStore } from '@rvfjs/runtime';
+import { rvfError } from '@rvfjs/types';
 
 type Log = (line: string) => void;
 
@@ -17,18 +18,61 @@ function rng(seed: number): () => number {
 }
 
 const CATEGORIES = ['books', 'music', 'film', 'games'] as const;
+const BASE_FILE = 'catalog.rvf';
+const BRANCH_FILE = 'catalog-experiment.rvf';
+
+export interface DemoResult {
+  dir: string;
+  /** False when the demo ran in a temporary folder, removed at the end. */
+  kept: boolean;
+  hits: QueryResult[];
+  childHits: QueryResult[];
+}
 
 /**
  * The main job end to end: create a store, ingest vectors with metadata, run a filtered
  * query, branch and edit the branch, close everything, reopen and check the answers held.
+ * In `dir` (created if missing; it must not hold the demo's files yet) the files stay;
+ * without one the demo runs in a temporary folder and removes it, whether it passed or not.
  */
-export async function runDemo(options: { dir?: string; count?: number; dimension?: number; log?: Log } = {}) {
+export async function runDemo(
+  options: { dir?: string; count?: number; dimension?: number; log?: Log } = {},
+): Promise<DemoResult> {
+  const kept = options.dir !== undefined;
+  let dir: string;
+  if (options.dir !== undefined) {
+    dir = options.dir;
+    mkdirSync(dir, { recursive: true });
+    for (const f of [BASE_FILE, BRANCH_FILE]) {
+      if (existsSync(join(dir, f))) {
+        throw rvfError(
+          'PathExists',
+          `${join(dir, f)} already exists; run the demo in a new or empty folder`,
+          {
+            path: join(dir, f),
+          },
+        );
+      }
+    }
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'rvf-demo-'));
+  }
+  try {
+    return { dir, kept, ...(await story(dir, options)) };
+  } finally {
+    if (!kept) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function story(
+  dir: string,
+  options: { count?: number; dimension?: number; log?: Log },
+): Promise<{ hits: QueryResult[]; childHits: QueryResult[] }> {
   const log = options.log ?? ((l: string) => console.log(l));
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'rvf-demo-'));
   const count = options.count ?? 20_000;
   const dim = options.dimension ?? 64;
-  const basePath = join(dir, 'catalog.rvf');
-  const branchPath = join(dir, 'catalog-experiment.rvf');
+  const basePath = join(dir, BASE_FILE);
+  const branchPath = join(dir, BRANCH_FILE);
   const r = rng(42);
 
   log(`rvfjs demo in ${dir}`);
@@ -82,5 +126,5 @@ export async function runDemo(options: { dir?: string; count?: number; dimension
   );
   if (!same || !childSame || !witness.valid)
     throw new Error('demo check failed: results changed across reopen');
-  return { dir, hits, childHits };
+  return { hits, childHits };
 }

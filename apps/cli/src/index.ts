@@ -1,4 +1,5 @@
-export { commands, parseIds } from './commands.js';
-export { runDemo } from './demo.js';
-export { inspectFile } from './inspect.js';
+export { type DemoResult, runDemo } from './demo.js';
+export { ExitCode, exitCodeFor } from './exit-codes.js';
+export { type InspectReport, type InspectRow, inspectFile } from './inspect.js';
 export { toJson } from './json.js';
+export { addCommands } from './program.js';

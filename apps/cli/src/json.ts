@@ -11,12 +11,3 @@ export function toJson(value: unknown, indent = 2): string {
     indent,
   );
 }
-
-/** Parses a JSON argument, naming the option it came from on failure. */
-export function parseJsonArg(text: string, option: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${option}: not valid JSON (${(e as Error).message})`);
-  }
-}
