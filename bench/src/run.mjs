@@ -3,7 +3,7 @@
 // writes results/latest.{json,md} and results/recall-latency.svg. The cold-start section lives in
 // cold-start.mjs and also writes results/cold-start.{json,md}.
 //
-//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart] [--fashion|--no-fashion]
+//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart,serverload] [--fashion|--no-fashion]
 //     [--keep] [--datasets=clustered-20k,fashion] [--coldstart-1m]
 //   env: BENCH_QUICK=1 BENCH_FULL=1 BENCH_ONLY=ann BENCH_FASHION=1|0 BENCH_KEEP=1 BENCH_DATASETS=...
 import { spawnSync } from 'node:child_process';
@@ -36,7 +36,7 @@ const quick = flag('quick', 'BENCH_QUICK');
 const full = flag('full', 'BENCH_FULL');
 const keep = flag('keep', 'BENCH_KEEP');
 const onlyRaw = argValue('only') ?? process.env.BENCH_ONLY;
-const only = new Set((onlyRaw ?? 'ingest,ann,branch,coldstart').split(',').map((s) => s.trim()));
+const only = new Set((onlyRaw ?? 'ingest,ann,branch,coldstart,serverload').split(',').map((s) => s.trim()));
 const fashionForced = argv.includes('--fashion') || process.env.BENCH_FASHION === '1';
 const fashionOff = argv.includes('--no-fashion') || process.env.BENCH_FASHION === '0';
 /** --datasets=clustered-20k,fashion: run only ANN data sets whose name contains one of these. */
@@ -751,6 +751,7 @@ log(
 );
 log(`scratch directory ${tmp}`);
 let coldStart;
+let serverLoad;
 try {
   if (only.has('ingest')) results.sections.ingest = ingestSection();
   if (only.has('ann')) results.sections.ann = annSection();
@@ -758,6 +759,13 @@ try {
   if (only.has('coldstart')) {
     coldStart = coldStartSection({ quick, full, argv, tmp, keep, log, sampleLoad });
     results.sections.coldstart = coldStart.results;
+  }
+  if (only.has('serverload')) {
+    // The HTTP server under load (server-load.mjs), in a process of its own: it starts and kills servers.
+    const { r } = spawnCapped(['src/server-load.mjs', ...(quick ? ['--quick'] : [])], { capMs: 30 * 60_000 });
+    process.stderr.write(r.stderr ?? '');
+    if (r.status !== 0) log(`server load test failed (exit ${r.status ?? r.signal})`);
+    serverLoad = r.stdout;
   }
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
@@ -772,7 +780,10 @@ results.load = {
   max: Math.max(...loadSamples),
 };
 
-const md = renderMarkdown(results) + (coldStart ? `\n${coldStart.markdown}` : '');
+const md =
+  renderMarkdown(results) +
+  (coldStart ? `\n${coldStart.markdown}` : '') +
+  (serverLoad ? `\n${serverLoad}` : '');
 const svg = renderSvg(results);
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

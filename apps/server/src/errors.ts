@@ -13,8 +13,30 @@ export class HttpError extends Error {
   }
 }
 
+/** What an import had committed when a later line failed: its batches commit whole, in order. */
+export interface Committed {
+  accepted: number;
+  epoch: number;
+}
+
+/**
+ * A failure after part of the work was committed (an import's earlier batches). The client
+ * must not take it as "nothing happened": the response carries what was committed.
+ */
+export class PartialCommit extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly committed: Committed,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+    this.name = 'PartialCommit';
+  }
+}
+
 export interface ErrorBody {
   error: { code: string; name: string; message: string };
+  /** Only for a failure after some of the work was committed (see PartialCommit). */
+  committed?: Committed;
 }
 
 /**
@@ -66,17 +88,25 @@ export function rvfStatus(err: RvfError): number {
   return err.code >> 8 === INPUT_CATEGORY ? 400 : 500;
 }
 
+/** A library error's message without the `RVF error 0x0203 FilterParseError: ` prefix. */
+export function rvfMessage(err: RvfError): string {
+  const prefix = `RVF error ${hex16(err.code)} ${err.name}: `;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
+
 /** Turns any thrown value into a status and the JSON error body, redacting server paths. */
 export function toErrorResponse(
   err: unknown,
   redact: (s: string) => string,
 ): { status: number; body: ErrorBody } {
+  if (err instanceof PartialCommit) {
+    const { status, body } = toErrorResponse(err.failure, redact);
+    return { status, body: { ...body, committed: err.committed } };
+  }
   if (isRvfError(err)) {
-    const prefix = `RVF error ${hex16(err.code)} ${err.name}: `;
-    const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
     return {
       status: rvfStatus(err),
-      body: { error: { code: hex16(err.code), name: err.name, message: redact(message) } },
+      body: { error: { code: hex16(err.code), name: err.name, message: redact(rvfMessage(err)) } },
     };
   }
   if (err instanceof HttpError) {

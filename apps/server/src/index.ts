@@ -1,6 +1,12 @@
-export type { ErrorBody } from './errors.js';
-export { HttpError, rvfStatus, toErrorResponse } from './errors.js';
-export { idsFromJson, jsonReplacer, toJson } from './json.js';
+export type { ApiKey, Role } from './api-keys.js';
+export { KeyRing, keysFromEnv, MIN_KEY_LENGTH, parseKeysFile } from './api-keys.js';
+export type { Committed, ErrorBody } from './errors.js';
+export { HttpError, PartialCommit, rvfStatus, toErrorResponse } from './errors.js';
+export { jsonReplacer, toJson } from './json.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { isLoopbackHost } from './loopback.js';
+export { ndjsonLines } from './ndjson-lines.js';
 export { checkName, StoreRegistry } from './registry.js';
-export type { ServerOptions } from './server.js';
+export type { RateLimitOptions, ServerOptions } from './server.js';
 export { buildServer } from './server.js';
+export { STORE_OPTION_BOUNDS } from './store-options.js';

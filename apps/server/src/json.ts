@@ -15,13 +15,3 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, jsonReplacer);
 }
-
-/**
- * Ids as a request carries them: numbers, or decimal strings for u64 ids beyond 2^53 (they
- * become bigints). Anything else is passed on untouched so the library refuses it with its
- * own error code.
- */
-export function idsFromJson(ids: unknown): unknown {
-  if (!Array.isArray(ids)) return ids;
-  return ids.map((id) => (typeof id === 'string' && /^-?\d+$/.test(id) ? BigInt(id) : id));
-}

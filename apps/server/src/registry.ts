@@ -22,13 +22,32 @@ export function checkName(name: unknown): string {
 }
 
 /**
+ * What the registry holds for one name. Every operation on a name decides what to do from its
+ * slot synchronously, before its first await, and claims the slot in the same step; so of any
+ * number of concurrent creates, branches, opens and drops of one name, exactly one does each
+ * thing and the others see its claim. (Checking the file system instead leaves a window
+ * between the check and the claim in which several requests all pass.)
+ *
+ * - `opening`: an existing file is being opened; later gets share the same promise.
+ * - `creating`: a create or branch of this name is under way; other creators get PathExists.
+ * - `open`: the handle is open.
+ * - `dropping`: the store is being dropped; `handle` is the store being closed.
+ */
+interface Slot {
+  state: 'opening' | 'creating' | 'open' | 'dropping';
+  handle: Promise<RvfStore>;
+  /** While dropping: settles when the drop is done (or refused). */
+  dropped?: Promise<void>;
+}
+
+/**
  * The stores of one data directory, by name (`<name>.rvf`). Each is opened read-write on
  * first use and kept open, so the server holds one writer handle (and one `.lock`) per
  * store; closeAll() closes them all and so removes the locks.
  */
 export class StoreRegistry {
   readonly dataDir: string;
-  private readonly handles = new Map<string, Promise<RvfStore>>();
+  private readonly slots = new Map<string, Slot>();
   private closed = false;
 
   constructor(
@@ -81,46 +100,148 @@ export class StoreRegistry {
     return out.sort();
   }
 
-  /** The open handle of an existing store, opening it on first use. */
-  get(name: string): Promise<RvfStore> {
-    this.assertOpen();
-    const path = this.pathOf(name);
-    const known = this.handles.get(name);
-    if (known) return known;
-    return this.track(name, this.openExisting(name, path));
+  /** How many handles are open (for metrics). */
+  get openCount(): number {
+    let n = 0;
+    for (const slot of this.slots.values()) if (slot.state === 'open') n++;
+    return n;
   }
 
   /**
-   * Makes a new store through `make(path)` (create, branch...) and keeps its handle. The file
-   * must not exist: the library refuses an existing path (PathExists).
+   * The open handle of an existing store, opening it on first use. A get that meets a create
+   * or a drop of the name waits for it and then looks again: it sees the new store, or none.
+   */
+  async get(name: string): Promise<RvfStore> {
+    this.assertOpen();
+    const path = this.pathOf(name);
+    const slot = this.slots.get(name);
+    if (!slot) return this.claim(name, 'opening', () => this.openExisting(name, path));
+    if (slot.state === 'open' || slot.state === 'opening') return slot.handle;
+    await settled(slot.dropped ?? slot.handle);
+    // The slot's own settlement handler ran before this line (it was attached first).
+    if (this.slots.get(name) === slot) return slot.handle;
+    return this.get(name);
+  }
+
+  /**
+   * Makes a new store through `make(path)` (create, branch...) and keeps its handle. Of
+   * concurrent adds of one name exactly one calls `make`; the others get PathExists, as does
+   * an add for a file that exists. `make` may assume the path was free when it was called.
    */
   async add(name: string, make: (path: string) => Promise<RvfStore>): Promise<RvfStore> {
     this.assertOpen();
     const path = this.pathOf(name);
-    await this.ensureDir();
-    // Checked up front as well (the library checks again, atomically): branch() records the
-    // new child in the parent before it creates the child file, so it must not start for a
-    // name that is taken.
-    if (this.handles.has(name) || (await fs.stat(path).catch(() => undefined))) {
-      throw rvfError('PathExists', `cannot create store '${name}': it already exists`, { store: name });
+    for (;;) {
+      const slot = this.slots.get(name);
+      if (!slot) break;
+      // An open under way may still find nothing (a GET of a name about to be created).
+      if (slot.state !== 'opening') throw exists(name);
+      await settled(slot.handle);
+      if (this.slots.get(name) === slot) throw exists(name);
     }
-    return this.track(name, make(path));
+    return this.claim(name, 'creating', async () => {
+      await this.ensureDir();
+      if (await fs.stat(path).catch(() => undefined)) throw exists(name);
+      return make(path);
+    });
+  }
+
+  /**
+   * Closes a store and deletes its file. Refused (409 LineageBroken) while a branch child in
+   * this folder reads from it, and (409 StoreBusy) while another drop of it is under way.
+   * Requests that took the handle before the drop finish first (close waits for writes in
+   * its queue); any they start after it get StoreClosed.
+   */
+  async drop(name: string): Promise<void> {
+    const path = this.pathOf(name);
+    const store = await this.get(name);
+    // Decided synchronously after the await: only one drop claims the open slot.
+    const slot = this.slots.get(name);
+    if (slot?.state !== 'open') throw busy(name);
+    slot.state = 'dropping';
+    const dropped = this.dropClaimed(name, path, slot, store);
+    slot.dropped = dropped.then(
+      () => undefined,
+      () => undefined,
+    );
+    return dropped;
+  }
+
+  private async dropClaimed(name: string, path: string, slot: Slot, store: RvfStore): Promise<void> {
+    const ours = () => this.slots.get(name) === slot;
+    try {
+      await this.refuseIfPinned(name, store);
+    } catch (e) {
+      if (ours()) slot.state = 'open';
+      throw e;
+    }
+    try {
+      await store.close();
+      // A branch that took this handle before the drop may have made a child meanwhile.
+      await this.refuseIfPinned(name, store);
+      await fs.rm(path);
+    } finally {
+      // Dropped, or (refused after the close) to be opened again by the next get.
+      if (ours()) this.slots.delete(name);
+    }
   }
 
   /** Closes every handle (removing their `.lock` files); later calls fail. */
   async closeAll(): Promise<void> {
     this.closed = true;
-    const all = [...this.handles.values()];
-    this.handles.clear();
+    const all = [...this.slots.values()].map((s) => s.handle);
+    this.slots.clear();
     await Promise.allSettled(all.map(async (p) => (await p).close()));
   }
 
-  private track(name: string, p: Promise<RvfStore>): Promise<RvfStore> {
-    this.handles.set(name, p);
-    p.catch(() => {
-      if (this.handles.get(name) === p) this.handles.delete(name);
-    });
-    return p;
+  private claim(
+    name: string,
+    state: 'opening' | 'creating',
+    start: () => Promise<RvfStore>,
+  ): Promise<RvfStore> {
+    const slot: Slot = { state, handle: start() };
+    this.slots.set(name, slot);
+    slot.handle.then(
+      () => {
+        if (this.slots.get(name) === slot && slot.state !== 'dropping') slot.state = 'open';
+      },
+      () => {
+        if (this.slots.get(name) === slot) this.slots.delete(name);
+      },
+    );
+    return slot.handle;
+  }
+
+  /**
+   * Branch children in this folder whose parent is `store`. Children being created are
+   * waited for; a store being dropped is judged by the handle it still has; a store the
+   * server cannot open (another writer holds it, it is damaged) is not seen.
+   */
+  private async refuseIfPinned(name: string, store: RvfStore): Promise<void> {
+    const path = this.pathOf(name);
+    const others = new Set([...(await this.names()), ...this.slots.keys()]);
+    others.delete(name);
+    const children: string[] = [];
+    for (const other of [...others].sort()) {
+      const slot = this.slots.get(other);
+      let handle: RvfStore;
+      try {
+        // Not get(): it would wait for a drop of `other`, which may be waiting for this one.
+        handle = slot ? await slot.handle : await this.get(other);
+      } catch {
+        continue;
+      }
+      const parent = handle.parentPath;
+      if (parent !== undefined && resolve(parent) === path && handle.parentId === store.fileId)
+        children.push(other);
+    }
+    if (children.length > 0) {
+      throw rvfError(
+        'LineageBroken',
+        `store '${name}' has branch children that read from it (${children.join(', ')}); drop them first`,
+        { store: name, children },
+      );
+    }
   }
 
   private async openExisting(name: string, path: string): Promise<RvfStore> {
@@ -134,3 +255,15 @@ export class StoreRegistry {
       throw new HttpError(503, 'SERVER_CLOSING', 'ServerClosing', 'the server is shutting down');
   }
 }
+
+const settled = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    () => undefined,
+  );
+
+const exists = (name: string) =>
+  rvfError('PathExists', `cannot create store '${name}': it already exists`, { store: name });
+
+const busy = (name: string) =>
+  new HttpError(409, 'STORE_BUSY', 'StoreBusy', `store '${name}' is being dropped by another request`);

@@ -54,16 +54,26 @@ export function sameHits(
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are free-form JSON checked field by field
 export type Json = any;
 
+export interface Answer {
+  status: number;
+  json: Json;
+  text: string;
+  type: string;
+  headers: Record<string, unknown>;
+}
+
 /** One request through app.inject; the body parsed as JSON when it is JSON. */
 export async function call(
   app: FastifyInstance,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   url: string,
   body?: unknown,
-): Promise<{ status: number; json: Json; text: string; type: string }> {
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await app.inject({
     method,
     url,
+    headers,
     ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
   });
   const type = String(res.headers['content-type'] ?? '');
@@ -71,6 +81,24 @@ export async function call(
     status: res.statusCode,
     text: res.body,
     type,
+    headers: res.headers,
     json: type.startsWith('application/json') ? JSON.parse(res.body) : undefined,
   };
 }
+
+/** Asserts an error answer: status, error name, optionally its code, and a message. */
+export function expectError(
+  expect: (v: unknown, m?: string) => { toBe(x: unknown): void },
+  r: { status: number; json: Json },
+  status: number,
+  name: string,
+  code?: string,
+): void {
+  expect(r.status, JSON.stringify(r.json)).toBe(status);
+  expect(r.json?.error?.name).toBe(name);
+  if (code) expect(r.json.error.code).toBe(code);
+  expect(typeof r.json.error.message).toBe('string');
+}
+
+/** A promise settled in `ms` (for bounded waits in tests). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -113,8 +113,10 @@ describe('the CLI entry (dist/main.js)', () => {
     const child: ChildProcess = spawn(
       process.execPath,
       [main, '--port', '0', '--host', '127.0.0.1', '--data', dir],
+      // Without API keys, whatever the environment running the tests has: this server is open.
       {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, RVF_API_KEY: '', RVF_READ_ONLY_API_KEY: '' },
       },
     );
     let out = '';
