@@ -3,7 +3,7 @@
 // writes results/latest.{json,md} and results/recall-latency.svg. The cold-start section lives in
 // cold-start.mjs and also writes results/cold-start.{json,md}.
 //
-//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart,serverload] [--fashion|--no-fashion]
+//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart,serverload,cliingest] [--fashion|--no-fashion]
 //     [--keep] [--datasets=clustered-20k,fashion] [--coldstart-1m]
 //   env: BENCH_QUICK=1 BENCH_FULL=1 BENCH_ONLY=ann BENCH_FASHION=1|0 BENCH_KEEP=1 BENCH_DATASETS=...
 import { spawnSync } from 'node:child_process';
@@ -36,7 +36,9 @@ const quick = flag('quick', 'BENCH_QUICK');
 const full = flag('full', 'BENCH_FULL');
 const keep = flag('keep', 'BENCH_KEEP');
 const onlyRaw = argValue('only') ?? process.env.BENCH_ONLY;
-const only = new Set((onlyRaw ?? 'ingest,ann,branch,coldstart,serverload').split(',').map((s) => s.trim()));
+const only = new Set(
+  (onlyRaw ?? 'ingest,ann,branch,coldstart,serverload,cliingest').split(',').map((s) => s.trim()),
+);
 const fashionForced = argv.includes('--fashion') || process.env.BENCH_FASHION === '1';
 const fashionOff = argv.includes('--no-fashion') || process.env.BENCH_FASHION === '0';
 /** --datasets=clustered-20k,fashion: run only ANN data sets whose name contains one of these. */
@@ -752,6 +754,7 @@ log(
 log(`scratch directory ${tmp}`);
 let coldStart;
 let serverLoad;
+let cliIngest;
 try {
   if (only.has('ingest')) results.sections.ingest = ingestSection();
   if (only.has('ann')) results.sections.ann = annSection();
@@ -762,10 +765,21 @@ try {
   }
   if (only.has('serverload')) {
     // The HTTP server under load (server-load.mjs), in a process of its own: it starts and kills servers.
-    const { r } = spawnCapped(['src/server-load.mjs', ...(quick ? ['--quick'] : [])], { capMs: 30 * 60_000 });
+    const { r } = spawnCapped([join(HERE, 'server-load.mjs'), ...(quick ? ['--quick'] : [])], {
+      capMs: 30 * 60_000,
+    });
     process.stderr.write(r.stderr ?? '');
     if (r.status !== 0) log(`server load test failed (exit ${r.status ?? r.signal})`);
     serverLoad = r.stdout;
+  }
+  if (only.has('cliingest')) {
+    // Peak memory of `rvf ingest` on a 1M×128 .npy and 200k NDJSON rows (cli-ingest.mjs).
+    const { r } = spawnCapped([join(HERE, 'cli-ingest.mjs'), ...(quick ? ['--quick', '--no-write'] : [])], {
+      capMs: 30 * 60_000,
+    });
+    process.stderr.write(r.stderr ?? '');
+    if (r.status !== 0) log(`CLI ingest section failed (exit ${r.status ?? r.signal})`);
+    cliIngest = r.stdout;
   }
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
@@ -783,7 +797,8 @@ results.load = {
 const md =
   renderMarkdown(results) +
   (coldStart ? `\n${coldStart.markdown}` : '') +
-  (serverLoad ? `\n${serverLoad}` : '');
+  (serverLoad ? `\n${serverLoad}` : '') +
+  (cliIngest ? `\n${cliIngest}` : '');
 const svg = renderSvg(results);
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
