@@ -70,274 +70,132 @@ const flat = (ids: number[], version: number) => new Float32Array(ids.flatMap((i
 const same = (s: State | undefined) => s;
 const opts = (r: Run) => ({ fileSystem: r.fs, indexThreshold: THRESHOLD, lock: { staleSameHostMs: 0 } });
 
+type Who = 'p' | 'c';
+const handle = (r: Run, who: Who) => (who === 'p' ? r.p! : r.c!);
+const label = (who: Who, what: string) => (who === 'c' ? `child: ${what}` : what);
+const only = (who: Who, target: Who, change: (s: State | undefined) => State) =>
+  who === target ? change : same;
+
+/** Ingests `ids` (as `version`) into the parent or the child. */
+const ingest = (who: Who, ids: number[], version: number, name = `ingest ${ids.join(',')}`): Step => ({
+  name: label(who, name),
+  run: async (r) => void (await handle(r, who).ingestBatch(flat(ids, version), ids)),
+  p: only(who, 'p', (s) => put(s, ids, version)),
+  c: only(who, 'c', (s) => put(s, ids, version)),
+});
+const remove = (who: Who, ids: number[]): Step => ({
+  name: label(who, `delete ${ids.join(',')}`),
+  run: async (r) => void (await handle(r, who).delete(ids)),
+  p: only(who, 'p', (s) => drop(s, ids)),
+  c: only(who, 'c', (s) => drop(s, ids)),
+});
+/** close() (which saves the graph) and, unless `stay`, a read-write open again. */
+const reopen = (who: Who, stay = false): Step => ({
+  name: label(who, stay ? 'close (saves the graph)' : 'close (saves the graph) and reopen'),
+  run: async (r) => {
+    await handle(r, who).close();
+    const next = stay ? undefined : await RvfStore.open(join(r.dir, `${who}.rvf`), opts(r));
+    if (who === 'p') r.p = next;
+    else r.c = next;
+  },
+  p: same,
+  c: same,
+});
+const compact = (who: Who): Step => ({
+  name: label(who, 'compact'),
+  run: async (r) => void (await handle(r, who).compact()),
+  p: same,
+  c: same,
+});
+const create: Step = {
+  name: 'create',
+  run: async (r) => {
+    r.p = await RvfStore.create(join(r.dir, 'p.rvf'), { dimension: DIM, ...opts(r) });
+  },
+  p: () => new Map(),
+  c: same,
+};
+const branch: Step = {
+  name: 'branch',
+  run: async (r) => {
+    r.c = await r.p!.branch(join(r.dir, 'c.rvf'));
+  },
+  p: same,
+  c: (_, p) => new Map(p),
+};
+const closeBoth: Step = {
+  name: 'close both',
+  run: async (r) => {
+    await r.c!.close();
+    await r.p!.close();
+    r.c = undefined;
+    r.p = undefined;
+  },
+  p: same,
+  c: same,
+};
+
+/** A parent written, reopened, compacted, frozen (saving its graph with the freeze) and branched. */
 const FROZEN_PARENT: Step[] = [
-  {
-    name: 'create',
-    run: async (r) => {
-      r.p = await RvfStore.create(join(r.dir, 'p.rvf'), { dimension: DIM, ...opts(r) });
-    },
-    p: () => new Map(),
-    c: same,
-  },
-  {
-    name: 'ingest 0..19',
-    run: async (r) => void (await r.p!.ingestBatch(flat(range(0, 20), 1), range(0, 20))),
-    p: (s) => put(s, range(0, 20), 1),
-    c: same,
-  },
-  {
-    name: 'ingest 10..29 (10..19 rewritten)',
-    run: async (r) => void (await r.p!.ingestBatch(flat(range(10, 30), 2), range(10, 30))),
-    p: (s) => put(s, range(10, 30), 2),
-    c: same,
-  },
-  {
-    name: 'delete 0..4',
-    run: async (r) => void (await r.p!.delete(range(0, 5))),
-    p: (s) => drop(s, range(0, 5)),
-    c: same,
-  },
-  {
-    name: 'close (saves the graph)',
-    run: async (r) => {
-      await r.p!.close();
-      r.p = undefined;
-    },
-    p: same,
-    c: same,
-  },
-  {
-    name: 'open',
-    run: async (r) => {
-      r.p = await RvfStore.open(join(r.dir, 'p.rvf'), opts(r));
-    },
-    p: same,
-    c: same,
-  },
-  {
-    name: 'compact',
-    run: async (r) => void (await r.p!.compact()),
-    p: same,
-    c: same,
-  },
-  {
-    name: 'ingest 30..34',
-    run: async (r) => void (await r.p!.ingestBatch(flat(range(30, 35), 3), range(30, 35))),
-    p: (s) => put(s, range(30, 35), 3),
-    c: same,
-  },
+  create,
+  ingest('p', range(0, 20), 1),
+  ingest('p', range(10, 30), 2, 'ingest 10..29 (10..19 rewritten)'),
+  remove('p', range(0, 5)),
+  reopen('p'),
+  compact('p'),
+  ingest('p', range(30, 35), 3),
   // Rounds of writes, each closed and reopened (a graph save at each close).
-  ...[0, 1, 2].flatMap((round): Step[] => {
+  ...[0, 1, 2].flatMap((round) => {
     const ids = range(40 + 10 * round, 50 + 10 * round);
-    return [
-      {
-        name: `round ${round}: ingest ${ids[0]}..${ids.at(-1)}`,
-        run: async (r) => void (await r.p!.ingestBatch(flat(ids, 10 + round), ids)),
-        p: (s) => put(s, ids, 10 + round),
-        c: same,
-      },
-      {
-        name: `round ${round}: delete ${ids[0]}, ${ids[1]}`,
-        run: async (r) => void (await r.p!.delete(ids.slice(0, 2))),
-        p: (s) => drop(s, ids.slice(0, 2)),
-        c: same,
-      },
-      {
-        name: `round ${round}: close and reopen`,
-        run: async (r) => {
-          await r.p!.close();
-          r.p = await RvfStore.open(join(r.dir, 'p.rvf'), opts(r));
-        },
-        p: same,
-        c: same,
-      },
-    ];
+    return [ingest('p', ids, 10 + round), remove('p', ids.slice(0, 2)), reopen('p')];
   }),
-  {
-    name: 'compact again',
-    run: async (r) => void (await r.p!.compact()),
-    p: same,
-    c: same,
-  },
+  compact('p'),
   {
     name: 'freeze (saves the graph)',
     run: async (r) => void (await r.p!.freeze()),
     p: same,
     c: same,
   },
-  {
-    name: 'branch',
-    run: async (r) => {
-      r.c = await r.p!.branch(join(r.dir, 'c.rvf'));
-    },
-    p: same,
-    c: (_, p) => new Map(p),
-  },
-  {
-    name: 'child: ingest 5 and 40',
-    run: async (r) => void (await r.c!.ingestBatch(flat([5, 40], 4), [5, 40])),
-    p: same,
-    c: (s) => put(s, [5, 40], 4),
-  },
-  {
-    name: 'child: delete 10',
-    run: async (r) => void (await r.c!.delete([10])),
-    p: same,
-    c: (s) => drop(s, [10]),
-  },
-  {
-    name: 'close both',
-    run: async (r) => {
-      await r.c!.close();
-      await r.p!.close();
-      r.c = undefined;
-      r.p = undefined;
-    },
-    p: same,
-    c: same,
-  },
+  branch,
+  ingest('c', [5, 40], 4),
+  remove('c', [10]),
+  closeBoth,
 ];
 
 /** A parent branched while it is still written to: the child count and a due graph save go in with the branch. */
 const LIVE_PARENT: Step[] = [
-  FROZEN_PARENT[0]!, // create
-  ...[0, 1, 2].map(
-    (b): Step => ({
-      name: `ingest ${10 * b}..${10 * b + 9}`,
-      run: async (r) =>
-        void (await r.p!.ingestBatch(flat(range(10 * b, 10 * b + 10), 1), range(10 * b, 10 * b + 10))),
-      p: (s) => put(s, range(10 * b, 10 * b + 10), 1),
-      c: same,
-    }),
-  ),
-  {
-    name: 'delete 5..9',
-    run: async (r) => void (await r.p!.delete(range(5, 10))),
-    p: (s) => drop(s, range(5, 10)),
-    c: same,
-  },
-  {
-    name: 'close (saves the graph) and reopen',
-    run: async (r) => {
-      await r.p!.close();
-      r.p = await RvfStore.open(join(r.dir, 'p.rvf'), opts(r));
-    },
-    p: same,
-    c: same,
-  },
-  {
-    name: 'ingest 30..49 (into the loaded graph)',
-    run: async (r) => void (await r.p!.ingestBatch(flat(range(30, 50), 2), range(30, 50))),
-    p: (s) => put(s, range(30, 50), 2),
-    c: same,
-  },
-  {
-    name: 'branch (the parent records its child)',
-    run: async (r) => {
-      r.c = await r.p!.branch(join(r.dir, 'c.rvf'));
-    },
-    p: same,
-    c: (_, p) => new Map(p),
-  },
-  {
-    name: 'child: ingest 0, 1, 60',
-    run: async (r) => void (await r.c!.ingestBatch(flat([0, 1, 60], 3), [0, 1, 60])),
-    p: same,
-    c: (s) => put(s, [0, 1, 60], 3),
-  },
-  {
-    name: 'child: delete 20',
-    run: async (r) => void (await r.c!.delete([20])),
-    p: same,
-    c: (s) => drop(s, [20]),
-  },
-  {
-    name: 'child: compact',
-    run: async (r) => void (await r.c!.compact()),
-    p: same,
-    c: same,
-  },
-  {
-    name: 'parent: ingest 50..54 after the branch',
-    run: async (r) => void (await r.p!.ingestBatch(flat(range(50, 55), 4), range(50, 55))),
-    p: (s) => put(s, range(50, 55), 4),
-    c: same,
-  },
-  {
-    name: 'parent: delete 30',
-    run: async (r) => void (await r.p!.delete([30])),
-    p: (s) => drop(s, [30]),
-    c: same,
-  },
-  {
-    name: 'child: close and reopen',
-    run: async (r) => {
-      await r.c!.close();
-      r.c = await RvfStore.open(join(r.dir, 'c.rvf'), opts(r));
-    },
-    p: same,
-    c: same,
-  },
-  {
-    name: 'child: ingest 61..69',
-    run: async (r) => void (await r.c!.ingestBatch(flat(range(61, 70), 5), range(61, 70))),
-    p: same,
-    c: (s) => put(s, range(61, 70), 5),
-  },
-  {
-    name: 'child: delete 61',
-    run: async (r) => void (await r.c!.delete([61])),
-    p: same,
-    c: (s) => drop(s, [61]),
-  },
-  {
-    name: 'parent: close and reopen',
-    run: async (r) => {
-      await r.p!.close();
-      r.p = await RvfStore.open(join(r.dir, 'p.rvf'), opts(r));
-    },
-    p: same,
-    c: same,
-  },
-  {
-    name: 'parent: ingest 55..64',
-    run: async (r) => void (await r.p!.ingestBatch(flat(range(55, 65), 5), range(55, 65))),
-    p: (s) => put(s, range(55, 65), 5),
-    c: same,
-  },
-  FROZEN_PARENT[FROZEN_PARENT.length - 1]!, // close both
+  create,
+  ...[0, 1, 2].map((b) => ingest('p', range(10 * b, 10 * b + 10), 1)),
+  remove('p', range(5, 10)),
+  reopen('p'),
+  ingest('p', range(30, 50), 2, 'ingest 30..49 (into the loaded graph)'),
+  branch,
+  ingest('c', [0, 1, 60], 3),
+  remove('c', [20]),
+  compact('c'),
+  ingest('p', range(50, 55), 4, 'ingest 50..54 after the branch'),
+  remove('p', [30]),
+  reopen('c'),
+  ingest('c', range(61, 70), 5),
+  remove('c', [61]),
+  reopen('p'),
+  ingest('p', range(55, 65), 5),
+  closeBoth,
 ];
 
 /** Many small commits on one store: each a cut point at every one of its calls. */
 const SMALL_COMMITS: Step[] = [
-  FROZEN_PARENT[0]!, // create
-  ...range(0, 8).map(
-    (b): Step => ({
-      name: `ingest ${3 * b}..${3 * b + 2}`,
-      run: async (r) =>
-        void (await r.p!.ingestBatch(flat(range(3 * b, 3 * b + 3), b), range(3 * b, 3 * b + 3))),
-      p: (s) => put(s, range(3 * b, 3 * b + 3), b),
-      c: same,
-    }),
-  ),
-  ...[1, 7, 13, 19].map(
-    (id): Step => ({
-      name: `delete ${id}`,
-      run: async (r) => void (await r.p!.delete([id])),
-      p: (s) => drop(s, [id]),
-      c: same,
-    }),
-  ),
-  {
-    name: 'close (saves the graph)',
-    run: async (r) => {
-      await r.p!.close();
-      r.p = undefined;
-    },
-    p: same,
-    c: same,
-  },
+  create,
+  ...range(0, 8).map((b) => ingest('p', range(3 * b, 3 * b + 3), b)),
+  ...[1, 7, 13, 19].map((id) => remove('p', [id])),
+  reopen('p', true),
 ];
+
+/** The store files a workload makes, and which model each follows. */
+const FILES = [
+  ['p.rvf', 'p'],
+  ['c.rvf', 'c'],
+] as const;
 
 type Models = { p: State | undefined; c: State | undefined }[];
 
@@ -449,10 +307,7 @@ describe('power loss (only fsynced bytes and names survive)', () => {
           const survived = join(r.dir, variant === 'synced only' ? 'after' : 'after-some');
           const names = r.fs.materialize(r.dir, survived, keep);
           const label = `cut at call ${cut} (${r.fs.calls[cut - 1]}), ${variant}, during step ${acked} '${steps[acked]?.name ?? 'none'}'`;
-          for (const [file, key] of [
-            ['p.rvf', 'p'],
-            ['c.rvf', 'c'],
-          ] as const) {
+          for (const [file, key] of FILES) {
             const got = names.includes(file) ? await stateOfFile(join(survived, file)) : undefined;
             const ok = [before[key], inFlight[key]].map(show).includes(show(got));
             expect(
@@ -497,10 +352,7 @@ describe('disk errors (every call fails once: EIO, or ENOSPC for writes)', () =>
         await closeQuietly(r);
         // The files, reopened: the state after the last step that succeeded.
         const want = models[acked]!;
-        for (const [file, key] of [
-          ['p.rvf', 'p'],
-          ['c.rvf', 'c'],
-        ] as const) {
+        for (const [file, key] of FILES) {
           const path = join(r.dir, file);
           const got = existsSync(path) ? await stateOfFile(path) : undefined;
           expect(show(got), `${label}: ${file} reopened`).toBe(show(want[key]));
