@@ -3,21 +3,16 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/index.js';
-import { call, expectError, randomRows, tempDir } from './helpers.js';
+import { call, closeServer, expectError, freshServer, randomRows } from './helpers.js';
 
 let work: { dir: string; cleanup: () => void };
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  work = tempDir();
-  app = buildServer({ dataDir: work.dir });
-  await app.ready();
+  ({ work, app } = await freshServer());
 });
 
-afterEach(async () => {
-  await app.close();
-  work.cleanup();
-});
+afterEach(() => closeServer({ work, app }));
 
 async function seeded(name: string, n = 20) {
   expect((await call(app, 'POST', '/stores', { name, dimension: 3 })).status).toBe(201);

@@ -1,8 +1,28 @@
 import { tempDir as makeTempDir, mulberry32, referenceDistance } from '@rvfjs/test-kit';
 import type { FastifyInstance } from 'fastify';
+import { buildServer, type ServerOptions } from '../src/index.js';
 
 /** A fresh temp folder, removed by the returned cleanup. */
 export const tempDir = (prefix = 'rvfjs-server-') => makeTempDir(prefix);
+
+/** A server over a fresh data folder, ready for requests (`extra` adds to its options). */
+export async function freshServer(
+  extra: Omit<ServerOptions, 'dataDir'> = {},
+): Promise<{ work: ReturnType<typeof tempDir>; app: FastifyInstance }> {
+  const work = tempDir();
+  const app = buildServer({ dataDir: work.dir, ...extra });
+  await app.ready();
+  return { work, app };
+}
+
+/** Closes a freshServer's server and removes its folder. */
+export async function closeServer(s: {
+  work: ReturnType<typeof tempDir>;
+  app: FastifyInstance;
+}): Promise<void> {
+  await s.app.close();
+  s.work.cleanup();
+}
 
 /** Seeded PRNG (mulberry32), so failures reproduce. */
 export const rng = mulberry32;

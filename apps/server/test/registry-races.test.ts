@@ -2,22 +2,16 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildServer } from '../src/index.js';
-import { type Answer, call, expectError, tempDir } from './helpers.js';
+import { type Answer, call, closeServer, expectError, freshServer } from './helpers.js';
 
 let work: { dir: string; cleanup: () => void };
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  work = tempDir();
-  app = buildServer({ dataDir: work.dir });
-  await app.ready();
+  ({ work, app } = await freshServer());
 });
 
-afterEach(async () => {
-  await app.close();
-  work.cleanup();
-});
+afterEach(() => closeServer({ work, app }));
 
 const ROUNDS = 20;
 const PARALLEL = 16;

@@ -3,21 +3,25 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/index.js';
-import { bruteForce, call, type Hit, type Json, randomRows, sameHits, tempDir } from './helpers.js';
+import {
+  bruteForce,
+  call,
+  closeServer,
+  freshServer,
+  type Hit,
+  type Json,
+  randomRows,
+  sameHits,
+} from './helpers.js';
 
 let work: { dir: string; cleanup: () => void };
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  work = tempDir();
-  app = buildServer({ dataDir: work.dir });
-  await app.ready();
+  ({ work, app } = await freshServer());
 });
 
-afterEach(async () => {
-  await app.close();
-  work.cleanup();
-});
+afterEach(() => closeServer({ work, app }));
 
 const COLORS = ['red', 'green', 'blue'];
 

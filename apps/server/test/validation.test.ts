@@ -3,21 +3,16 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/index.js';
-import { call, expectError, randomRows, sleep, tempDir } from './helpers.js';
+import { call, closeServer, expectError, freshServer, randomRows, sleep } from './helpers.js';
 
 let work: { dir: string; cleanup: () => void };
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  work = tempDir();
-  app = buildServer({ dataDir: work.dir });
-  await app.ready();
+  ({ work, app } = await freshServer());
 });
 
-afterEach(async () => {
-  await app.close();
-  work.cleanup();
-});
+afterEach(() => closeServer({ work, app }));
 
 describe('create checks every option before a file is made', () => {
   const refused: [string, Record<string, unknown>, string][] = [
