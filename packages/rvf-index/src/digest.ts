@@ -1,3 +1,5 @@
+import { rvfError } from '@rvfjs/types';
+
 /**
  * A 64-bit digest of the vectors an HNSW graph was built over, taken over their raw f32 bit
  * patterns in the graph's internal order. It exists to catch a stale graph (vectors changed since
@@ -108,6 +110,21 @@ export class VectorDigest {
     h1 = fmix32(fmix32(fmix32(fmix32(h1 ^ this.a0) ^ this.a1) ^ this.a2) ^ this.a3);
     h2 = fmix32(fmix32(fmix32(fmix32(h2 ^ this.b0) ^ this.b1) ^ this.b2) ^ this.b3);
     return [h1 >>> 0, h2 >>> 0];
+  }
+}
+
+/**
+ * Refuses a graph whose recorded digest (its header's) differs from the one just taken over
+ * the vectors at hand: the graph was built over other vectors, or its header is damaged.
+ */
+export function checkDigest(recorded: readonly [number, number], taken: VectorDigest): void {
+  const [d1, d2] = taken.digest();
+  if (d1 !== recorded[0] || d2 !== recorded[1]) {
+    throw rvfError(
+      'ContentHashMismatch',
+      'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
+      { offset: 48 },
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { rvfError } from '@rvfjs/types';
-import { VectorDigest, wordsOf } from './digest.js';
+import { checkDigest, VectorDigest, wordsOf } from './digest.js';
 import { type DistanceKernel, distanceFn } from './distance.js';
 import { decodeRvhn, digestContext, type RvhnHeader } from './hnsw-blob.js';
 import type { Neighbour } from './top-k.js';
@@ -244,14 +244,7 @@ export class GraphWalker {
       if (i > 0 && i % sliceVectors === 0) yield;
       digest.update(words, labels[i]! * dim);
     }
-    const [d1, d2] = digest.digest();
-    if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
-      throw rvfError(
-        'ContentHashMismatch',
-        'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
-        { offset: 48 },
-      );
-    }
+    checkDigest(header.digest, digest);
   }
 
   private nextEpoch(): Uint16Array {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type Metric, RvfError, rvfError } from '@rvfjs/types';
-import { VectorDigest, vectorDigest } from './digest.js';
+import { checkDigest, VectorDigest, vectorDigest } from './digest.js';
 import { distanceFn } from './distance.js';
 import type { SearchOptions, VectorIndex } from './engine.js';
 import { exactSearch } from './exact.js';
@@ -540,14 +540,7 @@ function prepareLoad(
       hnswlibFileChunks(shape, body, checked, dim, store.flat, header.metric === 'cosine', digest),
     verifyDigest() {
       // Checked before hnswlib sees the file: a stale graph is refused, never loaded.
-      const [d1, d2] = digest.digest();
-      if (d1 !== header.digest[0] || d2 !== header.digest[1]) {
-        throw rvfError(
-          'ContentHashMismatch',
-          'HNSW graph was built over different vectors than the ones provided (stale index), or its header is damaged',
-          { offset: 48 },
-        );
-      }
+      checkDigest(header.digest, digest);
     },
     members,
     finish() {

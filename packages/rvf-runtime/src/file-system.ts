@@ -1,18 +1,13 @@
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ReadableFileHandle } from '@rvfjs/wire';
 
 /**
  * The part of an open file a store uses: Node's `fs.promises.FileHandle` has all of it. The
  * descriptor (`fd`) is read synchronously by loads (see localFileSource).
  */
-export interface StoreFileHandle {
+export interface StoreFileHandle extends ReadableFileHandle {
   readonly fd: number;
-  read(
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): Promise<{ bytesRead: number; buffer?: unknown }>;
   write(
     buffer: Uint8Array,
     offset: number,
