@@ -3,7 +3,7 @@
 // writes results/latest.{json,md} and results/recall-latency.svg. The cold-start section lives in
 // cold-start.mjs and also writes results/cold-start.{json,md}.
 //
-//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart,serverload,cliingest] [--fashion|--no-fashion]
+//   node src/run.mjs [--quick] [--full] [--only=ingest,ann,branch,coldstart,serverload,cliingest,remote] [--fashion|--no-fashion]
 //     [--keep] [--datasets=clustered-20k,fashion] [--coldstart-1m]
 //   env: BENCH_QUICK=1 BENCH_FULL=1 BENCH_ONLY=ann BENCH_FASHION=1|0 BENCH_KEEP=1 BENCH_DATASETS=...
 import { spawnSync } from 'node:child_process';
@@ -37,7 +37,7 @@ const full = flag('full', 'BENCH_FULL');
 const keep = flag('keep', 'BENCH_KEEP');
 const onlyRaw = argValue('only') ?? process.env.BENCH_ONLY;
 const only = new Set(
-  (onlyRaw ?? 'ingest,ann,branch,coldstart,serverload,cliingest').split(',').map((s) => s.trim()),
+  (onlyRaw ?? 'ingest,ann,branch,coldstart,serverload,cliingest,remote').split(',').map((s) => s.trim()),
 );
 const fashionForced = argv.includes('--fashion') || process.env.BENCH_FASHION === '1';
 const fashionOff = argv.includes('--no-fashion') || process.env.BENCH_FASHION === '0';
@@ -755,6 +755,7 @@ log(`scratch directory ${tmp}`);
 let coldStart;
 let serverLoad;
 let cliIngest;
+let remoteOpen;
 try {
   if (only.has('ingest')) results.sections.ingest = ingestSection();
   if (only.has('ann')) results.sections.ann = annSection();
@@ -781,6 +782,15 @@ try {
     if (r.status !== 0) log(`CLI ingest section failed (exit ${r.status ?? r.signal})`);
     cliIngest = r.stdout;
   }
+  if (only.has('remote')) {
+    // A store opened over HTTP against the local file and a whole download (remote-open.mjs).
+    const { r } = spawnCapped([join(HERE, 'remote-open.mjs'), ...(quick ? ['--quick', '--no-write'] : [])], {
+      capMs: 10 * 60_000,
+    });
+    process.stderr.write(r.stderr ?? '');
+    if (r.status !== 0) log(`remote open section failed (exit ${r.status ?? r.signal})`);
+    remoteOpen = r.stdout;
+  }
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
 }
@@ -798,7 +808,8 @@ const md =
   renderMarkdown(results) +
   (coldStart ? `\n${coldStart.markdown}` : '') +
   (serverLoad ? `\n${serverLoad}` : '') +
-  (cliIngest ? `\n${cliIngest}` : '');
+  (cliIngest ? `\n${cliIngest}` : '') +
+  (remoteOpen ? `\n${remoteOpen}` : '');
 const svg = renderSvg(results);
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
