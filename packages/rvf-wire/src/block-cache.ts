@@ -6,6 +6,12 @@ export interface BlockCacheOptions {
   blockSize?: number;
   /** Most bytes kept; least recently used blocks go first (default 16 MiB). */
   budgetBytes?: number;
+  /**
+   * After a read that had to fetch, also fetch up to this many bytes past it (default 2 MiB;
+   * 0: none), so a reader going through the file finds its next read under way instead of
+   * waiting a round trip for each one.
+   */
+  readAheadBytes?: number;
 }
 
 export interface BlockCacheStats {
@@ -31,6 +37,7 @@ export function blockCachedSource(
 ): ByteSource & { readonly stats: BlockCacheStats } {
   const blockSize = options.blockSize ?? 256 * 1024;
   const budget = options.budgetBytes ?? 16 * 1024 * 1024;
+  const readAheadBlocks = Math.ceil((options.readAheadBytes ?? 2 * 1024 * 1024) / blockSize);
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
     throw rvfError('InvalidArgument', `blockSize must be a positive integer, got ${blockSize}`);
   }
@@ -100,12 +107,27 @@ export function blockCachedSource(
     const first = Math.floor(offset / blockSize);
     const last = Math.min(blockCount - 1, Math.floor((offset + length - 1) / blockSize));
     // Runs of blocks neither cached nor being fetched: one read each.
+    let fetched = false;
     for (let b = first; b <= last; b++) {
       if (cache.has(b) || inFlight.has(b)) continue;
       let end = b;
       while (end + 1 <= last && !cache.has(end + 1) && !inFlight.has(end + 1)) end++;
       fetchRun(b, end);
+      fetched = true;
       b = end;
+    }
+    // Read ahead (one more request, not awaited) only after a miss: a reader working from
+    // the cache needs none.
+    if (fetched && readAheadBlocks > 0) {
+      const from = last + 1;
+      let end = from - 1;
+      while (
+        end + 1 < Math.min(blockCount, from + readAheadBlocks) &&
+        !cache.has(end + 1) &&
+        !inFlight.has(end + 1)
+      )
+        end++;
+      if (end >= from) fetchRun(from, end);
     }
     for (let b = first; b <= last; b++) {
       const block = await blockAt(b);

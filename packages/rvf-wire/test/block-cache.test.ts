@@ -27,7 +27,7 @@ const data = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7 + 3) & 0xff);
 describe('blockCachedSource', () => {
   it('returns exactly the bytes asked for, at any offset and length', async () => {
     const { source } = counted(data);
-    const cached = blockCachedSource(source, { blockSize: 64, budgetBytes: 1 << 20 });
+    const cached = blockCachedSource(source, { blockSize: 64, budgetBytes: 1 << 20, readAheadBytes: 0 });
     for (const [offset, length] of [
       [0, 1],
       [63, 2],
@@ -43,7 +43,7 @@ describe('blockCachedSource', () => {
 
   it('fetches each run of missing blocks in one request, and nothing it already has', async () => {
     const { source, asked } = counted(data);
-    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 1 << 20 });
+    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 1 << 20, readAheadBytes: 0 });
     await cached.read(150, 300); // blocks 1..4: one request
     expect(asked).toEqual([[100, 400]]);
     await cached.read(120, 50); // block 1, cached
@@ -59,7 +59,7 @@ describe('blockCachedSource', () => {
 
   it('two reads that want the same block at once fetch it once', async () => {
     const { source, asked } = counted(data);
-    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 1 << 20 });
+    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 1 << 20, readAheadBytes: 0 });
     const [a, b] = await Promise.all([cached.read(10, 20), cached.read(50, 20)]);
     expect(a).toEqual(data.subarray(10, 30));
     expect(b).toEqual(data.subarray(50, 70));
@@ -68,7 +68,7 @@ describe('blockCachedSource', () => {
 
   it('keeps at most its budget, dropping the least recently used blocks', async () => {
     const { source, asked } = counted(data);
-    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 300 });
+    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 300, readAheadBytes: 0 });
     await cached.read(0, 100); // block 0
     await cached.read(100, 100); // block 1
     await cached.read(200, 100); // block 2
@@ -79,5 +79,25 @@ describe('blockCachedSource', () => {
     expect(asked).toHaveLength(4);
     await cached.read(100, 10); // evicted: fetched again
     expect(asked.at(-1)).toEqual([100, 100]);
+  });
+
+  it('reads ahead after a miss, so a reader going through the file waits for fewer round trips', async () => {
+    const { source, asked } = counted(data);
+    const cached = blockCachedSource(source, { blockSize: 100, budgetBytes: 1 << 20, readAheadBytes: 300 });
+    await cached.read(0, 100); // block 0, and blocks 1..3 ahead
+    expect(asked).toEqual([
+      [0, 100],
+      [100, 300],
+    ]);
+    await cached.read(100, 300); // all there already
+    expect(asked).toHaveLength(2);
+    await cached.read(400, 100); // a miss again: block 4, and 5..7 ahead
+    expect(asked.slice(2)).toEqual([
+      [400, 100],
+      [500, 300],
+    ]);
+    // Never past the end.
+    await cached.read(9_900, 100);
+    expect(asked.at(-1)).toEqual([9_900, 100]);
   });
 });
