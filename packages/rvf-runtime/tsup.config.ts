@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // Loaded only when an s3:// store is opened: an optional peer, never bundled.
+  external: ['@aws-sdk/client-s3'],
 });

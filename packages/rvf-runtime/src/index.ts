@@ -7,7 +7,13 @@ export type { LockOptions } from './lock.js';
 export type { FlatMetaEntry, MetadataInput, MetaObject, MetaScalar } from './metadata.js';
 export type { ExportRecord } from './ndjson.js';
 export type { EngineStatus, IndexProgress, QueryEngineName } from './query-engine.js';
-export { type HttpStoreOptions, httpFileSystem, sourceFileSystem } from './remote-file-system.js';
+export {
+  type HttpStoreOptions,
+  httpFileSystem,
+  type S3StoreOptions,
+  s3FileSystem,
+  sourceFileSystem,
+} from './remote-file-system.js';
 export type { SignatureFailure, SignatureReport } from './signing.js';
 export type {
   BranchOptions,

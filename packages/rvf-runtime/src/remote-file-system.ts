@@ -92,3 +92,128 @@ export function httpFileSystem(options: HttpStoreOptions = {}): StoreFileSystem 
     ),
   );
 }
+
+/** True for s3://bucket/key paths. */
+export function isS3Path(path: string): boolean {
+  return /^s3:\/\//i.test(path);
+}
+
+export interface S3StoreOptions {
+  /** A configured S3Client to use; otherwise one is made from the fields below. */
+  client?: unknown;
+  /** The service endpoint, e.g. http://127.0.0.1:7480 (default: the SDK's, from AWS_ENDPOINT_URL or AWS). */
+  endpoint?: string;
+  /** Default: the SDK's (AWS_REGION), else us-east-1. */
+  region?: string;
+  /** Default: the SDK's chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, profiles…). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Path-style URLs (bucket in the path), which most S3-compatible servers need. Default: true with an endpoint. */
+  forcePathStyle?: boolean;
+  cache?: BlockCacheOptions;
+}
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+
+async function loadS3(): Promise<S3Module> {
+  try {
+    return await import('@aws-sdk/client-s3');
+  } catch (e) {
+    throw rvfError(
+      'PlatformUnsupported',
+      'opening an s3:// store needs the optional package @aws-sdk/client-s3 (npm i @aws-sdk/client-s3)',
+      {},
+      e,
+    );
+  }
+}
+
+/** Splits s3://bucket/key/with/slashes. */
+function parseS3Path(path: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/i.exec(path);
+  if (!m) throw rvfError('InvalidArgument', `${path} is not an s3://bucket/key path`);
+  return { bucket: m[1]!, key: m[2]! };
+}
+
+/** An object in S3 as a byte source: HeadObject for its size, a ranged GetObject per read. */
+async function s3Source(
+  s3: S3Module,
+  client: InstanceType<S3Module['S3Client']>,
+  path: string,
+): Promise<ByteSource> {
+  const { bucket, key } = parseS3Path(path);
+  let size: number;
+  try {
+    const head = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: key }));
+    size = Number(head.ContentLength ?? 0);
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) throw rvfError('ManifestNotFound', `${path} does not exist`, { path });
+    throw rvfError('IoFailed', `cannot open ${path}: ${(e as Error).message}`, { path }, e);
+  }
+  return {
+    size,
+    async read(offset, length) {
+      if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > size) {
+        throw rvfError(
+          'TruncatedSegment',
+          `${path}: read of ${length} bytes at ${offset} runs past the end (${size})`,
+          {
+            offset,
+          },
+        );
+      }
+      if (length === 0) return new Uint8Array(0);
+      let bytes: Uint8Array;
+      try {
+        const res = await client.send(
+          new s3.GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Range: `bytes=${offset}-${offset + length - 1}`,
+          }),
+        );
+        bytes = await res.Body!.transformToByteArray();
+      } catch (e) {
+        throw rvfError(
+          'IoFailed',
+          `${path}: read of ${length} bytes at ${offset}: ${(e as Error).message}`,
+          { path },
+          e,
+        );
+      }
+      if (bytes.length !== length) {
+        throw rvfError(
+          'TruncatedSegment',
+          `${path}: asked for ${length} bytes at ${offset}, got ${bytes.length}`,
+          {
+            offset,
+          },
+        );
+      }
+      return bytes;
+    },
+  };
+}
+
+/** Stores at s3://bucket/key, read with ranged GETs through a block cache (`@aws-sdk/client-s3`). */
+export function s3FileSystem(options: S3StoreOptions = {}): StoreFileSystem {
+  let client: Promise<{ s3: S3Module; client: InstanceType<S3Module['S3Client']> }> | undefined;
+  const connect = () => {
+    client ??= loadS3().then((s3) => ({
+      s3,
+      client:
+        (options.client as InstanceType<S3Module['S3Client']> | undefined) ??
+        new s3.S3Client({
+          region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+          forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+        }),
+    }));
+    return client;
+  };
+  return sourceFileSystem(async (path) => {
+    const { s3, client: c } = await connect();
+    return blockCachedSource(await s3Source(s3, c, path), options.cache);
+  });
+}

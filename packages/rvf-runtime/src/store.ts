@@ -71,7 +71,14 @@ import {
 } from './metadata.js';
 import { lines, parseRecordLine, recordLine } from './ndjson.js';
 import { type EngineStatus, type IndexProgress, QueryEngine } from './query-engine.js';
-import { type HttpStoreOptions, httpFileSystem, isRemotePath } from './remote-file-system.js';
+import {
+  type HttpStoreOptions,
+  httpFileSystem,
+  isRemotePath,
+  isS3Path,
+  type S3StoreOptions,
+  s3FileSystem,
+} from './remote-file-system.js';
 import {
   type SignatureReport,
   type SignedTarget,
@@ -136,6 +143,8 @@ export interface OpenOptions {
   deferIndex?: boolean;
   /** For a store at an http(s):// URL: request headers, the read cache's block size and budget. */
   http?: HttpStoreOptions;
+  /** For a store at s3://bucket/key: the client or its endpoint, region and credentials, and the read cache. */
+  s3?: S3StoreOptions;
   /**
    * The file system the store writes through (default: the machine's). Tests pass one that
    * records writes and fsyncs, cuts the power or fails a call (see StoreFileSystem).
@@ -467,13 +476,16 @@ export class RvfStore {
     if (options.recover && !readOnly)
       throw rvfError('InvalidArgument', 'recover is only available for read-only opens');
     const remote = isRemotePath(path);
-    if (remote && !readOnly) {
+    const inS3 = isS3Path(path);
+    if ((remote || inS3) && !readOnly) {
       throw rvfError(
         'InvalidArgument',
         `${path}: a store at a URL opens read-only (pass { readOnly: true })`,
       );
     }
-    const fsys = options.fileSystem ?? (remote ? httpFileSystem(options.http) : nodeFileSystem);
+    const fsys =
+      options.fileSystem ??
+      (inS3 ? s3FileSystem(options.s3) : remote ? httpFileSystem(options.http) : nodeFileSystem);
     const signer = readOnly ? undefined : signerFrom(options.signingKey);
     let fh: StoreFileHandle;
     try {
