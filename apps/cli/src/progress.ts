@@ -40,7 +40,7 @@ export function progressEnabled(choice: ProgressChoice): boolean {
 /**
  * A progress line on stderr (stdout stays the command's result): a bar with percentage,
  * count, rate and ETA when the total is known; `unit` undefined shows elapsed time only,
- * for work that reports no steps (compaction). Lines stay on screen until finishProgress().
+ * for work that reports no steps. Lines stay on screen until finishProgress().
  */
 export function startProgress(label: string, unit: string | undefined, choice: ProgressChoice): Progress {
   if (!progressEnabled(choice)) return SILENT;

@@ -88,7 +88,10 @@ describe('progress bars', () => {
     expect(run(['inspect', path, '--progress']).stderr).toMatch(/Inspecting 100% \[[\u2588]+\] /);
     rvfJson('delete', path, '-f', '{"op":"eq","field":"even","value":1}');
     const compact = run(['compact', path, '--progress']);
-    expect(compact.stderr).toMatch(/Compacting… \d+:\d\d/);
+    // Bytes of the new file, with a rate and an ETA, up to all of it.
+    expect(compact.stderr).toMatch(
+      /Compacting 100% \[[\u2588]+\] [\d.]+ [KM]?i?B\/[\d.]+ [KM]?i?B +[\d.]+ [KMG]?i?B\/s +ETA \d+:\d\d/,
+    );
     expect(compact.stdout).toMatch(/removed 1,500 deleted vectors/);
   });
 

@@ -858,7 +858,13 @@ export class RvfStore {
    * does). Segments rvfjs does not own are copied byte-for-byte with their ids; witnesses
    * are kept so the chain goes on; our own extensions are written afresh for the live set.
    */
-  async compact(options: { force?: boolean } = {}): Promise<CompactResult> {
+  async compact(
+    options: {
+      force?: boolean;
+      /** Called as the new file is written: bytes written so far, of the file's total. */
+      onProgress?: (done: number, total: number) => void;
+    } = {},
+  ): Promise<CompactResult> {
     return this.exclusive(async () => {
       this.assertWritable();
       if (this.state.branchCount > 0 && !options.force) {
@@ -970,10 +976,17 @@ export class RvfStore {
       try {
         await fsys.remove(tmp);
         out = await fsys.open(tmp, 'wx');
+        const total = parts.reduce((n, p) => n + p.length, 0);
         let at = 0;
+        options.onProgress?.(0, total);
         for (const p of parts) {
-          await writeAll(out, p, at);
-          at += p.length;
+          // In slices of 4 MiB, so progress moves through the one large VEC segment too.
+          for (let i = 0; i < p.length; i += COMPACT_SLICE) {
+            const slice = p.subarray(i, Math.min(p.length, i + COMPACT_SLICE));
+            await writeAll(out, slice, at);
+            at += slice.length;
+            options.onProgress?.(at, total);
+          }
         }
         await out.sync();
         await out.close();
@@ -1760,6 +1773,9 @@ export class RvfStore {
     }
   }
 }
+
+/** Bytes compaction writes between two progress reports. */
+const COMPACT_SLICE = 4 * 1024 * 1024;
 
 function positiveInt(
   v: number | undefined,

@@ -393,7 +393,12 @@ describe('delete, re-ingest, compaction', () => {
     appendFileSync(path, foreign);
     const s2 = await RvfStore.open(path);
     const before = s2.status();
-    const r = await s2.compact();
+    const reports: [number, number][] = [];
+    const r = await s2.compact({ onProgress: (done, total) => reports.push([done, total]) });
+    // Progress in bytes of the new file: from 0, never backwards, ending at the whole file.
+    expect(reports[0]![0]).toBe(0);
+    expect(reports.every(([d], i) => i === 0 || d >= reports[i - 1]![0])).toBe(true);
+    expect(reports.at(-1)).toEqual([s2.status().fileSize, s2.status().fileSize]);
     expect(r).toEqual({ segmentsCompacted: 1, bytesReclaimed: 8, epoch: before.currentEpoch + 1 });
     expect((await s2.query([0, 0], 10, { filter: F.eq('t', 'a') })).map((x) => x.id)).toEqual([1, 3]);
     expect((await s2.query([0, 0], 10)).map((x) => x.id)).toEqual([1, 3, 4]);

@@ -26,10 +26,13 @@ export interface CompactDocument {
 export async function compactCommand(path: string, o: CompactOptions): Promise<CommandOutcome> {
   const fileSizeBefore = (await stat(path).catch(() => undefined))?.size ?? 0;
   const result = await withStore(path, { readOnly: false, progress: o.progress }, async (store) => {
-    // The library reports no steps while it rewrites the file: the bar shows elapsed time.
-    const bar = startProgress('Compacting', undefined, o.progress);
+    // Bytes of the new file written, with rate and ETA.
+    const bar = startProgress('Compacting', 'bytes', o.progress);
     try {
-      return await store.compact({ force: !!o.force });
+      return await store.compact({
+        force: !!o.force,
+        onProgress: (done, total) => bar.update({ done, total }),
+      });
     } finally {
       bar.stop();
     }
