@@ -7,8 +7,8 @@
 //
 //   node src/remote-open.mjs [--quick] [--no-write]
 // Writes results/remote-open.{json,md} (committed, as cold-start.*) unless --no-write.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +26,31 @@ if (argv[0] === '--child') {
   const q = new Float32Array(readFileSync(queriesPath).buffer.slice(0));
   const t0 = performance.now();
   let path = target;
+  /** For s3: what the SDK sent and received, counted by a middleware (the gateway has no counter). */
+  const s3Count = { requests: 0, bytes: 0 };
+  let s3Options;
+  if (mode === 's3') {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const env = JSON.parse(process.env.RVF_BENCH_S3);
+    const client = new S3Client({
+      endpoint: env.S3_ENDPOINT,
+      region: env.S3_REGION,
+      credentials: { accessKeyId: env.S3_ACCESS_KEY, secretAccessKey: env.S3_SECRET_KEY },
+      forcePathStyle: true,
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const r = await next(args);
+        s3Count.requests++;
+        // A HEAD's content-length is the object's size, not bytes sent: count GET bodies only.
+        if (context.commandName === 'GetObjectCommand')
+          s3Count.bytes += Number(r.response?.headers?.['content-length'] ?? 0);
+        return r;
+      },
+      { step: 'deserialize', name: 'rvfjsBenchCount' },
+    );
+    s3Options = { client };
+  }
   if (mode === 'download') {
     // The whole file first, as a function without a range-reading store would do.
     const res = await fetch(target);
@@ -33,16 +58,21 @@ if (argv[0] === '--child') {
     writeFileSync(local, new Uint8Array(await res.arrayBuffer()));
     path = local;
   }
-  const store = await RvfStore.open(path, { readOnly: true });
+  const store = await RvfStore.open(path, { readOnly: true, ...(s3Options ? { s3: s3Options } : {}) });
   const openMs = performance.now() - t0;
   await store.query(q.subarray(0, dim), 10);
   const firstMs = performance.now() - t0;
-  const marks = await (await fetch(`${process.env.RVF_BENCH_COUNTER}`)).json().catch(() => undefined);
+  const marks =
+    mode === 's3'
+      ? { ...s3Count, own: true }
+      : await (await fetch(`${process.env.RVF_BENCH_COUNTER}`)).json().catch(() => undefined);
   for (let i = 1; i <= nq; i++) await store.query(q.subarray((i % 100) * dim, ((i % 100) + 1) * dim), 10);
   const allMs = performance.now() - t0;
   const engine = store.status().engine;
   await store.close();
-  process.stdout.write(JSON.stringify({ openMs, firstMs, allMs, atFirst: marks, engine }));
+  process.stdout.write(
+    JSON.stringify({ openMs, firstMs, allMs, atFirst: marks, atEnd: { ...s3Count }, engine }),
+  );
   process.exit(0);
 }
 
@@ -97,7 +127,7 @@ const base = `http://127.0.0.1:${server.address().port}`;
 /** One variant in a fresh process; spawned asynchronously, since this process serves its reads. */
 function run(mode) {
   const before = { ...stats };
-  const target = mode === 'local' ? file : `${base}/store.rvf`;
+  const target = mode === 'local' ? file : mode === 's3' ? 's3://stores/store.rvf' : `${base}/store.rvf`;
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -106,7 +136,13 @@ function run(mode) {
         '--child',
         JSON.stringify({ mode, target, queriesPath, dim: DIM, nq: NQ }),
       ],
-      { env: { ...process.env, RVF_BENCH_COUNTER: `${base}/counter` } },
+      {
+        env: {
+          ...process.env,
+          RVF_BENCH_COUNTER: `${base}/counter`,
+          ...(s3Env ? { RVF_BENCH_S3: JSON.stringify(s3Env) } : {}),
+        },
+      },
     );
     let out = '';
     let err = '';
@@ -127,21 +163,60 @@ function run(mode) {
         openMs: r.openMs,
         firstMs: r.firstMs,
         allMs: r.allMs,
-        requestsToFirst: r.atFirst ? r.atFirst.requests - before.requests : 0,
-        bytesToFirst: r.atFirst ? r.atFirst.bytes - before.bytes : 0,
-        requestsTotal: stats.requests - before.requests,
-        bytesTotal: stats.bytes - before.bytes,
+        // s3: the child counted what its SDK client sent and received; http: this server did.
+        requestsToFirst: r.atFirst?.own
+          ? r.atFirst.requests
+          : r.atFirst
+            ? r.atFirst.requests - before.requests
+            : 0,
+        bytesToFirst: r.atFirst?.own ? r.atFirst.bytes : r.atFirst ? r.atFirst.bytes - before.bytes : 0,
+        requestsTotal: mode === 's3' ? r.atEnd.requests : stats.requests - before.requests,
+        bytesTotal: mode === 's3' ? r.atEnd.bytes : stats.bytes - before.bytes,
         engine: r.engine,
       });
     });
   });
 }
 
+/**
+ * The S3 variant needs a real S3 server: Ceph RADOS Gateway, started by ../shared/s3/start-rgw.sh
+ * when its packages are installed (see that folder's README). Without it the row is left out.
+ */
+function startGateway() {
+  const script = join(HERE, '../../../shared/s3/start-rgw.sh');
+  if (!existsSync(script)) return undefined;
+  const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) {
+    log(`no S3 row: the gateway did not start (${(r.stderr || r.stdout).trim().split('\n').at(-1)})`);
+    return undefined;
+  }
+  return Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .filter((l) => /^S3_\w+=/.test(l))
+      .map((l) => l.split('=', 2)),
+  );
+}
+const s3Env = startGateway();
+const modes = ['local', 'http', 'download', ...(s3Env ? ['s3'] : [])];
+if (s3Env) {
+  const { CreateBucketCommand, PutObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    endpoint: s3Env.S3_ENDPOINT,
+    region: s3Env.S3_REGION,
+    credentials: { accessKeyId: s3Env.S3_ACCESS_KEY, secretAccessKey: s3Env.S3_SECRET_KEY },
+    forcePathStyle: true,
+  });
+  await client.send(new CreateBucketCommand({ Bucket: 'stores' }));
+  await client.send(new PutObjectCommand({ Bucket: 'stores', Key: 'store.rvf', Body: bytes }));
+  client.destroy();
+}
+
 const loadBefore = loadavg();
 const runs = [];
 try {
   for (let rep = 0; rep < 3; rep++) {
-    for (const mode of ['local', 'http', 'download']) {
+    for (const mode of modes) {
       log(`run ${rep + 1}/3: ${mode}`);
       runs.push(await run(mode));
     }
@@ -149,6 +224,7 @@ try {
 } finally {
   server.close();
   rmSync(dir, { recursive: true, force: true });
+  if (s3Env) spawnSync('bash', [join(HERE, '../../../shared/s3/stop-rgw.sh')]);
 }
 const loadAfter = loadavg();
 
@@ -156,7 +232,7 @@ const med = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 };
-const summary = ['local', 'http', 'download'].map((mode) => {
+const summary = modes.map((mode) => {
   const rs = runs.filter((r) => r.mode === mode);
   return {
     mode,
@@ -174,13 +250,14 @@ const label = {
   local: 'local file',
   http: 'over HTTP (range requests)',
   download: 'download whole file, then open',
+  s3: 'in S3 (Ceph RADOS Gateway on 127.0.0.1, ranged GETs)',
 };
 const md = [
   '## Remote open: a store read where it lives',
   '',
   `- Machine: ${cpus()[0]?.model ?? '?'} ×${cpus().length}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}`,
   `- Run: ${new Date().toISOString()}; load average before ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' / ')} on ${cpus().length} cores`,
-  `- A ${N.toLocaleString('en-US')}×${DIM} store (${(size / MIB).toFixed(1)} MiB, saved graph) served by an HTTP server on 127.0.0.1; each variant a fresh process, 3 runs, medians. "Bytes" are what the server sent.`,
+  `- A ${N.toLocaleString('en-US')}×${DIM} store (${(size / MIB).toFixed(1)} MiB, saved graph) served by an HTTP server on 127.0.0.1${s3Env ? ', and uploaded to Ceph RADOS Gateway on 127.0.0.1' : ' (no S3 row: the gateway could not start)'}; each variant a fresh process, 3 runs, medians. "Bytes" are what the server sent (for S3: the bodies the SDK received).`,
   '',
   `| variant | open | open → first result | open + ${NQ + 1} queries | requests to first result | bytes to first result | bytes in all |`,
   '| --- | --- | --- | --- | --- | --- | --- |',
