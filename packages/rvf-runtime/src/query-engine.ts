@@ -1,4 +1,10 @@
-import { exactSearch, graphThreadAvailable, nativeHnswAvailable } from '@rvfjs/index';
+import {
+  exactSearch,
+  type GraphWalker,
+  graphThreadAvailable,
+  type HnswIndex,
+  nativeHnswAvailable,
+} from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
 import { type Filter, matches } from './filter.js';
 import { type GraphHost, GraphMaintainer, type IndexParams } from './graph-maintainer.js';
@@ -91,25 +97,8 @@ export class QueryEngine {
     const graph = usable ? this.maintainer.graph : undefined;
     const walker = usable && !graph ? this.maintainer.walker : undefined;
     if (!filter) {
-      if (graph) {
-        this.lastEngine = 'hnsw';
-        const hits = graph.search(query, k, { ef: Math.max(efSearch ?? this.params.efSearch, k) });
-        if (pending.size === 0) return hits;
-        const accept = (o: number) => t.isLive(o);
-        return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
-      }
-      if (walker) {
-        this.lastEngine = 'hnsw-js';
-        // The walker knows nothing of later writes: rewritten members are pending, and answer
-        // from the scan below with their new vectors; deleted ones are not live.
-        const hits = walker.search(t.vectors, query, k, {
-          ef: Math.max(efSearch ?? this.params.efSearch, k),
-          accept: (o) => t.isLive(o) && !pending.has(o),
-        });
-        if (pending.size === 0) return hits;
-        const accept = (o: number) => t.isLive(o);
-        return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
-      }
+      if (graph || walker)
+        return this.walk(graph, walker, query, k, Math.max(efSearch ?? this.params.efSearch, k));
       this.lastEngine = 'exact';
       return this.exact(query, k, live ? { accept: live } : {});
     }
@@ -141,16 +130,37 @@ export class QueryEngine {
       this.lastEngine = 'exact';
       return this.exact(query, k, { candidates: bitsToOrdinals(bits, n), accept });
     }
-    if (!graph) {
-      this.lastEngine = 'hnsw-js';
-      const hits = walker!.search(t.vectors, query, k, { ef, accept: (o) => accept(o) && !pending.has(o) });
-      if (pending.size === 0) return hits;
-      return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
-    }
     // Broad filter: walk the graph with the filter applied (the engine widens ef further
     // when fewer than k survive at all).
-    this.lastEngine = 'hnsw';
-    const hits = graph.search(query, k, { ef, filter: accept });
+    return this.walk(graph, walker, query, k, ef, accept);
+  }
+
+  /**
+   * The k nearest by the graph (or, while hnswlib loads it, the saved graph walked in
+   * TypeScript) that `filter` lets through (default: live ordinals), merged with an exact scan
+   * of the pending ordinals the graph does not answer for.
+   */
+  private walk(
+    graph: HnswIndex | undefined,
+    walker: GraphWalker | undefined,
+    query: Float32Array,
+    k: number,
+    ef: number,
+    filter?: (o: number) => boolean,
+  ): Hit[] {
+    const t = this.table;
+    const pending = this.maintainer.pending;
+    const accept = filter ?? ((o: number) => t.isLive(o));
+    let hits: Hit[];
+    if (graph) {
+      this.lastEngine = 'hnsw';
+      hits = graph.search(query, k, filter ? { ef, filter } : { ef });
+    } else {
+      this.lastEngine = 'hnsw-js';
+      // The walker knows nothing of later writes: rewritten members are pending, and answer
+      // from the scan below with their new vectors; deleted ones are not live.
+      hits = walker!.search(t.vectors, query, k, { ef, accept: (o) => accept(o) && !pending.has(o) });
+    }
     if (pending.size === 0) return hits;
     return mergeHits(hits, this.exact(query, k, { candidates: pending.list(), accept }), k);
   }
