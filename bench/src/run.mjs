@@ -753,6 +753,19 @@ log(
 );
 log(`scratch directory ${tmp}`);
 let coldStart;
+/**
+ * Runs one of the section scripts in a child process (with `quickArgs` in --quick mode),
+ * capped at `capMinutes`; returns its markdown, or logs its failure.
+ */
+function scriptSection(what, script, quickArgs, capMinutes) {
+  const { r } = spawnCapped([join(HERE, script), ...(quick ? quickArgs : [])], {
+    capMs: capMinutes * 60_000,
+  });
+  process.stderr.write(r.stderr ?? '');
+  if (r.status !== 0) log(`${what} failed (exit ${r.status ?? r.signal})`);
+  return r.stdout;
+}
+
 let serverLoad;
 let cliIngest;
 let remoteOpen;
@@ -764,33 +777,14 @@ try {
     coldStart = coldStartSection({ quick, full, argv, tmp, keep, log, sampleLoad });
     results.sections.coldstart = coldStart.results;
   }
-  if (only.has('serverload')) {
-    // The HTTP server under load (server-load.mjs), in a process of its own: it starts and kills servers.
-    const { r } = spawnCapped([join(HERE, 'server-load.mjs'), ...(quick ? ['--quick'] : [])], {
-      capMs: 30 * 60_000,
-    });
-    process.stderr.write(r.stderr ?? '');
-    if (r.status !== 0) log(`server load test failed (exit ${r.status ?? r.signal})`);
-    serverLoad = r.stdout;
-  }
-  if (only.has('cliingest')) {
-    // Peak memory of `rvf ingest` on a 1M×128 .npy and 200k NDJSON rows (cli-ingest.mjs).
-    const { r } = spawnCapped([join(HERE, 'cli-ingest.mjs'), ...(quick ? ['--quick', '--no-write'] : [])], {
-      capMs: 30 * 60_000,
-    });
-    process.stderr.write(r.stderr ?? '');
-    if (r.status !== 0) log(`CLI ingest section failed (exit ${r.status ?? r.signal})`);
-    cliIngest = r.stdout;
-  }
-  if (only.has('remote')) {
-    // A store opened over HTTP against the local file and a whole download (remote-open.mjs).
-    const { r } = spawnCapped([join(HERE, 'remote-open.mjs'), ...(quick ? ['--quick', '--no-write'] : [])], {
-      capMs: 10 * 60_000,
-    });
-    process.stderr.write(r.stderr ?? '');
-    if (r.status !== 0) log(`remote open section failed (exit ${r.status ?? r.signal})`);
-    remoteOpen = r.stdout;
-  }
+  // Sections that run as scripts of their own (they start servers, or measure a process's
+  // peak memory); their markdown is appended to this run's.
+  if (only.has('serverload'))
+    serverLoad = scriptSection('server load test', 'server-load.mjs', ['--quick'], 30);
+  if (only.has('cliingest'))
+    cliIngest = scriptSection('CLI ingest section', 'cli-ingest.mjs', ['--quick', '--no-write'], 30);
+  if (only.has('remote'))
+    remoteOpen = scriptSection('remote open section', 'remote-open.mjs', ['--quick', '--no-write'], 10);
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
 }
