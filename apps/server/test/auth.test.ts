@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer, KeyRing, keysFromEnv, parseKeysFile } from '../src/index.js';
-import { call, expectError, tempDir } from './helpers.js';
+import { call, closeServer, expectError, freshServer } from './helpers.js';
 
 const RW = 'rw-0123456789abcdef0123';
 const RW2 = 'rw-second-key-fedcba987';
@@ -12,24 +12,18 @@ let work: { dir: string; cleanup: () => void };
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  work = tempDir();
-  app = buildServer({
-    dataDir: work.dir,
+  ({ work, app } = await freshServer({
     apiKeys: [
       { key: RW, role: 'read-write' },
       { key: RW2, role: 'read-write' },
       { key: RO, role: 'read-only' },
     ],
-  });
-  await app.ready();
+  }));
   expect((await call(app, 'POST', '/stores', { name: 's', dimension: 2 }, bearer(RW))).status).toBe(201);
   await call(app, 'POST', '/stores/s/vectors', { vectors: [[1, 1]], ids: [7] }, bearer(RW));
 });
 
-afterEach(async () => {
-  await app.close();
-  work.cleanup();
-});
+afterEach(() => closeServer({ work, app }));
 
 type Method = 'GET' | 'POST' | 'DELETE';
 const reads: [Method, string, unknown?][] = [

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../src/index.js';
-import { call, expectError, tempDir } from './helpers.js';
+import { call, closeServer, expectError, freshServer } from './helpers.js';
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';
@@ -11,22 +11,16 @@ let work: { dir: string; cleanup: () => void };
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  work = tempDir();
-  app = buildServer({
-    dataDir: work.dir,
+  ({ work, app } = await freshServer({
     apiKeys: [
       { key: KEY_A, role: 'read-write' },
       { key: KEY_B, role: 'read-only' },
     ],
     rateLimit: { max: 5, timeWindowMs: 60_000 },
-  });
-  await app.ready();
+  }));
 });
 
-afterEach(async () => {
-  await app.close();
-  work.cleanup();
-});
+afterEach(() => closeServer({ work, app }));
 
 describe('rate limiting (@fastify/rate-limit)', () => {
   it('allows max requests per window per key, then 429 RateLimited with Retry-After', async () => {
