@@ -152,16 +152,8 @@ async function s3Source(
   }
   return {
     size,
+    // Reads arrive through blockCachedSource, which has checked them against `size`.
     async read(offset, length) {
-      if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > size) {
-        throw rvfError(
-          'TruncatedSegment',
-          `${path}: read of ${length} bytes at ${offset} runs past the end (${size})`,
-          {
-            offset,
-          },
-        );
-      }
       if (length === 0) return new Uint8Array(0);
       let bytes: Uint8Array;
       try {
