@@ -2,28 +2,22 @@
 // and imports them (ESM and CJS). Proves three things the packages promise:
 //  - each tarball installs and imports on its own (files, exports map, dist);
 //  - @rvfjs/wire installs with @rvfjs/types only: no index, runtime or native add-on;
+//  - @rvfjs/objectstore installs with the runtime and the AWS SDK, and imports;
 //  - workspace:^ ranges were rewritten to real versions.
+// (The install page's instructions are checked against the same tarballs by
+// apps/docs/test/install.test.ts.)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packLibraries } from './pack-libs.mjs';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'rvf-pack-'));
-// PNPM may be a command line such as `npx -y pnpm@10.34.9` (as in CI).
-const [pnpmCmd, ...pnpmArgs] = (process.env.PNPM ?? 'pnpm').split(' ').filter(Boolean);
 const sh = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
-const libs = ['rvf-types', 'rvf-wire', 'rvf-crypto', 'rvf-index', 'rvf-runtime'];
-const tarball = {};
-for (const lib of libs) {
-  sh(pnpmCmd, [...pnpmArgs, 'pack', '--pack-destination', out], join(root, 'packages', lib));
-}
-for (const f of readdirSync(out)) {
-  const m = /^rvfjs-(.+)-\d+\.\d+\.\d+.*\.tgz$/.exec(f);
-  if (m) tarball[m[1]] = join(out, f);
-}
+// PNPM may be a command line such as `npx -y pnpm@10.34.9` (as in CI).
+const tarball = packLibraries(out);
 
 function tryInstall(name, tarballs, code) {
   const dir = mkdtempSync(join(out, `${name}-`));
@@ -52,11 +46,21 @@ tryInstall('crypto', [tarball.types, tarball.crypto], {
   esm: `import { shake256_256 } from '@rvfjs/crypto'; console.log(Buffer.from(shake256_256(new Uint8Array())).toString('hex').slice(0, 16));`,
   cjs: `const { simpleHash } = require('@rvfjs/crypto'); console.log(simpleHash(new Uint8Array([1])).length);`,
 });
-tryInstall('runtime', Object.values(tarball), {
+// The runtime without the object-storage layer (and so without the AWS SDK).
+const withoutObjectStore = Object.entries(tarball)
+  .filter(([name]) => name !== 'objectstore')
+  .map(([, path]) => path);
+tryInstall('runtime', withoutObjectStore, {
   esm: `import { RvfStore } from '@rvfjs/runtime'; import { mkdtempSync } from 'node:fs'; import { join } from 'node:path'; import { tmpdir } from 'node:os';
     const p = join(mkdtempSync(join(tmpdir(), 'x-')), 'a.rvf'); const s = await RvfStore.create(p, { dimension: 2 });
     await s.ingestBatch([[1, 2]], [7]); console.log((await s.query([1, 2], 1))[0].id); await s.close();`,
   cjs: `const { RvfStore } = require('@rvfjs/runtime'); console.log(typeof RvfStore.create);`,
+});
+// @rvfjs/objectstore with everything it needs (the runtime, and the AWS SDK from the registry).
+tryInstall('objectstore', Object.values(tarball), {
+  esm: `import { objectStore, parseNamespaceUrl } from '@rvfjs/objectstore';
+    console.log(parseNamespaceUrl('s3://bucket/team/products@2').version, objectStore('s3://bucket/team').url);`,
+  cjs: `const { checkName } = require('@rvfjs/objectstore'); console.log(checkName('products'));`,
 });
 rmSync(out, { recursive: true, force: true });
 console.log('pack check: ok');

@@ -189,8 +189,10 @@ function summarizeQueries(r, engine, gt) {
   const engines = r.engines ?? r.lat.map(() => 'hnsw');
   const firstHnsw = engines.indexOf('hnsw');
   const exactAnswers = engines.filter((e) => e === 'exact').length;
-  // The saved graph walked in TypeScript while hnswlib loads it ('hnsw-js').
-  const walkedAnswers = engines.filter((e) => e === 'hnsw-js').length;
+  // The saved graph walked by rvfjs itself: wholly in WebAssembly ('hnsw-wasm', a reader's
+  // index) or in TypeScript ('hnsw-js').
+  const walkedAnswers = engines.filter((e) => e === 'hnsw-js' || e === 'hnsw-wasm').length;
+  const wasmAnswers = engines.filter((e) => e === 'hnsw-wasm').length;
   return {
     engine,
     ...latencySummary(r.lat, sum(r.lat)),
@@ -204,6 +206,7 @@ function summarizeQueries(r, engine, gt) {
     ...recallAt10(r.ids, gt.truth, gt.data, gt.n, gt.queries),
     exactAnswers,
     walkedAnswers,
+    wasmAnswers,
     firstHnswIndex: firstHnsw === -1 ? null : firstHnsw,
     exactBeforeGraph: firstHnsw === -1 ? exactAnswers : firstHnsw,
     engineRuns: engineRuns(engines),
@@ -217,7 +220,7 @@ function medianOf(runs) {
   const good = runs.filter((r) => !r.error);
   if (good.length === 0) return undefined;
   const out = { runs: good.length };
-  for (const k of [...MEDIAN_KEYS, 'recall', 'exactAnswers', 'walkedAnswers'])
+  for (const k of [...MEDIAN_KEYS, 'recall', 'exactAnswers', 'walkedAnswers', 'wasmAnswers'])
     out[k] = median(good.map((r) => r[k]).filter((x) => x !== undefined));
   out.firstHnswIndex = good.map((r) => r.firstHnswIndex);
   return out;
@@ -492,12 +495,12 @@ function renderMarkdown(res) {
       ...tcells(s.n, 'recall'),
     ]);
     rows.push([
-      'answered by exact scan / by the graph walked in TypeScript; first hnswlib query # (per run)',
+      'answered by exact scan / by the saved graph walked by rvfjs (of which in WebAssembly); first hnswlib query # (per run)',
       label,
       qcell(
         qo,
         (x) =>
-          `${fmtNum(x.exactAnswers)} / ${fmtNum(x.walkedAnswers ?? 0)} of ${fmtNum(cfg.nq)}; first hnswlib ${x.firstHnswIndex.map((i) => (i === null ? 'never' : `#${i}`)).join(', ')}`,
+          `${fmtNum(x.exactAnswers)} / ${fmtNum(x.walkedAnswers ?? 0)} (${fmtNum(x.wasmAnswers ?? 0)}) of ${fmtNum(cfg.nq)}; first hnswlib ${x.firstHnswIndex.map((i) => (i === null ? 'never' : `#${i}`)).join(', ')}`,
       ),
       qcell(qr, () => 'graph from the start'),
       '',

@@ -127,7 +127,8 @@ const base = `http://127.0.0.1:${server.address().port}`;
 /** One variant in a fresh process; spawned asynchronously, since this process serves its reads. */
 function run(mode) {
   const before = { ...stats };
-  const target = mode === 'local' ? file : mode === 's3' ? 's3://stores/store.rvf' : `${base}/store.rvf`;
+  const target =
+    mode === 'local' ? file : mode === 's3' ? `s3://${S3_BUCKET}/store.rvf` : `${base}/store.rvf`;
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -179,13 +180,16 @@ function run(mode) {
 }
 
 /**
- * The S3 variant needs a real S3 server: Ceph RADOS Gateway, started by ../shared/s3/start-rgw.sh
- * when its packages are installed (see that folder's README). Without it the row is left out.
+ * The S3 variant needs a real S3 server: Ceph RADOS Gateway, started by scripts/rgw/start.sh
+ * (under a lease of this process, so a test run sharing the gateway keeps it) when Ceph's
+ * packages are installed (see scripts/rgw/README.md). Without it the row is left out.
  */
+const RGW = join(HERE, '../../scripts/rgw');
+const rgwEnv = { ...process.env, RGW_LEASE: `${process.pid}-bench` };
 function startGateway() {
-  const script = join(HERE, '../../../shared/s3/start-rgw.sh');
+  const script = join(RGW, 'start.sh');
   if (!existsSync(script)) return undefined;
-  const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 180_000, env: rgwEnv });
   if (r.status !== 0) {
     log(`no S3 row: the gateway did not start (${(r.stderr || r.stdout).trim().split('\n').at(-1)})`);
     return undefined;
@@ -197,6 +201,7 @@ function startGateway() {
       .map((l) => l.split('=', 2)),
   );
 }
+const S3_BUCKET = `bench-${process.pid}`;
 const s3Env = startGateway();
 const modes = ['local', 'http', 'download', ...(s3Env ? ['s3'] : [])];
 if (s3Env) {
@@ -207,8 +212,9 @@ if (s3Env) {
     credentials: { accessKeyId: s3Env.S3_ACCESS_KEY, secretAccessKey: s3Env.S3_SECRET_KEY },
     forcePathStyle: true,
   });
-  await client.send(new CreateBucketCommand({ Bucket: 'stores' }));
-  await client.send(new PutObjectCommand({ Bucket: 'stores', Key: 'store.rvf', Body: bytes }));
+  // A bucket of its own: a test run may share the gateway.
+  await client.send(new CreateBucketCommand({ Bucket: S3_BUCKET }));
+  await client.send(new PutObjectCommand({ Bucket: S3_BUCKET, Key: 'store.rvf', Body: bytes }));
   client.destroy();
 }
 
@@ -224,7 +230,7 @@ try {
 } finally {
   server.close();
   rmSync(dir, { recursive: true, force: true });
-  if (s3Env) spawnSync('bash', [join(HERE, '../../../shared/s3/stop-rgw.sh')]);
+  if (s3Env) spawnSync('bash', [join(RGW, 'stop.sh')], { env: rgwEnv });
 }
 const loadAfter = loadavg();
 

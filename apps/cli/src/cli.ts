@@ -4,6 +4,11 @@ import { ExitCode } from './exit-codes.js';
 import { addCommands } from './program.js';
 import { usageError } from './usage-error.js';
 
+// stderr carries our errors (as JSON under --json): the AWS SDK's notice that its releases
+// after January 2027 need Node 22 is about the SDK's future, not about this command, and would
+// break that JSON on Node 20. (Set the variable to 'false' to see it.)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // A reader that closes the pipe early (`rvf query … --json | head`) is not an error of ours.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;

@@ -10,6 +10,15 @@ import { exportCommand } from './commands/export.js';
 import { freezeCommand } from './commands/freeze.js';
 import { ingestCommand } from './commands/ingest.js';
 import { inspectCommand } from './commands/inspect.js';
+import {
+  nsBranchCommand,
+  nsCheckoutCommand,
+  nsCompactCommand,
+  nsCopyCommand,
+  nsDeleteCommand,
+  nsListCommand,
+} from './commands/namespace.js';
+import { publishCommand } from './commands/publish.js';
 import { queryCommand } from './commands/query.js';
 import { segmentsCommand } from './commands/segments.js';
 import { statusCommand } from './commands/status.js';
@@ -163,6 +172,48 @@ export function addCommands(program: Command): void {
   ).action(action((path: string, output: string | undefined, o) => exportCommand(path, output, o)));
 
   program
+    .command('publish <local> <namespace>')
+    .description(
+      'publish a local store as the next version of a namespace in object storage (s3://bucket[/prefix]/name); uploads only what was appended since the latest version',
+    )
+    .option('--keep-versions <n>', 'keep only the newest n versions', positiveInteger)
+    .action(action((local: string, target: string, o) => publishCommand(local, target, o)));
+
+  const ns = program
+    .command('ns')
+    .description(
+      'namespaces in object storage: s3://bucket[/prefix]/name[@version] (query, status and export read them like files)',
+    );
+  ns.command('branch <src> <dst>')
+    .description(
+      'a new namespace from src (at @version, else its latest): writes only a manifest, records lineage',
+    )
+    .action(action((src: string, dst: string) => nsBranchCommand(src, dst)));
+  ns.command('copy <src> <dst>')
+    .description(
+      'a new namespace with every version of src, no lineage: a new manifest, or new objects with --deep',
+    )
+    .option('--deep', 'duplicate every object instead of sharing them')
+    .action(action((src: string, dst: string, o) => nsCopyCommand(src, dst, o)));
+  progressOptions(
+    ns
+      .command('export <namespace> [output]')
+      .description('NDJSON of one version (the latest unless @version), to a file or stdout'),
+  ).action(action((target: string, output: string | undefined, o) => exportCommand(target, output, o)));
+  ns.command('delete <namespace>')
+    .description('delete a namespace; objects go when nothing else references them')
+    .action(action((target: string) => nsDeleteCommand(target)));
+  ns.command('compact <namespace>')
+    .description('compact the latest version into a new one (only this namespace’s references change)')
+    .action(action((target: string) => nsCompactCommand(target)));
+  ns.command('checkout <namespace> <local>')
+    .description('download a version into a new local file, to change and publish again')
+    .action(action((target: string, local: string) => nsCheckoutCommand(target, local)));
+  ns.command('list <root>')
+    .description('the namespaces under s3://bucket[/prefix]')
+    .action(action((root: string) => nsListCommand(root)));
+
+  program
     .command('demo [dir]')
     .description(
       'create, ingest, filtered query, branch, reopen: the whole story (dir is created; default: a temporary folder, removed after)',
@@ -171,7 +222,10 @@ export function addCommands(program: Command): void {
     .option('--dim <n>', 'dimension', positiveInteger, 64)
     .action(action((dir: string | undefined, o) => demoCommand(dir, o)));
 
-  for (const c of program.commands) {
-    c.option('--json', 'print the result as JSON (errors too, on stderr)');
-  }
+  // Every command that runs (`ns` itself only groups its subcommands) takes --json.
+  const withJson = (c: Command): void => {
+    if (c.commands.length > 0) c.commands.forEach(withJson);
+    else c.option('--json', 'print the result as JSON (errors too, on stderr)');
+  };
+  program.commands.forEach(withJson);
 }

@@ -1,5 +1,6 @@
-import { RvfStore } from '@rvfjs/runtime';
+import type { RvfStore } from '@rvfjs/runtime';
 import { graphProgress, type ProgressChoice } from './progress.js';
+import { openAnyStore } from './remote-store.js';
 
 export interface SessionOptions {
   /** Readers open read-only and work next to a writer; writers take the store's lock. */
@@ -20,7 +21,7 @@ export async function withStore<T>(
 ): Promise<T> {
   // With deferIndex the graph is left for a later writer: a bar would stop part way.
   const graph = options.readOnly || options.deferIndex ? undefined : graphProgress(options.progress);
-  const store = await RvfStore.open(path, {
+  const store = await openAnyStore(path, {
     readOnly: options.readOnly,
     ...(options.deferIndex ? { deferIndex: true } : {}),
     ...(graph?.onIndexProgress ? { onIndexProgress: graph.onIndexProgress } : {}),

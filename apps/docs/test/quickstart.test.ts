@@ -8,18 +8,10 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONTENT_DIR, read, tempDir } from './helpers.js';
+import { blockAfter, CONTENT_DIR, read, tempDir } from './helpers.js';
 
 const work = tempDir('rvfjs-quickstart-');
 afterAll(() => work.cleanup());
-
-/** The fenced block right after a `<!-- marker -->` line. */
-function blockAfter(markdown: string, marker: string): { lang: string; code: string } {
-  const re = new RegExp(`<!--\\s*${marker}\\s*-->\\s*\\n\`\`\`(\\w*)\\n([\\s\\S]*?)\\n\`\`\`\\n`);
-  const m = re.exec(markdown);
-  if (!m) throw new Error(`no code block after <!-- ${marker} --> in index.md`);
-  return { lang: m[1]!, code: m[2]! };
-}
 
 /** The @rvfjs/runtime this package depends on (the workspace's packages/rvf-runtime). */
 function runtimePackageDir(): string {

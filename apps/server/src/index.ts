@@ -5,8 +5,9 @@ export { HttpError, PartialCommit, rvfStatus, toErrorResponse } from './errors.j
 export { jsonReplacer, toJson } from './json.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { isLoopbackHost } from './loopback.js';
+export { namespaceSource } from './namespace-source.js';
 export { ndjsonLines } from './ndjson-lines.js';
-export { checkName, StoreRegistry } from './registry.js';
+export { checkName, type ReadOnlySource, StoreRegistry } from './registry.js';
 export type { RateLimitOptions, ServerOptions } from './server.js';
 export { buildServer } from './server.js';
 export { STORE_OPTION_BOUNDS } from './store-options.js';

@@ -6,6 +6,8 @@ import { type ApiKey, keysFromEnv, parseKeysFile } from './api-keys.js';
 import { isRvfError, rvfMessage } from './errors.js';
 import type { Limits } from './limits.js';
 import { isLoopbackHost } from './loopback.js';
+import { namespaceSource } from './namespace-source.js';
+import type { ReadOnlySource } from './registry.js';
 import { buildServer, type RateLimitOptions } from './server.js';
 
 const USAGE = `usage: rvf-server [options]
@@ -14,6 +16,14 @@ Serves every *.rvf store in the data folder over HTTP/JSON.
   --port <n>              port to listen on (0 picks a free one)          default 8080
   --host <addr>           address to bind                                 default 127.0.0.1
   --data <dir>            folder of the stores (created if missing)       default ./data
+  --data s3://bucket[/prefix]
+                          serve the namespaces there, read-only, as a replica: writers
+                          publish new versions (rvf publish) and every open store moves
+                          to the newest within --poll-ms. Endpoint, region and keys come
+                          from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and
+                          AWS_SECRET_ACCESS_KEY
+  --poll-ms <n>           with s3:// data: how often to look for new versions
+                          (0: never)                                      default 1000
   --keys-file <path>      API keys, one '<role> <key>' per line (role read-write or read-only)
   --insecure              allow a non-loopback --host without any API key
   --rate-limit <n>        requests per minute per client (key, else IP); 0 is off
@@ -72,6 +82,7 @@ async function main(): Promise<void> {
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         data: { type: 'string', default: './data' },
+        'poll-ms': { type: 'string' },
         'keys-file': { type: 'string' },
         insecure: { type: 'boolean', default: false },
         'rate-limit': { type: 'string' },
@@ -132,9 +143,23 @@ async function main(): Promise<void> {
   if (logLevel !== undefined && !['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel))
     usageError(`--log-level must be fatal, error, warn, info, debug or trace, got '${logLevel}'`);
 
-  const dataDir = resolve(str('data')!);
+  const data = str('data')!;
+  const remote = /^s3:\/\//i.test(data);
+  const pollMs = integer('poll-ms', str('poll-ms'), 0, 86_400_000);
+  if (pollMs !== undefined && !remote) usageError('--poll-ms applies to s3:// data only');
+  let readOnlySource: ReadOnlySource | undefined;
+  if (remote) {
+    try {
+      readOnlySource = namespaceSource(data, {}, indexThreshold !== undefined ? { indexThreshold } : {});
+    } catch (e) {
+      usageError(isRvfError(e) ? rvfMessage(e) : (e as Error).message);
+    }
+  }
+  const dataDir = remote ? data : resolve(data);
   const app = buildServer({
     dataDir,
+    ...(readOnlySource ? { readOnlySource } : {}),
+    ...(pollMs !== undefined ? { pollMs } : {}),
     logger: values.log || logLevel ? { level: logLevel ?? 'info' } : false,
     limits,
     apiKeys: keys,
@@ -169,7 +194,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   const url = await app.listen({ port, host });
-  console.log(`rvf server listening on ${url} (data: ${dataDir})`);
+  console.log(`rvf server listening on ${url} (data: ${dataDir}${remote ? ', read-only replica' : ''})`);
 }
 
 main().catch((e: unknown) => {

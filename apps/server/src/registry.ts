@@ -22,6 +22,19 @@ export function checkName(name: unknown): string {
 }
 
 /**
+ * Stores that live somewhere other than the data folder and are served read-only: the
+ * namespaces of an object store (see namespace-source.ts). The server then creates, branches
+ * and drops nothing; writers publish elsewhere, and refreshAll() picks up their versions.
+ */
+export interface ReadOnlySource {
+  /** Where the stores are (s3://bucket/prefix), for paths and messages. */
+  readonly location: string;
+  names(): Promise<string[]>;
+  /** Opens one read-only; ManifestNotFound when there is no such store. */
+  open(name: string): Promise<RvfStore>;
+}
+
+/**
  * What the registry holds for one name. Every operation on a name decides what to do from its
  * slot synchronously, before its first await, and claims the slot in the same step; so of any
  * number of concurrent creates, branches, opens and drops of one name, exactly one does each
@@ -53,12 +66,19 @@ export class StoreRegistry {
   constructor(
     dataDir: string,
     private readonly openOptions: OpenOptions = {},
+    private readonly source?: ReadOnlySource,
   ) {
-    this.dataDir = resolve(dataDir);
+    this.dataDir = source ? source.location : resolve(dataDir);
+  }
+
+  /** True when the stores come from a ReadOnlySource (replicas of an object store). */
+  get readOnly(): boolean {
+    return this.source !== undefined;
   }
 
   pathOf(name: string): string {
     checkName(name);
+    if (this.source) return `${this.source.location}/${name}`;
     const path = join(this.dataDir, `${name}${EXT}`);
     // Belt and braces: the pattern already rules out separators.
     if (dirname(path) !== this.dataDir)
@@ -74,11 +94,23 @@ export class StoreRegistry {
   }
 
   async ensureDir(): Promise<void> {
+    if (this.source) return;
     await fs.mkdir(this.dataDir, { recursive: true });
   }
 
   /** Names of every `*.rvf` file in the data directory with a valid name, sorted. */
   async names(): Promise<string[]> {
+    if (this.source) {
+      const valid = (name: string) => {
+        try {
+          checkName(name);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      return (await this.source.names()).filter(valid).sort();
+    }
     let entries: string[];
     try {
       entries = await fs.readdir(this.dataDir);
@@ -130,6 +162,7 @@ export class StoreRegistry {
    */
   async add(name: string, make: (path: string) => Promise<RvfStore>): Promise<RvfStore> {
     this.assertOpen();
+    if (this.source) throw readOnlyServer(this.source, `cannot create store '${name}'`);
     const path = this.pathOf(name);
     for (;;) {
       const slot = this.slots.get(name);
@@ -153,6 +186,7 @@ export class StoreRegistry {
    * its queue); any they start after it get StoreClosed.
    */
   async drop(name: string): Promise<void> {
+    if (this.source) throw readOnlyServer(this.source, `cannot drop store '${name}'`);
     const path = this.pathOf(name);
     const store = await this.get(name);
     // Decided synchronously after the await: only one drop claims the open slot.
@@ -184,6 +218,26 @@ export class StoreRegistry {
       // Dropped, or (refused after the close) to be opened again by the next get.
       if (ours()) this.slots.delete(name);
     }
+  }
+
+  /**
+   * Read-only handles pick up what was published since they were opened (a replica's poll).
+   * One store failing to refresh (a network error) leaves it serving its current version and
+   * does not stop the others. Returns the names that moved to a new version.
+   */
+  async refreshAll(onError?: (name: string, error: unknown) => void): Promise<string[]> {
+    const moved: string[] = [];
+    await Promise.all(
+      [...this.slots.entries()].map(async ([name, slot]) => {
+        if (slot.state !== 'open') return;
+        try {
+          if (await (await slot.handle).refresh()) moved.push(name);
+        } catch (e) {
+          onError?.(name, e);
+        }
+      }),
+    );
+    return moved.sort();
   }
 
   /** Closes every handle (removing their `.lock` files); later calls fail. */
@@ -245,6 +299,7 @@ export class StoreRegistry {
   }
 
   private async openExisting(name: string, path: string): Promise<RvfStore> {
+    if (this.source) return this.source.open(name);
     const st = await fs.stat(path).catch(() => undefined);
     if (!st?.isFile()) throw rvfError('ManifestNotFound', `store '${name}' does not exist`, { store: name });
     return RvfStore.open(path, this.openOptions);
@@ -264,6 +319,11 @@ const settled = (p: Promise<unknown>) =>
 
 const exists = (name: string) =>
   rvfError('PathExists', `cannot create store '${name}': it already exists`, { store: name });
+
+const readOnlyServer = (source: ReadOnlySource, what: string) =>
+  rvfError('ReadOnly', `${what}: this server serves ${source.location} read-only (publish to it instead)`, {
+    location: source.location,
+  });
 
 const busy = (name: string) =>
   new HttpError(409, 'STORE_BUSY', 'StoreBusy', `store '${name}' is being dropped by another request`);

@@ -10,7 +10,7 @@ import { type Limits, resolveLimits } from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { ndjsonRoutes } from './ndjson-routes.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
-import { StoreRegistry } from './registry.js';
+import { type ReadOnlySource, StoreRegistry } from './registry.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import type { RouteContext } from './route-context.js';
 import { schemas, sharedSchemas } from './schemas.js';
@@ -26,8 +26,15 @@ export interface RateLimitOptions {
 }
 
 export interface ServerOptions {
-  /** Folder holding the `*.rvf` stores (created on start if missing). */
+  /** Folder holding the `*.rvf` stores (created on start if missing); ignored with `readOnlySource`. */
   dataDir: string;
+  /**
+   * Serve these stores read-only instead of a data folder: the namespaces of an object store
+   * (namespaceSource()), as one of several stateless replicas.
+   */
+  readOnlySource?: ReadOnlySource;
+  /** With readOnlySource: how often open stores look for a newer published version (default 1000 ms; 0 never). */
+  pollMs?: number;
   /** Fastify's logger option (default off): JSON lines, each with the request's `reqId`. */
   logger?: FastifyServerOptions['logger'];
   /** The library's indexThreshold for every handle: below it queries scan exactly (library default 1024). */
@@ -56,7 +63,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     options.indexThreshold === undefined
       ? {}
       : { indexThreshold: checkIndexThreshold(options.indexThreshold) };
-  const registry = new StoreRegistry(options.dataDir, handleOptions);
+  const registry = new StoreRegistry(options.dataDir, handleOptions, options.readOnlySource);
   const metrics = new ServerMetrics(() => registry.openCount);
   const app = fastify({
     logger: options.logger ?? false,
@@ -119,6 +126,25 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   metrics.timeResponses(app);
   app.addHook('onReady', () => registry.ensureDir());
   app.addHook('onClose', () => registry.closeAll());
+  const pollMs = options.pollMs ?? 1000;
+  if (options.readOnlySource && pollMs > 0) {
+    // A replica: every open store looks for a newer version this often (one poll at a time),
+    // so a version published anywhere is served within about pollMs plus its load.
+    let polling = false;
+    const timer = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      registry
+        .refreshAll((name, e) =>
+          app.log.warn({ store: name, err: e }, 'refresh failed; serving the version it has'),
+        )
+        .finally(() => {
+          polling = false;
+        });
+    }, pollMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
 
   registerOpenApi(app, pkg.version);
   // In a plugin, so that the routes are added after @fastify/swagger has loaded and sees them.

@@ -16,7 +16,9 @@ import { rvfError } from '@rvfjs/types';
 import { checkBytes, U64_MAX, viewOf } from './bytes.js';
 import { ED25519_PUBLIC_KEY_SIZE, ED25519_SIGNATURE_SIZE } from './signature.js';
 
+/** The signature record format version written and accepted. */
 export const SIGNATURE_RECORD_VERSION = 1;
+/** Size of one encoded signature record, in bytes. */
 export const SIGNATURE_RECORD_SIZE = 116;
 
 /** Signature algorithms a record can name. Only Ed25519 exists so far. */
@@ -24,6 +26,7 @@ export const SignatureAlgorithm = {
   Ed25519: 1,
 } as const;
 
+/** One Ed25519 signature over one segment, as an RVFJS_SIGNATURE segment stores it. */
 export interface SignatureRecord {
   /** File offset of the signed segment's header (a safe non-negative integer). */
   targetOffset: number;
@@ -43,6 +46,7 @@ const TARGET_ID_OFFSET = 12;
 const PUBLIC_KEY_OFFSET = 20;
 const SIGNATURE_OFFSET = PUBLIC_KEY_OFFSET + ED25519_PUBLIC_KEY_SIZE;
 
+/** Encodes a signature record; throws InvalidSignature when a field is malformed. */
 export function encodeSignatureRecord(record: SignatureRecord): Uint8Array {
   if (typeof record !== 'object' || record === null) {
     throw rvfError(

@@ -15,8 +15,11 @@ import { HASH_SIZE } from '@rvfjs/types';
 import { checkBytes } from './bytes.js';
 import { shake256_256 } from './shake256.js';
 
+/** Size of an Ed25519 secret key (the RFC 8032 seed), in bytes. */
 export const ED25519_SECRET_KEY_SIZE = 32;
+/** Size of an Ed25519 public key, in bytes. */
 export const ED25519_PUBLIC_KEY_SIZE = 32;
+/** Size of an Ed25519 signature, in bytes. */
 export const ED25519_SIGNATURE_SIZE = 64;
 
 /** The domain-separation prefix of every signed message: ASCII text ending in one NUL. */
@@ -24,6 +27,7 @@ export const SEGMENT_SIGNATURE_DOMAIN = 'rvfjs-segment-signature-v1\0';
 // Kept private: an exported Uint8Array could be mutated by any importer.
 const DOMAIN_BYTES = new TextEncoder().encode(SEGMENT_SIGNATURE_DOMAIN);
 
+/** An Ed25519 key pair, as generateSigningKey returns it. */
 export interface SigningKey {
   /** 32-byte Ed25519 secret key (the RFC 8032 seed). Keep private. */
   secretKey: Uint8Array;

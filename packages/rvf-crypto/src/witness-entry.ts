@@ -7,6 +7,7 @@ import { HASH_SIZE, rvfError, WITNESS_ENTRY_SIZE } from '@rvfjs/types';
 import { checkBytes, U64_MAX, viewOf } from './bytes.js';
 import { shake256_256 } from './shake256.js';
 
+/** One decoded 73-byte witness-chain entry. */
 export interface WitnessEntry {
   /** SHAKE-256-256 of the preceding serialized entry; 32 zero bytes for the first entry. */
   prevHash: Uint8Array;

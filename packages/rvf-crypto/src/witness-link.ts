@@ -18,6 +18,7 @@ import { simpleHash } from './simple-hash.js';
  */
 export type WitnessLinkKind = 'start' | 'shake256' | 'legacy' | 'broken';
 
+/** Classifies the link from the previous witness payload to an entry's `prevHash` (see WitnessLinkKind). */
 export function classifyWitnessLink(
   previousPayload: Uint8Array | undefined,
   prevHash: Uint8Array,

@@ -99,6 +99,25 @@ export class VectorDigest {
     this.vectors++;
   }
 
+  /** The eight chain values (a0..a3, b0..b3), for a kernel that continues them (simd-walk.ts). */
+  chains(): Int32Array {
+    const { a0, a1, a2, a3, b0, b1, b2, b3 } = this;
+    return Int32Array.of(a0, a1, a2, a3, b0, b1, b2, b3);
+  }
+
+  /** Takes back chain values continued elsewhere over `vectors` more vectors. */
+  resume(chains: Int32Array, vectors: number): void {
+    this.a0 = chains[0]!;
+    this.a1 = chains[1]!;
+    this.a2 = chains[2]!;
+    this.a3 = chains[3]!;
+    this.b0 = chains[4]!;
+    this.b1 = chains[5]!;
+    this.b2 = chains[6]!;
+    this.b3 = chains[7]!;
+    this.vectors += vectors;
+  }
+
   /** Folds the chains, seeded with the shape so the same words split differently do not collide. */
   digest(): [number, number] {
     let h1 = fmix32(this.dimension ^ 0x52564843);

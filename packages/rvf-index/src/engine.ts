@@ -3,6 +3,7 @@ import type { Neighbour } from './top-k.js';
 
 export type { Neighbour } from './top-k.js';
 
+/** Per-query options of a k-NN search, shared by the exact and HNSW engines. */
 export interface SearchOptions {
   /** HNSW beam width for this query (ignored by the exact engine). */
   ef?: number;

@@ -25,6 +25,7 @@ export class ExactIndex implements VectorIndex {
     this.metric = metric;
   }
 
+  /** Components per vector. */
   get dimension(): number {
     return this.store.dimension;
   }
@@ -51,6 +52,7 @@ export class ExactIndex implements VectorIndex {
     this.deletedCount++;
   }
 
+  /** True when the ordinal is marked deleted (searches skip it). */
   isDeleted(ordinal: number): boolean {
     return this.deleted.get(ordinal) !== 0;
   }

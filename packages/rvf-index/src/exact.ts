@@ -2,6 +2,7 @@ import { type Metric, rvfError } from '@rvfjs/types';
 import { distanceFn } from './distance.js';
 import { type Neighbour, TopK } from './top-k.js';
 
+/** The inputs of an exact (brute-force) k-NN scan. */
 export interface ExactSearchParams {
   /** Flat ordinal-major storage: ordinal o occupies [o·dimension, (o+1)·dimension). */
   vectors: Float32Array;

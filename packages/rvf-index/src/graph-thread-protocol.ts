@@ -1,6 +1,7 @@
 import type { Metric } from '@rvfjs/types';
 import type { GraphMembers } from './hnsw.js';
 
+/** The parameters a graph worker builds its HNSW index with. */
 export interface GraphBuildParams {
   dimension: number;
   metric: Metric;

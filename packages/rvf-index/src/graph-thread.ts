@@ -103,6 +103,7 @@ export class GraphThread {
     return this.insertedCount;
   }
 
+  /** Asks the worker to start a new, empty graph with these parameters. */
   build(params: GraphBuildParams): void {
     this.post({ op: 'build', ...params });
   }

@@ -2,6 +2,8 @@ import { rvfError } from '@rvfjs/types';
 import { checkDigest, VectorDigest, wordsOf } from './digest.js';
 import { type DistanceKernel, distanceFn } from './distance.js';
 import { decodeRvhn, digestContext, type RvhnHeader } from './hnsw-blob.js';
+import { simdKernel } from './simd-memory.js';
+import { prepareSimdWalk, type SimdWalk } from './simd-walk.js';
 import type { Neighbour } from './top-k.js';
 
 /**
@@ -25,16 +27,22 @@ export class GraphWalker {
   /** Visit marks: a query's mark is `epoch`; cleared only when the counter wraps. */
   private readonly visited: Uint16Array;
   private epoch = 0;
+  /** The graph laid out for walks run wholly in WebAssembly (see simd-walk.ts), if it could be. */
+  private simd: SimdWalk | undefined;
+  /** Ordinals never returned, as if deleted (see prepare). */
+  private hidden: ((ordinal: number) => boolean) | undefined;
+  /** How the last search walked: wholly in WebAssembly, or in JavaScript (with SIMD distances where the vectors allow). */
+  lastWalk: 'wasm' | 'js' | undefined;
   private readonly candidates = new DistanceHeap(64, false);
   private readonly results = new DistanceHeap(64, true);
 
   private constructor(
     readonly header: RvhnHeader,
-    private readonly body: Uint32Array,
+    private body: Uint32Array,
     /** Word offset of each element's record in `body`, by internal id. */
-    private readonly starts: Uint32Array,
+    private starts: Uint32Array,
     /** Ordinal of each internal id. */
-    readonly labels: Uint32Array,
+    private labelsOf: Uint32Array,
     /** Internal id of each ordinal, -1 where the graph does not hold it. */
     private readonly internal: Int32Array,
     /** Members hnswlib had marked deleted when the graph was saved (walked through, never returned). */
@@ -55,6 +63,14 @@ export class GraphWalker {
     blob: Uint8Array,
     vectorCount: number,
     sliceElements = 32_768,
+    /** The vectors it will walk: in a SIMD memory, the graph is laid out beside them. */
+    vectors?: Float32Array,
+    /**
+     * Ordinals the WebAssembly walk skips like deleted members, fixed at preparation (a
+     * reader's vectors deleted after the graph was saved): its unfiltered walks then need no
+     * filter for them. The JavaScript walk still needs one.
+     */
+    hidden?: (ordinal: number) => boolean,
   ): Generator<void, GraphWalker, undefined> {
     const { header, body } = decodeRvhn(blob);
     const { count, m, maxLevel, entryPoint } = header;
@@ -103,7 +119,31 @@ export class GraphWalker {
     if (count > 0 && (entryPoint >= count || (body[starts[entryPoint]! + 1]! & 0xff) !== maxLevel)) {
       throw corrupt(`entry point ${entryPoint} is not an element on the top level ${maxLevel}`, 0);
     }
-    return new GraphWalker(header, body, starts, labels, internal, deleted);
+    const walker = new GraphWalker(header, body, starts, labels, internal, deleted);
+    walker.hidden = hidden;
+    if (vectors) {
+      walker.simd = yield* prepareSimdWalk(
+        { ...header, body, starts, labels, hidden },
+        vectors,
+        sliceElements * 32,
+      );
+      if (walker.simd) {
+        // The JavaScript walk reads the copies laid out in WebAssembly memory too, so the
+        // blob's own (tens of megabytes on a large store) can be let go.
+        ({ body: walker.body, starts: walker.starts, labels: walker.labelsOf } = walker.simd.copies);
+      }
+    }
+    return walker;
+  }
+
+  /** Ordinal of each internal id. */
+  get labels(): Uint32Array {
+    return this.labelsOf;
+  }
+
+  /** True when unfiltered walks run wholly in WebAssembly (the graph sits beside its vectors). */
+  get walksInWasm(): boolean {
+    return this.simd !== undefined;
   }
 
   /** Elements in the graph, deleted ones included. */
@@ -147,10 +187,33 @@ export class GraphWalker {
     if (!(k > 0) || count === 0) return [];
     const ef = Math.max(k, Math.floor(opts.ef ?? this.header.efSearch));
     const accept = opts.accept;
-    const { body, starts, labels, kernel } = this;
-    const dist = (id: number) => kernel(vectors, labels[id]! * dim, query, 0, dim);
+    const { body, starts, labelsOf: labels, kernel } = this;
     const linkError = (id: number, target: number) =>
       rvfError('InvalidManifest', `HNSW graph: element ${id} links to ${target} of ${count}`);
+    // A walk with no filter to ask runs wholly in WebAssembly where it can.
+    if (this.simd && !accept) {
+      const found = this.simd.search(vectors, query, k, ef);
+      if (found && 'badLink' in found) {
+        throw rvfError('InvalidManifest', `HNSW graph: element ${found.badLink} links outside the graph`);
+      }
+      if (found) {
+        this.lastWalk = 'wasm';
+        return exactOrder(found.ordinals, vectors, query, dim, kernel);
+      }
+    }
+    this.lastWalk = 'js';
+    // Vectors in a SIMD-capable memory rank the walk with lane-parallel kernels; the distances
+    // reported are recomputed with the exact kernel below either way.
+    const simd = simdKernel(vectors, this.header.metric, dim);
+    let dist: (id: number) => number;
+    if (simd) {
+      simd.load(query);
+      const { fn, base } = simd;
+      const rowBytes = dim * 4;
+      dist = (id) => fn(base + labels[id]! * rowBytes, 0, dim);
+    } else {
+      dist = (id) => kernel(vectors, labels[id]! * dim, query, 0, dim);
+    }
 
     // Greedy descent through the upper levels, one best node at a time.
     let cur = entryPoint;
@@ -182,8 +245,15 @@ export class GraphWalker {
     const res = this.results;
     cand.clear();
     res.clear();
+    // With nothing deleted and nothing to reject (the common case after an open), every
+    // member is kept without looking.
+    const hidden = this.hidden;
+    const keepAll = !accept && !hidden && this.deletedCount === 0;
     const keep = (id: number) =>
-      ((body[starts[id]! + 1]! >>> 8) & 1) === 0 && (!accept || accept(labels[id]!));
+      keepAll ||
+      (((body[starts[id]! + 1]! >>> 8) & 1) === 0 &&
+        (!hidden || !hidden(labels[id]!)) &&
+        (!accept || accept(labels[id]!)));
     visited[cur] = epoch;
     cand.push(curDist, cur);
     let bound = Number.POSITIVE_INFINITY;
@@ -192,15 +262,14 @@ export class GraphWalker {
       bound = curDist;
     }
     while (cand.size > 0) {
-      const d = cand.topDistance();
-      if (d > bound && res.size >= ef) break;
+      if (cand.topDistance() > bound && res.size >= ef) break;
       const id = cand.pop();
       const p = starts[id]!;
-      const c0 = body[p + 1]! >>> 16;
-      for (let j = 0; j < c0; j++) {
-        const t = body[p + 2 + j]!;
-        if (t >= count) throw linkError(id, t);
+      const end = p + 2 + (body[p + 1]! >>> 16);
+      for (let j = p + 2; j < end; j++) {
+        const t = body[j]!;
         if (visited[t] === epoch) continue;
+        if (t >= count) throw linkError(id, t);
         visited[t] = epoch;
         const dt = dist(t);
         if (res.size < ef || dt < bound) {
@@ -217,13 +286,15 @@ export class GraphWalker {
     const out = new Array<Neighbour>(res.size);
     for (let i = res.size - 1; i >= 0; i--) {
       const d = res.topDistance();
-      out[i] = { ordinal: labels[res.pop()]!, distance: d };
+      const ordinal = labels[res.pop()]!;
+      out[i] = { ordinal, distance: simd ? kernel(vectors, ordinal * dim, query, 0, dim) : d };
     }
-    // The heap orders by distance only; ties go by ordinal, as everywhere else.
+    // The heap orders by distance only (and, with SIMD, by a distance rounded in another
+    // order than the exact one reported): ties go by ordinal, as everywhere else.
     for (let i = 1; i < out.length; i++) {
       const a = out[i - 1]!;
       const b = out[i]!;
-      if (a.distance === b.distance && a.ordinal > b.ordinal) {
+      if (a.distance > b.distance || (a.distance === b.distance && a.ordinal > b.ordinal)) {
         return out.sort((x, y) => x.distance - y.distance || x.ordinal - y.ordinal);
       }
     }
@@ -240,9 +311,12 @@ export class GraphWalker {
     const dim = header.dimension;
     const words = wordsOf(vectors);
     const digest = new VectorDigest(dim, digestContext(header));
-    for (let i = 0; i < labels.length; i++) {
-      if (i > 0 && i % sliceVectors === 0) yield;
-      digest.update(words, labels[i]! * dim);
+    for (let from = 0; from < labels.length; from += sliceVectors) {
+      if (from > 0) yield;
+      const to = Math.min(labels.length, from + sliceVectors);
+      // Four chains at a time in WebAssembly where the graph is laid out beside the vectors.
+      if (this.simd?.digest(vectors, from, to, digest)) continue;
+      for (let i = from; i < to; i++) digest.update(words, labels[i]! * dim);
     }
     checkDigest(header.digest, digest);
   }
@@ -257,9 +331,38 @@ export class GraphWalker {
   }
 }
 
+/**
+ * Neighbours with the exact kernel's distances (the walk ranked by SIMD sums), nearest first,
+ * ties by ordinal.
+ */
+function exactOrder(
+  ordinals: Uint32Array,
+  vectors: Float32Array,
+  query: Float32Array,
+  dim: number,
+  kernel: DistanceKernel,
+): Neighbour[] {
+  const out = new Array<Neighbour>(ordinals.length);
+  let sorted = true;
+  for (let i = 0; i < ordinals.length; i++) {
+    const ordinal = ordinals[i]!;
+    out[i] = { ordinal, distance: kernel(vectors, ordinal * dim, query, 0, dim) };
+    if (i > 0) {
+      const a = out[i - 1]!;
+      if (a.distance > out[i]!.distance || (a.distance === out[i]!.distance && a.ordinal > ordinal))
+        sorted = false;
+    }
+  }
+  return sorted ? out : out.sort((x, y) => x.distance - y.distance || x.ordinal - y.ordinal);
+}
+
 /** Runs GraphWalker.prepare to the end in one go (small graphs, tests). */
-export function prepareGraphWalker(blob: Uint8Array, vectorCount: number): GraphWalker {
-  const steps = GraphWalker.prepare(blob, vectorCount);
+export function prepareGraphWalker(
+  blob: Uint8Array,
+  vectorCount: number,
+  vectors?: Float32Array,
+): GraphWalker {
+  const steps = GraphWalker.prepare(blob, vectorCount, undefined, vectors);
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;

@@ -18,6 +18,7 @@ import { MAX_LEVEL } from './hnsw-file.js';
  * All little-endian; the body is `body words` u32s.
  */
 export const RVHN_MAGIC = 0x4e485652; // "RVHN" read as a little-endian u32
+/** The RVHN blob format version written and accepted. */
 export const RVHN_VERSION = 1;
 export const RVHN_HEADER_BYTES = 64;
 /** hnswlib caps M at 10000 itself; anything larger in a blob is corruption. */

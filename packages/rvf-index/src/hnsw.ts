@@ -20,6 +20,7 @@ import { withTempFile, withTempFileAsync } from './temp-file.js';
 import type { Neighbour } from './top-k.js';
 import { VectorStore } from './vector-store.js';
 
+/** Options of a new HNSW index: graph parameters, capacity, seed and vector store. */
 export interface HnswOptions {
   /** Links per node on upper levels (level 0 gets 2·M). */
   m?: number;
@@ -34,6 +35,7 @@ export interface HnswOptions {
   store?: VectorStore;
 }
 
+/** The graph parameters used when none are given (the reference's defaults). */
 export const HNSW_DEFAULTS = Object.freeze({
   m: 16,
   efConstruction: 200,
@@ -118,6 +120,10 @@ export class HnswIndex implements VectorIndex {
     this.deletedCount = deletedCount;
   }
 
+  /**
+   * A new, empty index over `dimension`-component vectors; throws PlatformUnsupported without the native add-
+   * on.
+   */
   static create(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
     checkMetric(metric);
     const store = opts.store ?? new VectorStore(dimension);
@@ -138,6 +144,7 @@ export class HnswIndex implements VectorIndex {
     return new HnswIndex(native, store, metric, { m, efConstruction, efSearch });
   }
 
+  /** Components per vector. */
   get dimension(): number {
     return this.store.dimension;
   }
@@ -155,6 +162,7 @@ export class HnswIndex implements VectorIndex {
     return this.native.getMaxElements();
   }
 
+  /** The default beam width of searches. */
   get efSearch(): number {
     return this.efDefault;
   }
@@ -168,6 +176,7 @@ export class HnswIndex implements VectorIndex {
     return this.states.get(ordinal) !== ABSENT;
   }
 
+  /** True when the ordinal is marked deleted (searches skip it). */
   isDeleted(ordinal: number): boolean {
     return this.states.get(ordinal) === DELETED;
   }
@@ -607,6 +616,7 @@ async function loadingErrorsAsync(fn: () => Promise<void>): Promise<void> {
   }
 }
 
+/** A new, empty HNSW index (see HnswIndex.create); needs the native add-on. */
 export function createHnsw(dimension: number, metric: Metric, opts: HnswOptions = {}): HnswIndex {
   return HnswIndex.create(dimension, metric, opts);
 }
@@ -626,6 +636,7 @@ export function deserializeHnsw(
   return HnswIndex.deserialize(bytes, vectors, opts);
 }
 
+/** Options of loading a saved graph in steps, without blocking the event loop. */
 export interface AsyncLoadOptions {
   efSearch?: number;
   /**

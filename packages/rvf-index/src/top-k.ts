@@ -8,6 +8,7 @@ export interface Neighbour {
   distance: number;
 }
 
+/** A bounded max-heap of the k nearest results seen so far (see the file comment). */
 export class TopK {
   readonly k: number;
   private readonly dist: Float64Array;
@@ -20,10 +21,12 @@ export class TopK {
     this.ord = new Uint32Array(this.k);
   }
 
+  /** Results kept so far (at most k). */
   get size(): number {
     return this.n;
   }
 
+  /** True once k results are kept: a candidate must then beat the worst of them. */
   get full(): boolean {
     return this.n >= this.k;
   }

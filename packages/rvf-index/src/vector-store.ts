@@ -1,11 +1,15 @@
 import { rvfError } from '@rvfjs/types';
+import { simdFloats } from './simd-memory.js';
 
 /**
  * Vectors live in SharedArrayBuffer memory where the platform has it, so a graph worker can
  * read them without a copy (structured-cloning 50 MB would hold the event loop for tens of
- * milliseconds). Shared and plain arrays scan at the same speed.
+ * milliseconds). Shared and plain arrays scan at the same speed. Large arrays go into a shared
+ * WebAssembly memory where one can be had, so graph walks use SIMD kernels (simd-memory.ts).
  */
 export function sharedFloats(length: number): Float32Array {
+  const simd = simdFloats(length);
+  if (simd) return simd;
   return typeof SharedArrayBuffer === 'function'
     ? new Float32Array(new SharedArrayBuffer(length * 4))
     : new Float32Array(length);
@@ -124,10 +128,12 @@ export class VectorStore {
     return this.n;
   }
 
+  /** Vectors the current buffer holds before it must grow. */
   get capacity(): number {
     return Math.floor(this.data.length / this.dimension);
   }
 
+  /** The whole buffer, ordinal-major (capacity × dimension floats; past count is unused). */
   get flat(): Float32Array {
     return this.data;
   }

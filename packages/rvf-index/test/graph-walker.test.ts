@@ -6,10 +6,17 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { vectorDigest } from '../src/digest.js';
 import { GraphWalker, prepareGraphWalker } from '../src/graph-walker.js';
-import { digestContext, encodeRvhn, type RvhnHeader } from '../src/hnsw-blob.js';
-import { bruteForce, closeTo, clusteredVectors, METRICS, mulberry32, randomVectors, row } from './helpers.js';
+import {
+  bruteForce,
+  closeTo,
+  clusteredVectors,
+  completeGraphBlob,
+  METRICS,
+  mulberry32,
+  randomVectors,
+  row,
+} from './helpers.js';
 import { createHnsw, ErrorCode, RvfError, recallAtK, VectorStore } from './imports.js';
 import { nativeMissing } from './native-required.js';
 
@@ -19,38 +26,6 @@ function storeOf(flat: Float32Array, dim = DIM): VectorStore {
   const s = new VectorStore(dim, flat.length / dim);
   s.setBlock(0, flat);
   return s;
-}
-
-/**
- * A one-level graph in which every element links to every other: any walk of it reaches every
- * member, so the walker's answer must be brute force's.
- */
-function completeGraphBlob(
-  flat: Float32Array,
-  n: number,
-  opts: { deleted?: Set<number>; labels?: number[] } = {},
-) {
-  const labels = opts.labels ?? Array.from({ length: n }, (_, i) => i);
-  const m = Math.max(2, Math.ceil(n / 2)); // level 0 holds up to 2m links
-  const words: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const links = labels.map((_, j) => j).filter((j) => j !== i);
-    words.push(labels[i]!, 0 | ((opts.deleted?.has(i) ? 1 : 0) << 8) | (links.length << 16), ...links);
-  }
-  const shape = {
-    metric: 'l2' as const,
-    dimension: DIM,
-    count: n,
-    capacity: n,
-    m,
-    efConstruction: 10,
-    efSearch: 10,
-    maxLevel: 0,
-    entryPoint: 0,
-    mult: 1 / Math.log(m),
-  };
-  const header: RvhnHeader = { ...shape, digest: vectorDigest(flat, DIM, labels, digestContext(shape)) };
-  return encodeRvhn(header, Uint32Array.from(words));
 }
 
 function codeOf(fn: () => unknown): number | undefined {

@@ -1,5 +1,7 @@
 import { referenceDistance } from '@rvfjs/test-kit';
 import type { Metric } from '@rvfjs/types';
+import { vectorDigest } from '../src/digest.js';
+import { digestContext, encodeRvhn, type RvhnHeader } from '../src/hnsw-blob.js';
 
 export { mulberry32 } from '@rvfjs/test-kit';
 
@@ -59,4 +61,37 @@ export const METRICS: Metric[] = ['l2', 'inner_product', 'cosine'];
 
 export function closeTo(a: number, b: number, rel = 1e-6): boolean {
   return Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/**
+ * A one-level graph in which every element links to every other: any walk of it reaches every
+ * member, so the walker's answer must be brute force's.
+ */
+export function completeGraphBlob(
+  flat: Float32Array,
+  n: number,
+  opts: { deleted?: Set<number>; labels?: number[]; metric?: Metric; dim?: number } = {},
+) {
+  const DIM = opts.dim ?? 16;
+  const labels = opts.labels ?? Array.from({ length: n }, (_, i) => i);
+  const m = Math.max(2, Math.ceil(n / 2)); // level 0 holds up to 2m links
+  const words: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const links = labels.map((_, j) => j).filter((j) => j !== i);
+    words.push(labels[i]!, 0 | ((opts.deleted?.has(i) ? 1 : 0) << 8) | (links.length << 16), ...links);
+  }
+  const shape = {
+    metric: opts.metric ?? ('l2' as Metric),
+    dimension: DIM,
+    count: n,
+    capacity: n,
+    m,
+    efConstruction: 10,
+    efSearch: 10,
+    maxLevel: 0,
+    entryPoint: 0,
+    mult: 1 / Math.log(m),
+  };
+  const header: RvhnHeader = { ...shape, digest: vectorDigest(flat, DIM, labels, digestContext(shape)) };
+  return encodeRvhn(header, Uint32Array.from(words));
 }

@@ -42,6 +42,7 @@ export interface StoreFileSystem {
   stat(path: string): Promise<{ size: number; ino: number }>;
 }
 
+/** The machine's file system (node:fs/promises): what stores use unless given another. */
 export const nodeFileSystem: StoreFileSystem = {
   open: (path, flags) => fs.open(path, flags),
   link: (existing, path) => fs.link(existing, path),

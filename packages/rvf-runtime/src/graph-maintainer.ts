@@ -6,6 +6,7 @@ import {
   graphThreadAvailable,
   type HnswIndex,
   nativeHnswAvailable,
+  simdWalksAvailable,
   type VectorStore,
 } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
@@ -21,6 +22,7 @@ export interface IndexParams {
   threshold: number;
 }
 
+/** Progress of a graph build: `done` of `total` vectors inserted (`onIndexProgress`). */
 export type IndexProgress = (done: number, total: number) => void;
 
 /** Where a branch child can get a graph for its inherited vectors: its parent's saved one. */
@@ -92,6 +94,24 @@ export class GraphMaintainer {
   private loading: Promise<void> | undefined;
   /** Set while the saved graph is being prepared (and, without hnswlib, checked) for walking. */
   private walking: Promise<void> | undefined;
+  /** The walker's preparation while it runs (stepped by walkSaved and by hurryWalker). */
+  private walkerSteps: Generator<void, GraphWalker> | undefined;
+  /** What stopped the preparation, for walkSaved to record. */
+  private walkerFailure: unknown;
+  /** No hnswlib here: the walker, once prepared, stays the index. */
+  private walkerForGood = false;
+  /**
+   * True while no pending ordinal can come out of the walker (the pending ones are members it
+   * lacks, or holds as deleted): its walks then need no filter against them.
+   */
+  pendingOutsideWalker = true;
+  /** True while the walker's layout marks every member not live now (nothing hidden since). */
+  walkerKnowsLiveness = false;
+  /**
+   * A writer's hnswlib load of the saved graph, not started while the walker serves (see
+   * attach and needGraph); `release` lets its snapshot of the vectors go unused.
+   */
+  private deferredLoad: { start: () => void; release: () => void } | undefined;
 
   private building: Promise<void> | undefined;
   /** Settles once a worker build has its thread (or gave up): builds may wait for a slot. */
@@ -104,6 +124,8 @@ export class GraphMaintainer {
   private closed = false;
   /** Set once close has taken over: a build in flight is finished and saved by close itself. */
   private closing = false;
+  /** Set by beginClose (see there). */
+  private closeStarted = false;
 
   constructor(
     private readonly table: VectorTable,
@@ -155,28 +177,34 @@ export class GraphMaintainer {
     }
     if (saved) {
       const blob = saved();
-      // Walked in TypeScript from the start, until hnswlib has it (or for good without it).
-      this.walking = this.walkSaved(blob, !native);
-      if (!native) {
-        this.recordSaved(0, this.table.count);
-        return;
-      }
-      // The graph is checked against the vectors as they are now: writes made while it loads
-      // go to the live store (copy-on-write) and are re-inserted after.
-      const snapshot = this.table.store.fork();
-      this.startLoad(
-        async () => {
-          try {
-            return (await this.loadBlob(await blob, snapshot))?.rebind(this.table.store);
-          } finally {
-            snapshot.release();
-          }
-        },
-        'saved index not used',
-        true,
-      );
+      // Where the vectors sit in WebAssembly memory, the saved graph is walked there: about as
+      // fast per query as hnswlib, ready within tens of milliseconds instead of after
+      // rebuilding hnswlib's file and reading it back, and without hnswlib's second copy of
+      // every vector. A reader never needs more. A writer needs hnswlib only to insert into
+      // the graph, so it loads it when its writes call for that (see needGraph): a short tail
+      // of new vectors is scanned beside the walk and costs no graph work at all.
+      const walkOnly = native && simdWalksAvailable(this.table.vectors);
+      this.walking = this.walkSaved(blob, !native || walkOnly);
       // The file's graph stands for the table as loaded (until a load shows otherwise).
       this.recordSaved(0, this.table.count);
+      if (!native || (walkOnly && !this.host.persist)) return;
+      // The graph is checked against the vectors as they are now: writes made until it has
+      // loaded go to the live store (copy-on-write) and are re-inserted after.
+      const snapshot = this.table.store.fork();
+      const load = () =>
+        this.startLoad(
+          async () => {
+            try {
+              return (await this.loadBlob(await blob, snapshot))?.rebind(this.table.store);
+            } finally {
+              snapshot.release();
+            }
+          },
+          'saved index not used',
+          true,
+        );
+      if (walkOnly) this.deferredLoad = { start: load, release: () => snapshot.release() };
+      else load();
     } else if (seed) {
       this.startLoad(
         async () => {
@@ -208,6 +236,9 @@ export class GraphMaintainer {
     }
     if (this.loading || this.walking || (!this.graph && this.walker)) {
       for (const o of ordinals) this.pending.add(o);
+      // A rewritten member would come out of the walker with its old place in the graph.
+      this.pendingOutsideWalker = false;
+      this.needGraph();
       return;
     }
     if (this.thread && this.building) {
@@ -231,11 +262,26 @@ export class GraphMaintainer {
     this.scheduleDrain();
   }
 
+  /**
+   * Starts a writer's deferred hnswlib load once its writes call for a graph it can insert
+   * into: a rewrite of a member the saved graph holds (closing must then save a new graph),
+   * a tail longer than closing would leave unsaved, or `now` (closing needs the graph).
+   */
+  private needGraph(now = false): void {
+    const d = this.deferredLoad;
+    if (!d) return;
+    const tail = this.table.count - this.savedLimit + this.pending.size;
+    if (!now && this.saved !== 'stale' && tail <= UNSAVED_TAIL_LIMIT) return;
+    this.deferredLoad = undefined;
+    d.start();
+  }
+
   /** The first ordinal the saved graph cannot hold (ordinals are dense, appended at the end). */
   private savedLimit = 0;
 
   /** Ordinals that became invisible. */
   hidden(ordinals: readonly number[]): void {
+    if (ordinals.length > 0) this.walkerKnowsLiveness = false;
     const g = this.graph;
     if (!g || this.loading) return;
     for (const o of ordinals) g.markDeleted(o);
@@ -265,13 +311,19 @@ export class GraphMaintainer {
   async blobForClose(defer: boolean): Promise<Uint8Array | undefined> {
     if (defer) return undefined;
     this.closing = true;
-    if (this.loading && this.saved === 'current' && this.peekSavedCount) {
+    if (
+      (this.loading || this.walking || this.deferredLoad) &&
+      this.saved === 'current' &&
+      this.peekSavedCount
+    ) {
       // Closing right after an open need not wait for the load: the saved graph's header
       // says how many vectors it holds, which is enough to see that the tail is short.
       const count = await this.peekSavedCount().catch(() => undefined);
       if (count !== undefined && this.saved === 'current' && this.table.count - count <= UNSAVED_TAIL_LIMIT)
         return undefined;
     }
+    // Closing needs the graph after all (a long tail, or a rewrite): load it, then save.
+    this.needGraph(true);
     if (this.loading) await this.loading;
     if (!this.graph && !this.building && this.table.liveCount >= this.host.params.threshold) {
       if (!nativeHnswAvailable()) return undefined;
@@ -327,6 +379,8 @@ export class GraphMaintainer {
 
   close(): void {
     this.closed = true;
+    this.deferredLoad?.release();
+    this.deferredLoad = undefined;
     void this.thread?.terminate();
     void this.loadThread?.terminate();
     this.thread = undefined;
@@ -353,38 +407,107 @@ export class GraphMaintainer {
     const snapshot = verify ? t.store.fork() : undefined;
     try {
       const blob = await read;
-      const steps = GraphWalker.prepare(blob, t.count);
-      let step = steps.next();
-      while (!step.done) {
+      if (this.closed || this.graph) return;
+      this.walkerForGood = verify;
+      this.walkerSteps = this.walkerPreparation(blob, snapshot);
+      while (!this.stepWalker(0)) {
         await nextTurn();
-        if (this.closed || this.graph) return;
-        step = steps.next();
+        // A closing store will not query again: its close should not wait out these slices.
+        if (this.closed || this.closeStarted || this.graph) return;
       }
-      const walker = step.value;
-      for (let ord = 0; ord < t.count; ord++) {
-        if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord))) this.pending.add(ord);
-        if ((ord & 0xffff) === 0xffff) await nextTurn();
-      }
-      if (snapshot) {
-        const check = walker.verify(snapshot.flat);
-        while (!check.next().done) {
-          await nextTurn();
-          if (this.closed) return;
-        }
-      }
-      if (this.closed || this.graph || (!verify && !this.loading)) return;
-      this.walker = walker;
+      if (this.walkerFailure !== undefined) throw this.walkerFailure;
     } catch (e) {
       this.walker = undefined;
-      // With hnswlib, the load on the worker reports the same failure itself.
+      // With hnswlib loading it, the load on the worker reports the same failure itself;
+      // a walker meant for good reports it here, and where hnswlib exists a graph is built.
       if (verify) {
         this.rebuildReason = `saved index not used: ${(e as Error).message}`;
         this.saved = 'none';
+        // A writer's deferred load would meet the same graph: drop it and build afresh.
+        this.deferredLoad?.release();
+        this.deferredLoad = undefined;
+        if (!this.closed && nativeHnswAvailable()) this.startBuild();
       }
     } finally {
+      this.walkerSteps = undefined;
+      this.walkerFailure = undefined;
       snapshot?.release();
       this.walking = undefined;
     }
+  }
+
+  /**
+   * The saved graph's preparation for walking, one slice per step: parsing it (and laying it
+   * out for WebAssembly walks), queueing what it lacks as pending, and without hnswlib
+   * (`snapshot` given) checking its digest.
+   */
+  private *walkerPreparation(
+    blob: Uint8Array,
+    snapshot: VectorStore | undefined,
+  ): Generator<void, GraphWalker> {
+    const t = this.table;
+    // Given the vectors, the graph is laid out beside them for walks run in WebAssembly, with
+    // the members deleted since it was saved marked there like its own deleted ones.
+    const hidden = t.allLive ? undefined : (o: number) => !t.isLive(o);
+    // Set first: a delete while the layout is made (between its slices) clears it.
+    this.walkerKnowsLiveness = true;
+    const walker = yield* GraphWalker.prepare(blob, t.count, undefined, t.vectors, hidden);
+    for (let ord = 0; ord < t.count; ord++) {
+      if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord))) this.pending.add(ord);
+      if ((ord & 0xffff) === 0xffff) yield;
+    }
+    if (snapshot) yield* walker.verify(snapshot.flat);
+    return walker;
+  }
+
+  /**
+   * Runs the walker's preparation until `deadline` (performance.now(); 0: one step), and
+   * installs the walker when it is done. True when nothing is left to prepare. A failure
+   * propagates (walkSaved records it).
+   */
+  private stepWalker(deadline: number): boolean {
+    const steps = this.walkerSteps;
+    if (!steps) return true;
+    try {
+      for (;;) {
+        const r = steps.next();
+        if (r.done) {
+          this.walkerSteps = undefined;
+          // Without hnswlib the walker is the index for good; with it, only until hnswlib has it.
+          if (!this.closed && !this.graph && (this.walkerForGood || this.loading)) this.walker = r.value;
+          return true;
+        }
+        if (performance.now() >= deadline) return false;
+      }
+    } catch (e) {
+      this.walkerSteps = undefined;
+      this.walkerFailure = e;
+      return true;
+    }
+  }
+
+  /**
+   * Called by a query that would otherwise scan every vector while the saved graph is being
+   * prepared for walking: the query spends up to `budgetMs` (a small multiple of what the
+   * scan would cost) on the preparation, and is walked if that finishes it. Under
+   * back-to-back queries the walker is then ready after one or two of them rather than
+   * after as many scans as the preparation has slices.
+   */
+  hurryWalker(budgetMs: number): void {
+    if (this.walkerSteps && !this.graph) this.stepWalker(performance.now() + budgetMs);
+  }
+
+  /**
+   * Called as a store's close begins: a walker still being prepared is abandoned at its next
+   * slice, since no query will use it and close would otherwise wait out slices of it.
+   */
+  beginClose(): void {
+    this.closeStarted = true;
+  }
+
+  /** True while the saved graph is being prepared for walking (see hurryWalker). */
+  get preparingWalker(): boolean {
+    return this.walkerSteps !== undefined;
   }
 
   private async loadBlob(blob: Uint8Array, store: VectorStore): Promise<HnswIndex | undefined> {

@@ -5,6 +5,7 @@ import { MAX_U64, rvfError } from '@rvfjs/types';
  * what most users pass); larger ones are bigints. One id never has two key forms.
  */
 export type IdKey = number | bigint;
+/** A vector id as callers pass it: a non-negative integer up to 2^64 - 1, as a number or a bigint. */
 export type IdInput = number | bigint;
 
 export function toIdKey(id: unknown, where = 'id'): IdKey {

@@ -10,6 +10,7 @@ export type { EngineStatus, IndexProgress, QueryEngineName } from './query-engin
 export {
   type HttpStoreOptions,
   httpFileSystem,
+  type OpenedSource,
   type S3StoreOptions,
   s3FileSystem,
   sourceFileSystem,

@@ -21,6 +21,7 @@ import { bigintToKey, type IdKey } from './ids.js';
 import { FieldTable } from './metadata.js';
 import { VectorTable } from './vector-table.js';
 
+/** A data segment a recovering read-only open skipped: where it is, its type, and why. */
 export interface DamagedSegment {
   offset: number;
   segType: number;
@@ -55,7 +56,11 @@ export async function loadState(
   baseFields?: FieldTable,
 ): Promise<LoadedState> {
   const { manifest } = found;
-  const table = base ?? new VectorTable(manifest.dimension, Math.max(16, Number(manifest.totalVectors)));
+  // Room for a few writes after the open: without it the first ingest into a large store
+  // doubles (and copies) its whole vector array. Untouched room costs address space only.
+  const total = Number(manifest.totalVectors);
+  const table =
+    base ?? new VectorTable(manifest.dimension, Math.max(16, total + Math.max(1024, total >>> 3)));
   let fieldNames: DirectoryEntry | undefined;
   let stateEntry: DirectoryEntry | undefined;
   let lastWitness: DirectoryEntry | undefined;

@@ -31,6 +31,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Options of the writer lock: when a lock left by a writer that is gone counts as stale. */
 export interface LockOptions {
   /** Override the reference's 30 s grace for a dead same-host writer (tests, operators). */
   staleSameHostMs?: number;
@@ -78,7 +79,7 @@ async function takeLock(path: string, options: LockOptions): Promise<WriterLock>
     // The lock appears whole or not at all: written under a private name, then hard-linked
     // into place (link fails if the lock exists). A half-written lock would look stale.
     const tmp = `${lockPath}.${tag}.tmp`;
-    await writeDurably(tmp, bytes);
+    await writeLockRecord(tmp, bytes);
     try {
       await fs.link(tmp, lockPath);
       return { path: lockPath, writerId, release: () => releaseLock(lockPath, writerId) };
@@ -140,11 +141,17 @@ const BREAKER_GRACE_MS = 2_000;
 /** How long acquiring keeps retrying while other writers race for the same lock. */
 const RACE_BUDGET_MS = 5_000;
 
-async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes a lock record (under its private name, before the link that publishes it). No fsync:
+ * a lock only has to outlive its writer's process, not the machine. After a power cut every
+ * writer is gone, and a lock whose bytes did not reach the disk decodes as damaged, which
+ * counts as stale; an fsync here would cost every writer's open, create and branch a disk
+ * round trip for nothing.
+ */
+async function writeLockRecord(path: string, bytes: Uint8Array): Promise<void> {
   const fh = await fs.open(path, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o644);
   try {
     await fh.writeFile(bytes);
-    await fh.sync();
   } finally {
     await fh.close();
   }

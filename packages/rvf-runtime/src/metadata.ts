@@ -15,6 +15,7 @@ export type MetaScalar = string | number | bigint;
 /** The object form: one object per vector, field names mapped to ids by the store. */
 export type MetaObject = Record<string, MetaScalar>;
 
+/** Metadata for a batch, one entry per vector: flat `{ fieldId, value }` entries or objects by field name. */
 export type MetadataInput = readonly FlatMetaEntry[] | readonly (MetaObject | null | undefined)[];
 
 const U64_MAX = (1n << 64n) - 1n;

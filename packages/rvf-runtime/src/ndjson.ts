@@ -1,6 +1,7 @@
 import { rvfError } from '@rvfjs/types';
 import type { IdKey } from './ids.js';
-import type { MetaScalar } from './metadata.js';
+import { type FieldTable, type MetaScalar, metadataToObject } from './metadata.js';
+import type { VectorTable } from './vector-table.js';
 
 /** One exported vector: the NDJSON line format of export() and import(). */
 export interface ExportRecord {
@@ -80,4 +81,59 @@ export async function* lines(chunks: AsyncIterable<string | Uint8Array>): AsyncG
   const rest = dec.decode();
   if (rest.length > 0) pending.push(rest);
   if (pending.length > 0) yield pending.join('');
+}
+
+/** Every visible vector of a table as NDJSON lines (newline-terminated), in ordinal order. */
+export function* exportLines(table: VectorTable, fields: FieldTable): Generator<string> {
+  for (let ord = 0; ord < table.count; ord++) {
+    if (!table.isLive(ord)) continue;
+    const meta = table.metadata.get(ord);
+    yield `${recordLine(table.idOf(ord), table.vectorOf(ord), meta ? metadataToObject(meta, fields) : undefined)}\n`;
+  }
+}
+
+/** One batch of parsed records, as ingestBatch takes them. */
+export type RecordBatch = {
+  vectors: number[][];
+  ids: IdKey[];
+  metadata: (Record<string, MetaScalar> | undefined)[] | undefined;
+};
+
+/**
+ * Parses NDJSON records (from an array of lines, or a stream of text chunks) and hands them to
+ * `ingest` in batches of `batchSize`; a bad line stops the import after the batches before it.
+ * Returns how many records the batches accepted.
+ */
+export async function importRecords(
+  source: AsyncIterable<string | Uint8Array> | readonly string[],
+  batchSize: number,
+  ingest: (batch: RecordBatch) => Promise<number>,
+): Promise<number> {
+  let vectors: number[][] = [];
+  let ids: IdKey[] = [];
+  let metas: (Record<string, MetaScalar> | undefined)[] = [];
+  let accepted = 0;
+  const flush = async () => {
+    if (ids.length === 0) return;
+    const hasMeta = metas.some((m) => m !== undefined);
+    accepted += await ingest({ vectors, ids, metadata: hasMeta ? metas : undefined });
+    vectors = [];
+    ids = [];
+    metas = [];
+  };
+  let lineNo = 0;
+  const input = Array.isArray(source)
+    ? (source as readonly string[])
+    : lines(source as AsyncIterable<string | Uint8Array>);
+  for await (const line of input) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    const rec = parseRecordLine(line, lineNo);
+    vectors.push(rec.vector);
+    ids.push(rec.id);
+    metas.push(rec.metadata);
+    if (ids.length >= batchSize) await flush();
+  }
+  await flush();
+  return accepted;
 }

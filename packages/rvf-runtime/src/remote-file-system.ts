@@ -7,19 +7,30 @@ export function isRemotePath(path: string): boolean {
   return /^https?:\/\//i.test(path);
 }
 
-const readOnly = (what: string) => rvfError('ReadOnly', `${what}: a store opened from a URL is read-only`);
+/** What sourceFileSystem's opener returns: a source, or a source and the file's identity. */
+export type OpenedSource = ByteSource | { source: ByteSource; identity: number };
 
 /**
  * A read-only StoreFileSystem over byte sources, for stores that live elsewhere (an HTTP
- * server or CDN; object storage next). Opening a path asks `openSource` for a source; the
- * store then reads it like a local file, without a copy on the local disk. Everything that
- * would change the file is refused with ReadOnly.
+ * server or CDN, an S3 object, a namespace in object storage). Opening a path asks
+ * `openSource` for a source; the store then reads it like a local file, without a copy on
+ * the local disk. Everything that would change the file is refused with ReadOnly, whose
+ * message ends with `readOnlyReason`. `identity` (stat's `ino`, default 0) lets refresh()
+ * tell a new version from the old one when both have the same size.
  */
-export function sourceFileSystem(openSource: (path: string) => Promise<ByteSource>): StoreFileSystem {
+export function sourceFileSystem(
+  openSource: (path: string) => Promise<OpenedSource>,
+  options: { readOnlyReason?: string } = {},
+): StoreFileSystem {
+  const reason = options.readOnlyReason ?? 'a store opened from a URL is read-only';
+  const readOnly = (what: string) => rvfError('ReadOnly', `${what}: ${reason}`);
   const open = async (path: string): Promise<StoreFileHandle> => {
     let source: ByteSource;
+    let identity = 0;
     try {
-      source = await openSource(path);
+      const opened = await openSource(path);
+      if ('source' in opened) ({ source, identity } = opened);
+      else source = opened;
     } catch (e) {
       // A refused or unreachable server is the OS's error for a remote file: coded, with cause.
       throw RvfError.is(e)
@@ -30,11 +41,15 @@ export function sourceFileSystem(openSource: (path: string) => Promise<ByteSourc
       fd: -1, // no descriptor: readers go through read()
       async read(buffer, offset, length, position) {
         const target = buffer.subarray(offset, offset + length);
-        if (source.readInto) await source.readInto(position, target);
-        else target.set(await source.read(position, length));
+        try {
+          if (source.readInto) await source.readInto(position, target);
+          else target.set(await source.read(position, length));
+        } catch (e) {
+          throw RvfError.is(e) ? e : rvfError('IoFailed', `${path}: ${(e as Error).message}`, { path }, e);
+        }
         return { bytesRead: length };
       },
-      stat: async () => ({ size: source.size, ino: 0 }),
+      stat: async () => ({ size: source.size, ino: identity }),
       close: async () => undefined,
       write: async () => {
         throw readOnly(path);
@@ -71,6 +86,7 @@ export function sourceFileSystem(openSource: (path: string) => Promise<ByteSourc
   };
 }
 
+/** Options for opening a store at an http(s):// URL: request headers and the read cache. */
 export interface HttpStoreOptions {
   /** Extra request headers (say, authorization). */
   headers?: Record<string, string>;
@@ -78,6 +94,10 @@ export interface HttpStoreOptions {
   cache?: BlockCacheOptions;
   /** Defaults to globalThis.fetch. */
   fetch?: typeof globalThis.fetch;
+  /** Retries of a failed request: a dropped connection, 5xx, 408, 429, a short body (default 4). */
+  retries?: number;
+  /** The first wait before a retry, doubled each time (default 50 ms). */
+  retryDelayMs?: number;
 }
 
 /** Stores at http(s):// URLs, read with range requests through a block cache. */
@@ -87,6 +107,8 @@ export function httpFileSystem(options: HttpStoreOptions = {}): StoreFileSystem 
       await httpSource(url, {
         ...(options.headers ? { headers: options.headers } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.retries !== undefined ? { retries: options.retries } : {}),
+        ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       }),
       options.cache,
     ),
@@ -98,6 +120,7 @@ export function isS3Path(path: string): boolean {
   return /^s3:\/\//i.test(path);
 }
 
+/** Options for opening a store at an s3:// URL: the client or how to make one, and the read cache. */
 export interface S3StoreOptions {
   /** A configured S3Client to use; otherwise one is made from the fields below. */
   client?: unknown;
@@ -134,6 +157,9 @@ function parseS3Path(path: string): { bucket: string; key: string } {
   return { bucket: m[1]!, key: m[2]! };
 }
 
+/** Tries of a ranged GET whose body fails or comes up short. */
+const S3_BODY_ATTEMPTS = 3;
+
 /** An object in S3 as a byte source: HeadObject for its size, a ranged GetObject per read. */
 async function s3Source(
   s3: S3Module,
@@ -155,34 +181,37 @@ async function s3Source(
     // Reads arrive through blockCachedSource, which has checked them against `size`.
     async read(offset, length) {
       if (length === 0) return new Uint8Array(0);
-      let bytes: Uint8Array;
-      try {
-        const res = await client.send(
-          new s3.GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Range: `bytes=${offset}-${offset + length - 1}`,
-          }),
-        );
-        bytes = await res.Body!.transformToByteArray();
-      } catch (e) {
-        throw rvfError(
-          'IoFailed',
-          `${path}: read of ${length} bytes at ${offset}: ${(e as Error).message}`,
-          { path },
-          e,
-        );
-      }
-      if (bytes.length !== length) {
+      // The SDK retries a request that fails (5xx, a refused connection); a body cut off
+      // while it streams fails after the SDK is done, so that is retried here.
+      for (let attempt = 1; ; attempt++) {
+        let bytes: Uint8Array;
+        try {
+          const res = await client.send(
+            new s3.GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Range: `bytes=${offset}-${offset + length - 1}`,
+            }),
+          );
+          bytes = await res.Body!.transformToByteArray();
+        } catch (e) {
+          const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if (attempt < S3_BODY_ATTEMPTS && (status === undefined || status >= 500)) continue;
+          throw rvfError(
+            'IoFailed',
+            `${path}: read of ${length} bytes at ${offset}: ${(e as Error).message}`,
+            { path },
+            e,
+          );
+        }
+        if (bytes.length === length) return bytes;
+        if (attempt < S3_BODY_ATTEMPTS) continue;
         throw rvfError(
           'TruncatedSegment',
           `${path}: asked for ${length} bytes at ${offset}, got ${bytes.length}`,
-          {
-            offset,
-          },
+          { offset },
         );
       }
-      return bytes;
     },
   };
 }
@@ -200,6 +229,10 @@ export function s3FileSystem(options: S3StoreOptions = {}): StoreFileSystem {
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
           ...(options.credentials ? { credentials: options.credentials } : {}),
           forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+          // Checksums only where the API needs them: S3-compatible servers (Ceph RGW 16)
+          // refuse the SDK's default checksummed uploads, and ranged GETs carry none.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
         }),
     }));
     return client;

@@ -51,6 +51,7 @@ export function signaturePayloads(signer: Signer, targets: readonly SignedTarget
 /** Segment types a signature never covers: the commit records and the signatures themselves. */
 const UNSIGNED_TYPES = new Set<number>([SegmentType.Manifest, SegmentType.RvfjsSignature]);
 
+/** A signature segment that did not verify, and why. */
 export interface SignatureFailure {
   /** Offset of the RVFJS_SIGNATURE segment. */
   offset: number;
@@ -58,6 +59,7 @@ export interface SignatureFailure {
   reason: string;
 }
 
+/** What verifySignatures() found: the signatures, their signers and the segments they cover. */
 export interface SignatureReport {
   /** True when every signature verifies, by `signer` if one was given. */
   valid: boolean;

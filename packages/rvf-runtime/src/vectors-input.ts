@@ -6,6 +6,7 @@ export type VectorsInput =
   | Float64Array
   | readonly Float32Array[]
   | readonly (readonly number[])[];
+/** What query accepts as one vector: a typed array or an array of numbers. */
 export type VectorInput = Float32Array | Float64Array | readonly number[];
 
 /**

@@ -19,6 +19,7 @@ export function witnessPayload(
   return encodeWitnessPayload({ witnessType, timestampNs, action, prevHash });
 }
 
+/** One WITNESS segment of a file: where it is, what it records, and how it links to the previous one. */
 export interface WitnessLinkReport {
   offset: number;
   segId: number;
@@ -27,6 +28,7 @@ export interface WitnessLinkReport {
   link: WitnessLinkKind;
 }
 
+/** What verifyWitness() found in the file's witness chain. */
 export interface WitnessReport {
   /** True when no link is broken. */
   valid: boolean;

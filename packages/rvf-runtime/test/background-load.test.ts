@@ -16,6 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IdKey, RvfStore } from '../src/index.js';
 import { bruteForce, expectSameResults, randomVectors, rng, tempDir } from './helpers.js';
 
+// These tests are about hnswlib loading a saved graph while writes land. With vectors in
+// WebAssembly memory a store walks its saved graph there and loads hnswlib only when writes
+// call for it (index-by-default.test.ts covers that); without, it loads at open, which is the
+// load these tests race writes against. (Read when the first vector array is allocated.)
+process.env.RVF_DISABLE_SIMD = '1';
+
 const work = tempDir('rvfjs-bg-load-');
 afterAll(() => work.cleanup());
 let fileNo = 0;

@@ -91,6 +91,11 @@ export const ErrorCode = {
   InvalidRecord: 0x4005,
   /** A file-system operation other than fsync failed (open, read, write, rename). */
   IoFailed: 0x4006,
+  /**
+   * A conditional update (a namespace manifest in object storage) lost to another writer, or
+   * the server could not say whether it won, and retrying did not get it through.
+   */
+  UpdateConflict: 0x4007,
 } as const;
 
 /** The category (high byte) of rvfjs's own codes; the reference's end at 0x09. */
@@ -101,7 +106,9 @@ export function isRvfjsErrorCode(code: number): boolean {
   return code >> 8 === RVFJS_ERROR_CATEGORY;
 }
 
+/** The name of an error code, as the reference spells it (`InvalidChecksum`, ...). */
 export type ErrorName = keyof typeof ErrorCode;
+/** A numeric error code of the ErrorCode table. */
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];
 
 const namesByCode = new Map<number, ErrorName>(
@@ -113,10 +120,12 @@ export function errorName(code: number): ErrorName | undefined {
   return namesByCode.get(code);
 }
 
+/** An error code as four hex digits, the way messages print it: `0x0102`. */
 export function hex16(code: number): string {
   return `0x${code.toString(16).padStart(4, '0')}`;
 }
 
+/** Structured facts an RvfError carries besides its message. */
 export interface RvfErrorDetails {
   /** Absolute byte offset in the file the problem was found at, when there is one. */
   offset?: number;
@@ -146,6 +155,7 @@ export class RvfError extends Error {
     this.details = details;
   }
 
+  /** The file offset the problem was found at, when there is one. */
   get offset(): number | undefined {
     return typeof this.details.offset === 'number' ? this.details.offset : undefined;
   }

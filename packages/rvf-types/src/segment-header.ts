@@ -1,10 +1,13 @@
 /** Layout of the 64-byte segment header (spec §2). All fields little-endian. */
 export const SEGMENT_MAGIC = 0x52564653; // bytes 53 46 56 52 on disk
+/** The segment format version written and accepted. */
 export const SEGMENT_VERSION = 1;
+/** Size of every segment header, in bytes. */
 export const SEGMENT_HEADER_SIZE = 64;
 /** Largest payload the reference accepts; larger lengths are treated as corrupt. */
 export const MAX_PAYLOAD_LENGTH = 256 * 1024 * 1024;
 
+/** Byte offsets of the fields of a segment header. */
 export const SegmentHeaderOffset = {
   magic: 0x00,
   version: 0x04,
@@ -22,6 +25,7 @@ export const SegmentHeaderOffset = {
   alignmentPad: 0x3c,
 } as const;
 
+/** Size of a header's content-hash field, in bytes. */
 export const CONTENT_HASH_SIZE = 16;
 
 /** Flag bits defined by the reference (it never sets or reads them). */
@@ -39,8 +43,10 @@ export const SegmentFlag = {
   Attested: 0x0400,
   HasLineage: 0x0800,
 } as const;
+/** Flag bits no version defines; a header with any of them set is rejected. */
 export const SEGMENT_FLAGS_RESERVED_MASK = 0xf000;
 
+/** A decoded 64-byte segment header. */
 export interface SegmentHeader {
   magic: number;
   version: number;

@@ -42,7 +42,9 @@ export const SegmentType = {
   RvfjsBranchPin: 0x45,
 } as const;
 
+/** The constant name of a segment type (`Vec`, `Manifest`, ...). */
 export type SegmentTypeName = keyof typeof SegmentType;
+/** The byte of a segment type the format defines. */
 export type SegmentTypeCode = (typeof SegmentType)[SegmentTypeName];
 
 /** Names as the reference binding's `segments()` prints them (`vec`, `cow_map`, ...). */

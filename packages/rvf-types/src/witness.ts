@@ -12,9 +12,11 @@ export const WitnessType = {
   Verify: 0x0d,
 } as const;
 
+/** Magic number at the start of a WITNESS payload. */
 export const WITNESS_HEADER_MAGIC = 0x52575657;
 /** prev_hash(32) | action_hash(32) | timestamp_ns u64 | witness_type u8. */
 export const WITNESS_ENTRY_SIZE = 73;
+/** Size of the hashes in witness chains (SHAKE-256-256), in bytes. */
 export const HASH_SIZE = 32;
 
 /** A WITNESS_SEG payload as the runtime writes it. */

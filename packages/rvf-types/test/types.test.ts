@@ -53,6 +53,7 @@ describe('error codes', () => {
       'InvalidMetadata',
       'InvalidRecord',
       'IoFailed',
+      'UpdateConflict',
     ]);
     for (const [name, code] of own) {
       expect(code >> 8, name).toBe(RVFJS_ERROR_CATEGORY);

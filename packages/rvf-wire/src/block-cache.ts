@@ -1,6 +1,7 @@
 import { rvfError } from '@rvfjs/types';
 import type { ByteSource } from './byte-source.js';
 
+/** Options of blockCachedSource: the block size, the memory budget and the read-ahead. */
 export interface BlockCacheOptions {
   /** Bytes per block: reads are rounded out to whole blocks (default 256 KiB). */
   blockSize?: number;
@@ -14,6 +15,7 @@ export interface BlockCacheOptions {
   readAheadBytes?: number;
 }
 
+/** What a block-cached source has fetched and answered from memory so far. */
 export interface BlockCacheStats {
   /** Reads asked of the source underneath (one per run of missing blocks). */
   requests: number;

@@ -21,10 +21,12 @@ export class ByteReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /** Offset of the next byte to read, from the start of the buffer. */
   get position(): number {
     return this.pos;
   }
 
+  /** Bytes left after the position. */
   get remaining(): number {
     return this.bytes.length - this.pos;
   }
@@ -36,6 +38,7 @@ export class ByteReader {
     }
   }
 
+  /** An RvfError (of the reader's error name) for a malformed structure at the current position. */
   fail(message: string, extra: Record<string, unknown> = {}): Error {
     return rvfError(this.errorName, `${this.what}: ${message}`, {
       offset: this.baseOffset + this.pos,
@@ -43,16 +46,19 @@ export class ByteReader {
     });
   }
 
+  /** Moves past `n` bytes (reserved or ignored fields); throws unless they are there. */
   skip(n: number, field?: string): void {
     this.need(n, field);
     this.pos += n;
   }
 
+  /** Reads a u8. */
   u8(field?: string): number {
     this.need(1, field);
     return this.view.getUint8(this.pos++);
   }
 
+  /** Reads a little-endian u16. */
   u16(field?: string): number {
     this.need(2, field);
     const v = this.view.getUint16(this.pos, true);
@@ -60,6 +66,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads a little-endian u32. */
   u32(field?: string): number {
     this.need(4, field);
     const v = this.view.getUint32(this.pos, true);
@@ -67,6 +74,7 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads a little-endian u64, as a bigint. */
   u64(field?: string): bigint {
     this.need(8, field);
     const v = this.view.getBigUint64(this.pos, true);
@@ -85,6 +93,7 @@ export class ByteReader {
     return Number(v);
   }
 
+  /** Reads a little-endian float32. */
   f32(field?: string): number {
     this.need(4, field);
     const v = this.view.getFloat32(this.pos, true);
@@ -120,46 +129,54 @@ export class ByteWriter {
     this.view = new DataView(this.bytes.buffer);
   }
 
+  /** Offset of the next byte to write. */
   get position(): number {
     return this.pos;
   }
 
+  /** Writes a u8. */
   u8(v: number): this {
     this.view.setUint8(this.pos, v);
     this.pos += 1;
     return this;
   }
 
+  /** Writes a little-endian u16. */
   u16(v: number): this {
     this.view.setUint16(this.pos, v, true);
     this.pos += 2;
     return this;
   }
 
+  /** Writes a little-endian u32. */
   u32(v: number): this {
     this.view.setUint32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
 
+  /** Writes a little-endian u64 (a bigint, or a number within 2^53). */
   u64(v: bigint | number): this {
     this.view.setBigUint64(this.pos, BigInt(v), true);
     this.pos += 8;
     return this;
   }
 
+  /** Writes a little-endian float32. */
   f32(v: number): this {
     this.view.setFloat32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
 
+  /** Copies `src` in. */
   bytes_(src: Uint8Array): this {
     this.bytes.set(src, this.pos);
     this.pos += src.length;
     return this;
   }
 
+  /** Leaves `n` zero bytes (reserved fields, padding). */
   zeros(n: number): this {
     this.pos += n; // the buffer starts zeroed
     return this;

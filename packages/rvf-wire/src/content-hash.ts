@@ -21,11 +21,13 @@ export function contentHashFromCrc(c: number): Uint8Array {
   return out;
 }
 
+/** True when every byte of `hash` is zero (a hash field left unset). */
 export function isZeroHash(hash: Uint8Array): boolean {
   for (let i = 0; i < hash.length; i++) if (hash[i] !== 0) return false;
   return true;
 }
 
+/** The result of checking a stored content hash: unset (all zero), ok, or mismatch. */
 export type HashCheck = 'unset' | 'ok' | 'mismatch';
 
 /** Compares a stored content hash with the payload; all-zero means unchecked. */

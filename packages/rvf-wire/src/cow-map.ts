@@ -79,6 +79,7 @@ function decodeEntries(map: Uint8Array): readonly CowMapEntry[] {
   return entries;
 }
 
+/** Encodes a COW_MAP payload (the reference's layout, with the parent path extension). */
 export function encodeCowMapPayload(m: CowMap): Uint8Array {
   const path = new TextEncoder().encode(m.parentPath);
   const mapLen = 5 + 9 * m.entries.length;

@@ -17,8 +17,10 @@ export interface BranchPin {
   parentFileId: Uint8Array;
 }
 
+/** Size of an RVFJS_BRANCH_PIN payload, in bytes. */
 export const BRANCH_PIN_SIZE = 8 + 8 + 8 + 32 + 16;
 
+/** Encodes an RVFJS_BRANCH_PIN payload (version 1). */
 export function encodeBranchPinPayload(p: BranchPin): Uint8Array {
   const w = new ByteWriter(BRANCH_PIN_SIZE);
   w.u8(1).u8(0).u16(0).u32(p.parentEpoch).u64(p.manifestOffset).u64(p.manifestPayloadLength);
@@ -26,6 +28,7 @@ export function encodeBranchPinPayload(p: BranchPin): Uint8Array {
   return w.finish();
 }
 
+/** Decodes an RVFJS_BRANCH_PIN payload; throws CowMapCorrupt for a malformed one. */
 export function decodeBranchPinPayload(payload: Uint8Array, fileOffset = 0): BranchPin {
   const r = new ByteReader(payload, 'RVFJS_BRANCH_PIN payload', fileOffset, 'CowMapCorrupt');
   const version = r.u8('version');

@@ -1,6 +1,7 @@
 import { rvfError } from '@rvfjs/types';
 import { ByteReader, ByteWriter } from './byte-reader.js';
 
+/** One entry of the metadata field-name table: the numeric field id and its name. */
 export interface FieldName {
   fieldId: number;
   name: string;
@@ -25,6 +26,7 @@ export function encodeFieldNamesPayload(names: readonly FieldName[]): Uint8Array
   return w.finish();
 }
 
+/** Decodes an RVFJS_FIELD_NAMES payload; throws InvalidChecksum for a malformed one. */
 export function decodeFieldNamesPayload(payload: Uint8Array, fileOffset = 0): FieldName[] {
   const r = new ByteReader(payload, 'RVFJS_FIELD_NAMES payload', fileOffset, 'InvalidChecksum');
   const version = r.u8('version');

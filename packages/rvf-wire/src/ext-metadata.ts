@@ -16,6 +16,7 @@ export type MetaValue =
   | { fieldId: number; valueType: 'f64'; value: number }
   | { fieldId: number; valueType: 'string'; value: string };
 
+/** The metadata of one vector version in an RVFJS_METADATA segment. */
 export interface MetadataRecord {
   id: bigint;
   /**
@@ -43,6 +44,7 @@ export interface MetadataCompanion {
   contentHash: Uint8Array;
 }
 
+/** A decoded RVFJS_METADATA payload: its version, its companion VEC segment, its records. */
 export interface MetadataSegment {
   version: number;
   companion?: MetadataCompanion;

@@ -12,6 +12,7 @@ export interface StoreState {
   branchCount: number;
 }
 
+/** Size of the RVFJS_STATE payload this version writes, in bytes. */
 export const STATE_PAYLOAD_SIZE = 24;
 
 /**
@@ -31,6 +32,7 @@ export function encodeStatePayload(s: StoreState): Uint8Array {
   return w.finish();
 }
 
+/** Decodes an RVFJS_STATE payload (fields it does not know are ignored, missing ones read as 0). */
 export function decodeStatePayload(payload: Uint8Array, fileOffset = 0): StoreState {
   const r = new ByteReader(payload, 'RVFJS_STATE payload', fileOffset, 'InvalidChecksum');
   const version = r.u8('version');

@@ -10,6 +10,7 @@ export function readFileIdentity(r: ByteReader): FileIdentity {
   return { fileId, parentId, parentHash, lineageDepth };
 }
 
+/** Writes a FileIdentity (68 bytes); throws when an id or hash has the wrong length. */
 export function writeFileIdentity(w: ByteWriter, id: FileIdentity): void {
   w.bytes_(fixed(id.fileId, 16, 'file_id'));
   w.bytes_(fixed(id.parentId, 16, 'parent_id'));
@@ -17,6 +18,7 @@ export function writeFileIdentity(w: ByteWriter, id: FileIdentity): void {
   w.u32(id.lineageDepth);
 }
 
+/** The identity of a root file (no parent): the given file id, zero parent id and hash, depth 0. */
 export const rootIdentityFields = (fileId: Uint8Array): FileIdentity => ({
   fileId,
   parentId: new Uint8Array(16),

@@ -26,6 +26,7 @@ export interface IndexGraph {
 const NO_ENTRY = 0xffffffffffffffffn;
 const pad64 = (n: number) => Math.ceil(n / 64) * 64;
 
+/** Decodes an INDEX_SEG payload (the reference's HNSW graph layout) into its adjacency lists. */
 export function decodeIndexPayload(payload: Uint8Array, fileOffset = 0): IndexGraph {
   const r = new ByteReader(payload, 'INDEX payload', fileOffset);
   const len = payload.length;
@@ -102,6 +103,7 @@ export function decodeIndexPayload(payload: Uint8Array, fileOffset = 0): IndexGr
   };
 }
 
+/** Encodes an HNSW graph as an INDEX_SEG payload in the reference's layout. */
 export function encodeIndexPayload(g: IndexGraph): Uint8Array {
   if (g.restartInterval <= 0) throw rvfError('InvalidManifest', 'INDEX restart_interval must be positive');
   const adj: number[] = [];

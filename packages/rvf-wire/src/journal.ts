@@ -21,6 +21,7 @@ export function decodeJournalPayload(payload: Uint8Array, fileOffset = 0): Journ
   return { epoch, prevJournalSegId, entries };
 }
 
+/** Encodes a JOURNAL_SEG payload. */
 export function encodeJournalPayload(j: Journal): Uint8Array {
   const w = new ByteWriter(JOURNAL_HEADER_SIZE + JOURNAL_ENTRY_SIZE * j.entries.length);
   w.u32(j.entries.length).u32(j.epoch).u64(j.prevJournalSegId);

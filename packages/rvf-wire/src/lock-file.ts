@@ -25,6 +25,7 @@ export function encodeLockRecord(rec: LockRecord): Uint8Array {
   return w.finish();
 }
 
+/** A decoded lock file, or why it could not be decoded (which makes it a stale lock). */
 export type LockDecode = { ok: true; record: LockRecord } | { ok: false; reason: string };
 
 /** Decodes a lock file; a short file, bad magic or bad CRC is reported, not thrown (it is a stale lock). */

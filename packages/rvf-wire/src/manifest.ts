@@ -51,6 +51,7 @@ export function decodeManifestPayload(payload: Uint8Array, fileOffset = 0): Mani
   return manifest;
 }
 
+/** The exact size of the MANIFEST payload encodeManifestPayload writes for `m`. */
 export function manifestPayloadSize(m: Manifest): number {
   return (
     MANIFEST_FIXED_SIZE +
@@ -61,6 +62,7 @@ export function manifestPayloadSize(m: Manifest): number {
   );
 }
 
+/** Encodes a MANIFEST payload: fixed fields, directory, deleted ids and, if set, the identity. */
 export function encodeManifestPayload(m: Manifest): Uint8Array {
   if (m.dimension < 0 || m.dimension > 0xffff) {
     throw rvfError('InvalidManifest', `dimension ${m.dimension} does not fit in u16`);

@@ -44,6 +44,7 @@ export function decodeMembershipPayload(payload: Uint8Array, fileOffset = 0): Me
   };
 }
 
+/** Encodes a MEMBERSHIP payload (header and bitmap). */
 export function encodeMembershipPayload(m: Membership): Uint8Array {
   const w = new ByteWriter(MEMBERSHIP_HEADER_SIZE + m.bitmap.length);
   w.u32(MEMBERSHIP_MAGIC).u16(m.version).u8(m.filterType).u8(m.filterMode);
@@ -58,6 +59,7 @@ export function emptyBitmap(vectorCount: bigint | number): Uint8Array {
   return new Uint8Array(Number(8n * ((BigInt(vectorCount) + 63n) / 64n)));
 }
 
+/** True when the bit of `id` is set; ids past the bitmap's capacity are not members. */
 export function bitmapHas(bitmap: Uint8Array, id: bigint | number): boolean {
   if (typeof id === 'number') {
     // The common case, without BigInt work: this runs per candidate in a branch's queries.
@@ -70,6 +72,7 @@ export function bitmapHas(bitmap: Uint8Array, id: bigint | number): boolean {
   return ((bitmap[Number(byte)]! >> Number(n & 7n)) & 1) === 1;
 }
 
+/** Sets or clears the bit of `id`; ids outside the bitmap are ignored. */
 export function bitmapSet(bitmap: Uint8Array, id: number, on: boolean): void {
   // Ids outside the bitmap are never members; `id >>> 3` would wrap them modulo 2^32.
   if (!Number.isInteger(id) || id < 0 || id >= bitmap.length * 8) return;
@@ -85,6 +88,7 @@ const BYTE_BITS = Uint8Array.from({ length: 256 }, (_, v) => {
   return n;
 });
 
+/** The number of set bits in `bitmap`. */
 export function bitmapCount(bitmap: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < bitmap.length; i++) n += BYTE_BITS[bitmap[i]!]!;

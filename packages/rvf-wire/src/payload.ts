@@ -47,6 +47,7 @@ export function decodePayload(segType: number, payload: Uint8Array, fileOffset =
   }
 }
 
+/** Encodes a decoded payload back to bytes (the inverse of decodePayload). */
 export function encodePayload(p: DecodedPayload): Uint8Array {
   switch (p.kind) {
     case 'vec':

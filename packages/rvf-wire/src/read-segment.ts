@@ -10,6 +10,7 @@ import type { ByteSource } from './byte-source.js';
 import { checkContentHash, type HashCheck } from './content-hash.js';
 import { decodeSegmentHeader } from './segment-header.js';
 
+/** A segment read from a source: where it is, its header, its bytes and its hash check. */
 export interface ReadSegment {
   offset: number;
   header: SegmentHeader;

@@ -3,6 +3,7 @@ import type { ByteSource } from './byte-source.js';
 import { checkContentHash, type HashCheck } from './content-hash.js';
 import { decodeSegmentHeader } from './segment-header.js';
 
+/** What a forward walk finds at an offset: a segment, or a gap of bytes that are none. */
 export type WalkItem =
   | { kind: 'segment'; offset: number; header: SegmentHeader; hash: HashCheck }
   /** Bytes that are not a complete segment: garbage, a torn write, or a truncated tail. */

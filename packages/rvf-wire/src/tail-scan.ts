@@ -11,6 +11,7 @@ import { checkContentHash } from './content-hash.js';
 import { decodeManifestPayload } from './manifest.js';
 import { decodeSegmentHeader } from './segment-header.js';
 
+/** The latest intact MANIFEST a tail scan found, decoded, with where it is. */
 export interface FoundManifest {
   /** Absolute offset of the MANIFEST segment header. */
   offset: number;
@@ -22,6 +23,7 @@ export interface FoundManifest {
   end: number;
 }
 
+/** Options of the tail scan. */
 export interface TailScanOptions {
   /**
    * Also reject candidates whose non-zero content hash does not verify (default true).

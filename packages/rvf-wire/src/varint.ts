@@ -10,6 +10,7 @@ export function varintSize(v: number): number {
   return n;
 }
 
+/** Appends `v` (a non-negative integer up to 2^53) to `out` as an LEB128 varint. */
 export function writeVarint(out: number[], v: number): void {
   while (v >= 0x80) {
     out.push((v % 128) | 0x80);
@@ -44,6 +45,7 @@ export function writeDeltaList(out: number[], sorted: readonly number[]): void {
   }
 }
 
+/** Reads `count` delta-coded values (see writeDeltaList) and returns them absolute. */
 export function readDeltaList(r: ByteReader, count: number, field = 'delta list'): number[] {
   const out = new Array<number>(count);
   let prev = 0;

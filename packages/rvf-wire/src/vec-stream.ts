@@ -11,6 +11,7 @@ import { crc32 } from './crc32.js';
 import { checkEntryBounds, checkSegmentHeader, segmentFailure } from './read-segment.js';
 import { type DecodedVecBlock, vecRecords } from './vec-seg.js';
 
+/** What streaming a VEC segment reports: its header, hash check, dimension and record count. */
 export interface StreamedVecSegment {
   header: SegmentHeader;
   hash: HashCheck;

@@ -13,6 +13,7 @@ export function decodeWitnessPayload(payload: Uint8Array, fileOffset = 0): Witne
   return { witnessType, timestampNs, action, prevHash };
 }
 
+/** Encodes a WITNESS payload in the reference's layout. */
 export function encodeWitnessPayload(w: WitnessRecord): Uint8Array {
   const action = new TextEncoder().encode(w.action);
   const out = new ByteWriter(1 + 8 + 4 + action.length + HASH_SIZE);

@@ -416,6 +416,30 @@ describe('copyVectors', () => {
     }
   });
 
+  it('copies the same bits at any byte alignment of the payload (word, half-word and byte copies)', () => {
+    for (const dim of [DIM, 4, 128]) {
+      const f = fixture(5, dim, 12);
+      for (let shift = 0; shift < 4; shift++) {
+        const backing = new Uint8Array(f.payload.length + 4);
+        const payload = backing.subarray(shift, shift + f.payload.length);
+        payload.set(f.payload);
+        const block = decodeVecPayload(payload);
+        for (const [first, n] of [
+          [0, 5],
+          [1, 3],
+          [4, 1],
+          [2, 0],
+        ] as const) {
+          const dst = new Float32Array(n * dim);
+          block.copyVectors(dst, 0, first, n);
+          expect(Array.from(new Uint32Array(dst.buffer)), `dim ${dim} shift ${shift} ${first}+${n}`).toEqual(
+            Array.from(f.bits.subarray(first * dim, (first + n) * dim)),
+          );
+        }
+      }
+    }
+  });
+
   it('writes through a destination view with a byte offset', () => {
     const block = decodeVecPayload(fx.payload);
     const backing = new Float32Array(4 + 6 * DIM);

@@ -18,3 +18,28 @@ export function referenceDistance(
   aOff?: number,
   bOff?: number,
 ): number;
+
+/** True when `command` is on the PATH. */
+export function hasCommand(command: string): boolean;
+
+/** Installs `packages` with apt-get when `command` is missing and this runs as root; throws when still missing. */
+export function ensureInstalled(command: string, packages: string): void;
+
+/** What scripts/rgw/start.sh prints: S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION. */
+export type RgwEnv = Record<'S3_ENDPOINT' | 'S3_ACCESS_KEY' | 'S3_SECRET_KEY' | 'S3_REGION', string>;
+
+/** Starts (or joins) Ceph RADOS Gateway on 127.0.0.1 under a lease of this process. */
+export function startRgw(): RgwEnv;
+
+/** Drops this process's lease; the gateway stops when no other live process holds one. */
+export function stopRgw(): void;
+
+/** S3Client options for the gateway (path style, checksums only when required). */
+export function rgwClientConfig(env: RgwEnv): {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle: true;
+  requestChecksumCalculation: 'WHEN_REQUIRED';
+  responseChecksumValidation: 'WHEN_REQUIRED';
+};

@@ -1,0 +1,205 @@
+import type { Metric } from '@rvfjs/types';
+import { SIMD_KERNELS_WASM_BASE64 } from './simd-kernels-wasm.js';
+
+/**
+ * Vector storage that WebAssembly SIMD kernels can read in place.
+ *
+ * A large store's floats are allocated inside a shared WebAssembly memory instead of a bare
+ * SharedArrayBuffer: the graph worker still reads them without a copy (the memory's buffer is
+ * a SharedArrayBuffer), and a graph walk on this thread computes its distances with 128-bit
+ * lanes, several times faster than scalar JavaScript (simd-kernels.wat). Each memory starts
+ * with a scratch area where the query is copied before a walk; the floats follow it.
+ *
+ * Everything here is an optimisation with a plain fallback: where WebAssembly, SIMD or shared
+ * memory is missing, or a memory cannot be reserved (each one reserves address space for its
+ * bounds checks, and a process has a limited amount), callers get undefined and use the
+ * scalar kernels over an ordinary SharedArrayBuffer.
+ */
+
+/** Set this environment variable to 1 to keep vectors out of WebAssembly memory (scalar kernels only). */
+export const DISABLE_SIMD_ENV = 'RVF_DISABLE_SIMD';
+
+/** Bytes before the floats: room for one query of up to 16,384 dimensions. */
+const SCRATCH_BYTES = 65_536;
+const PAGE_BYTES = 65_536;
+/** Smaller arrays are not worth a memory of their own: below a store's index threshold (1,024 vectors, 8,192 floats at 8 dimensions) nothing is walked. */
+const MIN_FLOATS = 8_192;
+/** wasm32 addresses 4 GiB; keep clear of the top. */
+const MAX_BYTES = 4 * 1024 ** 3 - 16 * PAGE_BYTES;
+const MAX_PAGES = MAX_BYTES / PAGE_BYTES;
+
+type KernelFn = (a: number, b: number, dim: number) => number;
+
+/** A metric's SIMD kernel bound to one memory, for vectors of one array in it. */
+export interface SimdKernel {
+  /** Copies the query into the memory's scratch area; call before the distances of a search. */
+  load(query: Float32Array): void;
+  /** The kernel: (byte offset of a vector, byte offset of the query (0), dimension) → distance. */
+  readonly fn: KernelFn;
+  /** Byte offset of float 0 of the vectors array in the memory. */
+  readonly base: number;
+}
+
+/** What simd-kernels.wat exports, bound to one memory. */
+export interface SimdExports {
+  l2: KernelFn;
+  negDot: KernelFn;
+  cosine: KernelFn;
+  layout(
+    g: number,
+    s: number,
+    lab: number,
+    vis: number,
+    cand: number,
+    res: number,
+    batch: number,
+    l0: number,
+    stride: number,
+    ident: number,
+    del: number,
+  ): void;
+  walk(
+    vbase: number,
+    dim: number,
+    metric: number,
+    count: number,
+    m: number,
+    entry: number,
+    maxLevel: number,
+    ef: number,
+    epoch: number,
+  ): number;
+  results(k: number, out: number): number;
+  digest(vbase: number, dim: number, from: number, to: number, state: number): void;
+}
+
+interface Kernels extends SimdExports {
+  scratch: Float32Array;
+}
+
+/** Memories allocated by this thread, by their buffer (other threads never use our scratch). */
+const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
+const kernelsOf = new WeakMap<WebAssembly.Memory, Kernels>();
+let compiled: WebAssembly.Module | null | undefined;
+
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.[DISABLE_SIMD_ENV] === '1') return compiled;
+  try {
+    if (typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function') {
+      const bytes = base64Bytes(SIMD_KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>;
+      // Validation fails on engines without SIMD or threads: the scalar path stays.
+      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    }
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const out = new Uint8Array(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/**
+ * `length` zeroed floats in a shared WebAssembly memory of their own, or undefined where that
+ * is unavailable or not worth it (small arrays). The array's buffer is a SharedArrayBuffer.
+ */
+export function simdFloats(length: number): Float32Array | undefined {
+  if (length < MIN_FLOATS || SCRATCH_BYTES + length * 4 > MAX_BYTES || !kernelModule()) return undefined;
+  const pages = Math.ceil((SCRATCH_BYTES + length * 4) / PAGE_BYTES);
+  let memory: WebAssembly.Memory;
+  try {
+    // Room to grow (a graph walk lays its graph out after the floats, see simd-walk.ts): a
+    // shared memory never moves, and the address space is reserved whatever the maximum.
+    memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  } catch {
+    return undefined; // address space for another memory could not be reserved
+  }
+  memories.set(memory.buffer, memory);
+  return new Float32Array(memory.buffer, SCRATCH_BYTES, length);
+}
+
+/**
+ * The SIMD kernel for `metric` over `vectors` (an array from simdFloats, or a view of one),
+ * or undefined when `vectors` is not in such a memory or the dimension does not fit the
+ * scratch area.
+ */
+export function simdKernel(vectors: Float32Array, metric: Metric, dimension: number): SimdKernel | undefined {
+  const memory = simdMemoryOf(vectors);
+  if (!memory || dimension * 4 > SCRATCH_BYTES) return undefined;
+  const k = kernels(memory);
+  const fn =
+    metric === 'l2'
+      ? k.l2
+      : metric === 'inner_product'
+        ? k.negDot
+        : metric === 'cosine'
+          ? k.cosine
+          : undefined;
+  if (!fn) return undefined;
+  const scratch = k.scratch;
+  return {
+    fn,
+    base: vectors.byteOffset,
+    load(query: Float32Array) {
+      scratch.set(query.subarray(0, dimension));
+    },
+  };
+}
+
+/**
+ * True when graph walks over `vectors` can run in WebAssembly on this thread (the array came
+ * from simdFloats here).
+ */
+export function simdWalksAvailable(vectors: Float32Array): boolean {
+  return memories.has(vectors.buffer);
+}
+
+/** The memory `array` lives in, when simdFloats allocated it on this thread. */
+export function simdMemoryOf(array: Float32Array): WebAssembly.Memory | undefined {
+  return memories.get(array.buffer);
+}
+
+/** The kernels module instantiated over `memory` (once per memory). */
+export function simdExports(memory: WebAssembly.Memory): SimdExports {
+  return kernels(memory);
+}
+
+/** The scratch area of `memory` as 32-bit words (for state handed to a kernel). */
+export function scratchWords(memory: WebAssembly.Memory): Int32Array {
+  const f = kernels(memory).scratch;
+  return new Int32Array(f.buffer, f.byteOffset, 8);
+}
+
+/** Copies `query` into the scratch area of `memory`; false when it does not fit. */
+export function loadQuery(memory: WebAssembly.Memory, query: Float32Array): boolean {
+  if (query.length * 4 > SCRATCH_BYTES) return false;
+  kernels(memory).scratch.set(query);
+  return true;
+}
+
+function kernels(memory: WebAssembly.Memory): Kernels {
+  let k = kernelsOf.get(memory);
+  if (!k) {
+    const instance = new WebAssembly.Instance(kernelModule()!, { env: { memory } });
+    const e = instance.exports as unknown as SimdExports;
+    k = {
+      l2: e.l2,
+      negDot: e.negDot,
+      cosine: e.cosine,
+      layout: e.layout,
+      walk: e.walk,
+      results: e.results,
+      digest: e.digest,
+      scratch: new Float32Array(memory.buffer, 0, SCRATCH_BYTES / 4),
+    };
+    kernelsOf.set(memory, k);
+  }
+  return k;
+}

@@ -1,0 +1,236 @@
+/**
+ * WebAssembly SIMD: the kernels must agree with the exact scalar kernels, walks run wholly in
+ * WebAssembly must find what brute force (hand-built graphs) and hnswlib (real graphs) find
+ * and report exact distances, and every way out of the fast path (small arrays, vectors in
+ * another array, the kill switch) must leave answers unchanged. The committed module must be
+ * what simd-kernels.wat compiles to.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { simdFloats, simdKernel } from '../src/simd-memory.js';
+import {
+  bruteForce,
+  closeTo,
+  clusteredVectors,
+  completeGraphBlob,
+  METRICS,
+  mulberry32,
+  randomVectors,
+  row,
+} from './helpers.js';
+import {
+  createHnsw,
+  DISABLE_SIMD_ENV,
+  distanceFn,
+  ErrorCode,
+  prepareGraphWalker,
+  RvfError,
+  recallAtK,
+  simdWalksAvailable,
+  VectorStore,
+} from './imports.js';
+import { nativeMissing } from './native-required.js';
+
+/** `flat` copied into a SIMD memory (padded up to the size simdFloats accepts). */
+function inSimdMemory(flat: Float32Array): Float32Array {
+  const floats = simdFloats(Math.max(flat.length, 8192));
+  if (!floats) throw new Error('WebAssembly SIMD memory is not available on this Node');
+  floats.set(flat);
+  return floats.subarray(0, flat.length);
+}
+
+describe('SIMD kernels', () => {
+  it('the committed module is what simd-kernels.wat compiles to', async () => {
+    const script = fileURLToPath(new URL('../scripts/compile-wasm.mjs', import.meta.url));
+    const { compiledModuleSource } = (await import(script)) as { compiledModuleSource(): Promise<string> };
+    const committed = readFileSync(new URL('../src/simd-kernels-wasm.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(await compiledModuleSource());
+  });
+
+  it('agree with the exact kernels for every metric, at dimensions with and without a tail', () => {
+    const rng = mulberry32(5);
+    for (const dim of [1, 3, 4, 15, 16, 17, 31, 128, 301]) {
+      const n = 24;
+      const flat = inSimdMemory(randomVectors(n, dim, rng));
+      flat.fill(0, 0, dim); // a zero vector: cosine's special case
+      const query = randomVectors(1, dim, rng);
+      for (const metric of METRICS) {
+        const k = simdKernel(flat, metric, dim)!;
+        expect(k, `${metric} ${dim}`).toBeDefined();
+        k.load(query);
+        const exact = distanceFn(metric);
+        for (let i = 0; i < n; i++) {
+          const got = k.fn(k.base + i * dim * 4, 0, dim);
+          const want = exact(flat, i * dim, query, 0, dim);
+          expect(closeTo(got, want, 1e-5), `${metric} dim ${dim} vector ${i}: ${got} vs ${want}`).toBe(true);
+        }
+        if (metric === 'cosine') expect(k.fn(k.base, 0, dim)).toBe(1);
+      }
+    }
+  });
+
+  it('small arrays and arrays elsewhere stay on the scalar path', () => {
+    expect(simdFloats(1000)).toBeUndefined();
+    expect(simdWalksAvailable(new VectorStore(16, 10).flat)).toBe(false);
+    expect(simdWalksAvailable(new Float32Array(100_000))).toBe(false);
+    expect(simdKernel(new Float32Array(100_000), 'l2', 16)).toBeUndefined();
+    expect(simdWalksAvailable(new VectorStore(128, 1000).flat)).toBe(true);
+  });
+
+  it(`${DISABLE_SIMD_ENV}=1 keeps every array out of WebAssembly memory`, () => {
+    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const probe = `import(${JSON.stringify(entry)}).then((m) => console.log(m.simdWalksAvailable(new m.VectorStore(128, 4096).flat)))`;
+    const run = (env: NodeJS.ProcessEnv) =>
+      execFileSync(process.execPath, ['-e', probe], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      }).trim();
+    expect(run({ [DISABLE_SIMD_ENV]: '1' })).toBe('false');
+    expect(run({ [DISABLE_SIMD_ENV]: '' })).toBe('true');
+  });
+});
+
+describe('graph walks in WebAssembly', () => {
+  const dim = 16;
+  const n = 40;
+  const base = randomVectors(n, dim, mulberry32(21));
+  const queries = randomVectors(12, dim, mulberry32(22));
+
+  it('find exactly what brute force finds when the walk can reach every member, deleted ones skipped', () => {
+    const flat = inSimdMemory(base);
+    for (const deleted of [new Set<number>(), new Set([0, 5, 9])]) {
+      const walker = prepareGraphWalker(completeGraphBlob(flat, n, { deleted }), n, flat);
+      expect(walker.walksInWasm).toBe(true);
+      for (let q = 0; q < queries.length / dim; q++) {
+        const query = row(queries, q, dim);
+        const got = walker.search(flat, query, 6, { ef: n });
+        expect(walker.lastWalk).toBe('wasm');
+        const want = bruteForce('l2', flat, dim, n, query, 6, (o) => !deleted.has(o));
+        expect(got.map((h) => h.ordinal)).toEqual(want.map((h) => h.ordinal));
+        for (let i = 0; i < got.length; i++) expect(closeTo(got[i]!.distance, want[i]!.distance)).toBe(true);
+      }
+    }
+  });
+
+  it('maps elements to the ordinals the graph names (labels that are not the identity)', () => {
+    const labels = Array.from({ length: n }, (_, i) => n - 1 - i);
+    const flat = inSimdMemory(base);
+    const walker = prepareGraphWalker(completeGraphBlob(flat, n, { labels }), n, flat);
+    const query = row(queries, 0, dim);
+    expect(walker.search(flat, query, 4, { ef: n }).map((h) => h.ordinal)).toEqual(
+      bruteForce('l2', flat, dim, n, query, 4).map((h) => h.ordinal),
+    );
+    expect(walker.lastWalk).toBe('wasm');
+  });
+
+  it('a filter, or vectors that moved to another array, walk in JavaScript with the same answers', () => {
+    const flat = inSimdMemory(base);
+    const walker = prepareGraphWalker(completeGraphBlob(flat, n), n, flat);
+    const query = row(queries, 1, dim);
+    const accept = (o: number) => o % 3 !== 0;
+    const filtered = walker.search(flat, query, 5, { ef: n, accept });
+    expect(walker.lastWalk).toBe('js');
+    expect(filtered.map((h) => h.ordinal)).toEqual(
+      bruteForce('l2', flat, dim, n, query, 5, accept).map((h) => h.ordinal),
+    );
+    const moved = walker.search(base.slice(), query, 5, { ef: n });
+    expect(walker.lastWalk).toBe('js');
+    expect(moved.map((h) => h.ordinal)).toEqual(
+      bruteForce('l2', base, dim, n, query, 5).map((h) => h.ordinal),
+    );
+  });
+
+  it('checks the digest four chains at a time: passes over its own vectors, refuses changed ones', () => {
+    for (const d of [16, 18]) {
+      // 18: two words past the last group of four, taken by the scalar tail.
+      const vectors = randomVectors(n, d, mulberry32(23));
+      const labels = Array.from({ length: n }, (_, i) => (i * 7) % n); // not the identity
+      const flat = inSimdMemory(vectors);
+      const walker = prepareGraphWalker(completeGraphBlob(flat, n, { dim: d, labels }), n, flat);
+      expect(walker.walksInWasm).toBe(true);
+      const drain = (steps: Generator<void, void, undefined>) => {
+        while (!steps.next().done);
+      };
+      drain(walker.verify(flat, 7)); // several slices; the blob's digest was taken in TypeScript
+      flat[5 * d + d - 1] = (flat[5 * d + d - 1] ?? 0) + 1; // a tail word when d is 18
+      let err: unknown;
+      try {
+        drain(walker.verify(flat, 7));
+      } catch (e) {
+        err = e;
+      }
+      expect((err as RvfError).code, `dim ${d}`).toBe(ErrorCode.ContentHashMismatch);
+    }
+  });
+
+  it('visit marks survive their counter wrapping (70,000 walks)', () => {
+    const flat = inSimdMemory(base);
+    const walker = prepareGraphWalker(completeGraphBlob(flat, n), n, flat);
+    const query = row(queries, 2, dim);
+    const want = bruteForce('l2', flat, dim, n, query, 5).map((h) => h.ordinal);
+    for (let i = 0; i < 70_000; i++) {
+      const got = walker.search(flat, query, 5, { ef: n });
+      if (i % 10_000 === 0 || i === 69_999) expect(got.map((h) => h.ordinal)).toEqual(want);
+    }
+  });
+
+  it('a link outside the graph is a typed error, not a read of other memory', () => {
+    const flat = inSimdMemory(base);
+    const blob = completeGraphBlob(flat, n);
+    // Element 0's first level-0 link (word 2 after the 64-byte header) points past the graph.
+    new DataView(blob.buffer, blob.byteOffset).setUint32(64 + 8, n + 7, true);
+    const walker = prepareGraphWalker(blob, n, flat);
+    let err: unknown;
+    try {
+      for (let q = 0; q < 12; q++) walker.search(flat, row(queries, q, dim), 3, { ef: n });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RvfError);
+    expect((err as RvfError).code).toBe(ErrorCode.InvalidManifest);
+  });
+
+  describe.skipIf(nativeMissing())('over graphs hnswlib built', () => {
+    for (const metric of METRICS) {
+      it(`${metric}: the same neighbours as hnswlib and as the JavaScript walk, with exact distances`, () => {
+        const d = 24; // not a multiple of 16: the kernels' four-lane and scalar tails run
+        const count = 3000;
+        const data = clusteredVectors(count, d, 30, mulberry32(31));
+        const qs = clusteredVectors(50, d, 30, mulberry32(32));
+        const store = new VectorStore(d, count);
+        store.setBlock(0, data);
+        expect(simdWalksAvailable(store.flat)).toBe(true);
+        const h = createHnsw(d, metric, { store, m: 12, efConstruction: 100 });
+        h.addBatch(Array.from({ length: count }, (_, i) => i));
+        for (const o of [3, 77, 1500]) h.markDeleted(o);
+        const blob = h.serialize();
+        const wasm = prepareGraphWalker(blob, count, store.flat);
+        const js = prepareGraphWalker(blob, count);
+        const kernel = distanceFn(metric);
+        const fromWasm: number[][] = [];
+        const fromJs: number[][] = [];
+        const fromHnswlib: number[][] = [];
+        for (let q = 0; q < 50; q++) {
+          const query = row(qs, q, d);
+          const got = wasm.search(store.flat, query, 10, { ef: 64 });
+          expect(wasm.lastWalk).toBe('wasm');
+          for (const hit of got) {
+            expect([3, 77, 1500]).not.toContain(hit.ordinal);
+            expect(hit.distance).toBe(kernel(store.flat, hit.ordinal * d, query, 0, d));
+          }
+          fromWasm.push(got.map((x) => x.ordinal));
+          fromJs.push(js.search(store.flat, query, 10, { ef: 64 }).map((x) => x.ordinal));
+          fromHnswlib.push(h.search(query, 10, { ef: 64 }).map((x) => x.ordinal));
+        }
+        // Sums in another order can swap near-ties at the edge of the beam; nothing more.
+        const agreement = (other: number[][]) =>
+          other.reduce((sum, want, q) => sum + recallAtK(want, fromWasm[q]!), 0) / other.length;
+        expect(agreement(fromJs)).toBeGreaterThanOrEqual(0.99);
+        expect(agreement(fromHnswlib)).toBeGreaterThanOrEqual(0.99);
+      });
+    }
+  });
+});
