@@ -252,7 +252,7 @@ export class GraphWalker {
     const keep = (id: number) =>
       keepAll ||
       (((body[starts[id]! + 1]! >>> 8) & 1) === 0 &&
-        (!hidden || !hidden(labels[id]!)) &&
+        !hidden?.(labels[id]!) &&
         (!accept || accept(labels[id]!)));
     visited[cur] = epoch;
     cand.push(curDist, cur);
