@@ -4,7 +4,7 @@ import { type DistanceKernel, distanceFn } from './distance.js';
 import { decodeRvhn, digestContext, type RvhnHeader } from './hnsw-blob.js';
 import { simdKernel } from './simd-memory.js';
 import { prepareSimdWalk, type SimdWalk } from './simd-walk.js';
-import type { Neighbour } from './top-k.js';
+import { inRankOrder, type Neighbour } from './top-k.js';
 
 /**
  * A saved HNSW graph (an RVHN blob) searched in TypeScript, straight from the blob and the
@@ -193,12 +193,12 @@ export class GraphWalker {
     // A walk with no filter to ask runs wholly in WebAssembly where it can.
     if (this.simd && !accept) {
       const found = this.simd.search(vectors, query, k, ef);
-      if (found && 'badLink' in found) {
+      if (found && !(found instanceof Uint32Array)) {
         throw rvfError('InvalidManifest', `HNSW graph: element ${found.badLink} links outside the graph`);
       }
       if (found) {
         this.lastWalk = 'wasm';
-        return exactOrder(found.ordinals, vectors, query, dim, kernel);
+        return exactOrder(found, vectors, query, dim, kernel);
       }
     }
     this.lastWalk = 'js';
@@ -291,14 +291,7 @@ export class GraphWalker {
     }
     // The heap orders by distance only (and, with SIMD, by a distance rounded in another
     // order than the exact one reported): ties go by ordinal, as everywhere else.
-    for (let i = 1; i < out.length; i++) {
-      const a = out[i - 1]!;
-      const b = out[i]!;
-      if (a.distance > b.distance || (a.distance === b.distance && a.ordinal > b.ordinal)) {
-        return out.sort((x, y) => x.distance - y.distance || x.ordinal - y.ordinal);
-      }
-    }
-    return out;
+    return inRankOrder(out);
   }
 
   /**
@@ -343,17 +336,11 @@ function exactOrder(
   kernel: DistanceKernel,
 ): Neighbour[] {
   const out = new Array<Neighbour>(ordinals.length);
-  let sorted = true;
   for (let i = 0; i < ordinals.length; i++) {
     const ordinal = ordinals[i]!;
     out[i] = { ordinal, distance: kernel(vectors, ordinal * dim, query, 0, dim) };
-    if (i > 0) {
-      const a = out[i - 1]!;
-      if (a.distance > out[i]!.distance || (a.distance === out[i]!.distance && a.ordinal > ordinal))
-        sorted = false;
-    }
   }
-  return sorted ? out : out.sort((x, y) => x.distance - y.distance || x.ordinal - y.ordinal);
+  return inRankOrder(out);
 }
 
 /** Runs GraphWalker.prepare to the end in one go (small graphs, tests). */

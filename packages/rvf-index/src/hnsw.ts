@@ -17,7 +17,7 @@ import {
 import { normalizedArray, plainArray } from './normalize.js';
 import { OrdinalFlags } from './ordinal-flags.js';
 import { withTempFile, withTempFileAsync } from './temp-file.js';
-import type { Neighbour } from './top-k.js';
+import { inRankOrder, type Neighbour } from './top-k.js';
 import { VectorStore } from './vector-store.js';
 
 /** Options of a new HNSW index: graph parameters, capacity, seed and vector store. */
@@ -320,10 +320,7 @@ export class HnswIndex implements VectorIndex {
       }
     }
     // hnswlib hands its results back nearest first, so usually only ties need a look.
-    for (let i = 1; i < out.length; i++) {
-      if (byDistanceThenOrdinal(out[i - 1]!, out[i]!) > 0) return out.sort(byDistanceThenOrdinal);
-    }
-    return out;
+    return inRankOrder(out);
   }
 
   /**
@@ -653,8 +650,4 @@ export function deserializeHnswAsync(
   opts: AsyncLoadOptions = {},
 ): Promise<HnswIndex> {
   return HnswIndex.deserializeAsync(bytes, vectors, opts);
-}
-
-function byDistanceThenOrdinal(a: Neighbour, b: Neighbour): number {
-  return a.distance - b.distance || a.ordinal - b.ordinal;
 }

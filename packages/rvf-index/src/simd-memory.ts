@@ -143,12 +143,11 @@ export function simdKernel(vectors: Float32Array, metric: Metric, dimension: num
           ? k.cosine
           : undefined;
   if (!fn) return undefined;
-  const scratch = k.scratch;
   return {
     fn,
     base: vectors.byteOffset,
     load(query: Float32Array) {
-      scratch.set(query.subarray(0, dimension));
+      loadQuery(memory, query.subarray(0, dimension));
     },
   };
 }

@@ -20,8 +20,8 @@ export interface SimdWalk {
   /** The graph's arrays as copied into the memory (views; they live as long as it does). */
   readonly copies: { body: Uint32Array; starts: Uint32Array; labels: Uint32Array };
   /**
-   * The `ef` nearest members as (ordinal, f32 distance) pairs nearest first, cut to `k`;
-   * `{ badLink: element }` when the walk met a link from that element outside the graph;
+   * The ordinals of the `ef` nearest members, nearest first (by the walk's f32 sums), cut to
+   * `k`; `{ badLink: element }` when the walk met a link from that element outside the graph;
    * undefined when `vectors` is not in this walk's memory.
    */
   search(
@@ -29,7 +29,7 @@ export interface SimdWalk {
     query: Float32Array,
     k: number,
     ef: number,
-  ): { ordinals: Uint32Array; distances: Float32Array } | { badLink: number } | undefined;
+  ): Uint32Array | { badLink: number } | undefined;
   /**
    * Feeds the vectors of elements `from`..`to` (in element order) to `digest`, as
    * VectorDigest.update would; false when `vectors` is not in this walk's memory.
@@ -97,7 +97,6 @@ export function* prepareSimdWalk(
   const deleted = new Uint8Array(buffer, del, count);
   let anyDeleted = 0;
   let ident = 1;
-  for (let i = 0; i < count; i++) if (labels[i] !== i) ident = 0;
   const level0 = new Uint32Array(buffer, l0, count * strideWords);
   const perSlice = Math.max(1, Math.floor(sliceWords / (4 * strideWords)));
   for (let i = 0; i < count; i++) {
@@ -107,6 +106,7 @@ export function* prepareSimdWalk(
     const c0 = w >>> 16;
     deleted[i] = (w >>> 8) & 1 || (graph.hidden?.(labels[i]!) ? 1 : 0);
     anyDeleted |= deleted[i]!;
+    if (labels[i] !== i) ident = 0;
     let at = i * strideWords;
     level0[at] = c0;
     for (let j = p + 2, end = p + 2 + c0; j < end; j++) level0[++at] = body[j]!;
@@ -142,14 +142,11 @@ export function* prepareSimdWalk(
         epoch,
       );
       if (found < 0) return { badLink: -1 - found };
+      // The caller reports distances from the exact kernels: only the ordinals are read.
       const n = wasm.results(k, cand);
       const ordinals = new Uint32Array(n);
-      const distances = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        distances[i] = out.getFloat32(i * 8, true);
-        ordinals[i] = out.getUint32(i * 8 + 4, true);
-      }
-      return { ordinals, distances };
+      for (let i = 0; i < n; i++) ordinals[i] = out.getUint32(i * 8 + 4, true);
+      return ordinals;
     },
     digest(vectors, from, to, digest) {
       if (simdMemoryOf(vectors) !== memory) return false;

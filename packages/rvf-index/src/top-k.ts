@@ -8,6 +8,23 @@ export interface Neighbour {
   distance: number;
 }
 
+/** Nearest first, equal distances by ordinal: the order every engine returns. */
+function byDistanceThenOrdinal(a: Neighbour, b: Neighbour): number {
+  return a.distance - b.distance || a.ordinal - b.ordinal;
+}
+
+/**
+ * `out` in that order, for a list that usually is already (a graph walk's, whose heap ranks
+ * by distance alone, or by distances rounded another way than those reported): checked in one
+ * pass, sorted only when it is not.
+ */
+export function inRankOrder(out: Neighbour[]): Neighbour[] {
+  for (let i = 1; i < out.length; i++) {
+    if (byDistanceThenOrdinal(out[i - 1]!, out[i]!) > 0) return out.sort(byDistanceThenOrdinal);
+  }
+  return out;
+}
+
 /** A bounded max-heap of the k nearest results seen so far (see the file comment). */
 export class TopK {
   readonly k: number;

@@ -109,9 +109,8 @@ export class QueryEngine {
   ): Hit[] {
     const t = this.table;
     const live = t.allLive ? undefined : (o: number) => t.isLive(o);
-    const pending = this.maintainer.pending;
-    // A graph that answers for less than half the store is not worth a walk plus a scan.
     const m = this.maintainer;
+    const pending = m.pending;
     if (!filter && plan !== 'exact' && !m.graph && !m.walker && m.preparingWalker) {
       // Rather than scan every vector, spend up to about twice what the scan would cost on
       // getting the saved graph ready to walk, and walk it if that was enough: one or two
@@ -120,9 +119,10 @@ export class QueryEngine {
       // only, so it is not held up.)
       m.hurryWalker(2 * scanCostMs(t.count, t.dimension));
     }
+    // A graph that answers for less than half the store is not worth a walk plus a scan.
     const usable = plan !== 'exact' && pending.size * 2 < t.count;
-    const graph = usable ? this.maintainer.graph : undefined;
-    const walker = usable && !graph ? this.maintainer.walker : undefined;
+    const graph = usable ? m.graph : undefined;
+    const walker = usable && !graph ? m.walker : undefined;
     if (!filter) {
       if (graph || walker)
         return this.walk(graph, walker, query, k, Math.max(efSearch ?? this.params.efSearch, k));
