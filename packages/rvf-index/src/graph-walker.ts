@@ -1,14 +1,16 @@
 import { rvfError } from '@rvfjs/types';
 import { checkDigest, VectorDigest, wordsOf } from './digest.js';
 import { type DistanceKernel, distanceFn } from './distance.js';
+import { checkGraph, fillLayout, type GraphLayout, level0Stride, plainLayout } from './graph-layout.js';
 import { decodeRvhn, digestContext, type RvhnHeader } from './hnsw-blob.js';
 import { simdKernel } from './simd-memory.js';
 import { prepareSimdWalk, type SimdWalk } from './simd-walk.js';
 import { inRankOrder, type Neighbour } from './top-k.js';
 
 /**
- * A saved HNSW graph (an RVHN blob) searched in TypeScript, straight from the blob and the
- * store's vectors: no add-on, no file to rebuild, nothing to copy.
+ * A saved HNSW graph (an RVHN blob) searched in TypeScript over the store's vectors: no add-on,
+ * no file to rebuild. The graph is copied once into the layout both this walk and the
+ * WebAssembly one read (graph-layout.ts), in WebAssembly memory where the vectors are.
  *
  * It exists for the moments hnswlib cannot answer: while a saved graph is still on its way into
  * hnswlib after an open (hundreds of milliseconds at 100k vectors, during which queries would
@@ -24,13 +26,11 @@ import { inRankOrder, type Neighbour } from './top-k.js';
  */
 export class GraphWalker {
   private readonly kernel: DistanceKernel;
+  /** Words per element in the layout's level-0 array. */
+  private readonly stride: number;
   /** Visit marks: a query's mark is `epoch`; cleared only when the counter wraps. */
   private readonly visited: Uint16Array;
   private epoch = 0;
-  /** The graph laid out for walks run wholly in WebAssembly (see simd-walk.ts), if it could be. */
-  private simd: SimdWalk | undefined;
-  /** Ordinals never returned, as if deleted (see prepare). */
-  private hidden: ((ordinal: number) => boolean) | undefined;
   /** How the last search walked: wholly in WebAssembly, or in JavaScript (with SIMD distances where the vectors allow). */
   lastWalk: 'wasm' | 'js' | undefined;
   private readonly candidates = new DistanceHeap(64, false);
@@ -38,31 +38,36 @@ export class GraphWalker {
 
   private constructor(
     readonly header: RvhnHeader,
-    private body: Uint32Array,
-    /** Word offset of each element's record in `body`, by internal id. */
-    private starts: Uint32Array,
-    /** Ordinal of each internal id. */
-    private labelsOf: Uint32Array,
+    /** The graph laid out in WebAssembly memory beside its vectors, for both walks (see simd-walk.ts). */
+    private readonly simd: SimdWalk | undefined,
+    /** The graph laid out in ordinary arrays, when it could not be laid out beside its vectors. */
+    private readonly plain: GraphLayout | undefined,
     /** Internal id of each ordinal, -1 where the graph does not hold it. */
     private readonly internal: Int32Array,
     /** Members hnswlib had marked deleted when the graph was saved (walked through, never returned). */
     readonly deletedCount: number,
+    /** Ordinals never returned, as if deleted (see prepare). */
+    private readonly hidden: ((ordinal: number) => boolean) | undefined,
   ) {
     this.kernel = distanceFn(header.metric);
+    this.stride = level0Stride(header.m);
     this.visited = new Uint16Array(header.count);
   }
 
   /**
    * Parses a blob for walking over `vectorCount` vectors, yielding between slices of
    * `sliceElements` elements so a caller on the event loop can take turns (a million-element
-   * graph takes tens of milliseconds to index). Run it to completion (see prepareGraphWalker)
-   * or step it. Fails like a saved graph that cannot be used: a malformed record, or members
-   * the store does not have.
+   * graph takes tens of milliseconds to check, and as long again to lay out). The default
+   * slice is about half a millisecond of work: a query that spends a budget of a few
+   * milliseconds on the preparation (the runtime's hurry) then overruns it by that at most. Run it to
+   * completion (see prepareGraphWalker) or step it. Fails like a saved graph that cannot be
+   * used: a malformed record, or members the store does not have. The walker keeps nothing
+   * of the blob: the graph is copied into its layout (see graph-layout.ts).
    */
   static *prepare(
     blob: Uint8Array,
     vectorCount: number,
-    sliceElements = 32_768,
+    sliceElements = 4096,
     /** The vectors it will walk: in a SIMD memory, the graph is laid out beside them. */
     vectors?: Float32Array,
     /**
@@ -73,72 +78,30 @@ export class GraphWalker {
     hidden?: (ordinal: number) => boolean,
   ): Generator<void, GraphWalker, undefined> {
     const { header, body } = decodeRvhn(blob);
-    const { count, m, maxLevel, entryPoint } = header;
-    const maxM0 = 2 * m;
-    const starts = new Uint32Array(count);
-    const labels = new Uint32Array(count);
-    const internal = new Int32Array(vectorCount).fill(-1);
-    const len = body.length;
-    const corrupt = (message: string, at: number) =>
-      rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: 64 + 4 * at });
-    let deleted = 0;
-    let p = 0;
-    for (let i = 0; i < count; i++) {
-      if (i > 0 && i % sliceElements === 0) yield;
-      if (p + 2 > len) throw corrupt(`the stream ends inside element ${i}`, p);
-      starts[i] = p;
-      const label = body[p]!;
-      const w = body[p + 1]!;
-      const level = w & 0xff;
-      const flags = (w >>> 8) & 0xff;
-      const c0 = w >>> 16;
-      if (flags > 1) throw corrupt(`element ${i} has unknown flags ${flags}`, p + 1);
-      if (level > maxLevel)
-        throw corrupt(`element ${i} level ${level} above the top level ${maxLevel}`, p + 1);
-      if (c0 > maxM0) throw corrupt(`element ${i} has ${c0} level-0 links (max ${maxM0})`, p + 1);
-      if (label >= vectorCount) {
-        throw rvfError(
-          'ContentHashMismatch',
-          `HNSW graph refers to ordinal ${label} but only ${vectorCount} vectors were provided (stale index)`,
-        );
-      }
-      if (internal[label] !== -1) throw corrupt(`ordinal ${label} appears twice`, p);
-      internal[label] = i;
-      labels[i] = label;
-      deleted += flags;
-      p += 2 + c0;
-      for (let l = 1; l <= level; l++) {
-        if (p >= len) throw corrupt(`the stream ends inside element ${i}`, p);
-        const c = body[p]!;
-        if (c > m) throw corrupt(`element ${i} level ${l} has ${c} links (max ${m})`, p);
-        p += 1 + c;
-      }
-      if (p > len) throw corrupt(`the stream ends inside element ${i}`, len);
+    const checked = yield* checkGraph(header, body, vectorCount, sliceElements);
+    const { deleted, internal } = checked;
+    const simd = vectors
+      ? yield* prepareSimdWalk(header, body, checked.upperWords, vectors, sliceElements, hidden)
+      : undefined;
+    let plain: GraphLayout | undefined;
+    if (!simd) {
+      plain = plainLayout(header, checked);
+      yield* fillLayout(header, body, plain, sliceElements);
     }
-    if (p !== len) throw corrupt(`${len - p} words after the last element`, p);
-    if (count > 0 && (entryPoint >= count || (body[starts[entryPoint]! + 1]! & 0xff) !== maxLevel)) {
-      throw corrupt(`entry point ${entryPoint} is not an element on the top level ${maxLevel}`, 0);
-    }
-    const walker = new GraphWalker(header, body, starts, labels, internal, deleted);
-    walker.hidden = hidden;
-    if (vectors) {
-      walker.simd = yield* prepareSimdWalk(
-        { ...header, body, starts, labels, hidden },
-        vectors,
-        sliceElements * 32,
-      );
-      if (walker.simd) {
-        // The JavaScript walk reads the copies laid out in WebAssembly memory too, so the
-        // blob's own (tens of megabytes on a large store) can be let go.
-        ({ body: walker.body, starts: walker.starts, labels: walker.labelsOf } = walker.simd.copies);
-      }
-    }
-    return walker;
+    return new GraphWalker(header, simd, plain, internal, deleted, hidden);
+  }
+
+  /**
+   * The layout both walks read. In WebAssembly memory these are views of its current buffer,
+   * which growing the memory replaces: take them per walk, never keep them.
+   */
+  private layout(): GraphLayout {
+    return this.simd ? this.simd.layout() : this.plain!;
   }
 
   /** Ordinal of each internal id. */
   get labels(): Uint32Array {
-    return this.labelsOf;
+    return this.layout().labels;
   }
 
   /** True when unfiltered walks run wholly in WebAssembly (the graph sits beside its vectors). */
@@ -164,7 +127,9 @@ export class GraphWalker {
   /** True when the graph holds `ordinal` marked deleted. */
   isDeleted(ordinal: number): boolean {
     const id = ordinal < this.internal.length ? this.internal[ordinal]! : -1;
-    return id >= 0 && ((this.body[this.starts[id]! + 1]! >>> 8) & 1) === 1;
+    if (id < 0) return false;
+    const { level0, level0At } = this.layout();
+    return ((level0[level0At ? level0At[id]! : id * this.stride]! >>> 8) & 1) === 1;
   }
 
   /**
@@ -187,7 +152,7 @@ export class GraphWalker {
     if (!(k > 0) || count === 0) return [];
     const ef = Math.max(k, Math.floor(opts.ef ?? this.header.efSearch));
     const accept = opts.accept;
-    const { body, starts, labelsOf: labels, kernel } = this;
+    const { kernel, stride } = this;
     const linkError = (id: number, target: number) =>
       rvfError('InvalidManifest', `HNSW graph: element ${id} links to ${target} of ${count}`);
     // A walk with no filter to ask runs wholly in WebAssembly where it can.
@@ -202,6 +167,10 @@ export class GraphWalker {
       }
     }
     this.lastWalk = 'js';
+    const { level0, level0At, upper, upperAt, labels } = this.layout();
+    // Where each element's level-0 record starts: packed, or at a fixed stride beside the
+    // WebAssembly walk (see graph-layout.ts).
+    const recordOf = level0At ? (id: number) => level0At[id]! : (id: number) => id * stride;
     // Vectors in a SIMD-capable memory rank the walk with lane-parallel kernels; the distances
     // reported are recomputed with the exact kernel below either way.
     const simd = simdKernel(vectors, this.header.metric, dim);
@@ -221,11 +190,14 @@ export class GraphWalker {
     for (let level = maxLevel; level > 0; level--) {
       for (let changed = true; changed; ) {
         changed = false;
-        let q = starts[cur]! + 2 + (body[starts[cur]! + 1]! >>> 16);
-        for (let l = 1; l < level; l++) q += 1 + body[q]!;
-        const c = Math.min(body[q]!, m);
+        // An element below this level (only a damaged graph links to one) has no links here;
+        // reading on would run into the next element's records.
+        if ((level0[recordOf(cur)]! & 0xff) < level) break;
+        let q = upperAt[cur]!;
+        for (let l = 1; l < level; l++) q += 1 + upper[q]!;
+        const c = Math.min(upper[q]!, m);
         for (let j = 1; j <= c; j++) {
-          const t = body[q + j]!;
+          const t = upper[q + j]!;
           if (t >= count) throw linkError(cur, t);
           const d = dist(t);
           if (d < curDist) {
@@ -251,7 +223,7 @@ export class GraphWalker {
     const keepAll = !accept && !hidden && this.deletedCount === 0;
     const keep = (id: number) =>
       keepAll ||
-      (((body[starts[id]! + 1]! >>> 8) & 1) === 0 &&
+      (((level0[recordOf(id)]! >>> 8) & 1) === 0 &&
         !hidden?.(labels[id]!) &&
         (!accept || accept(labels[id]!)));
     visited[cur] = epoch;
@@ -264,10 +236,11 @@ export class GraphWalker {
     while (cand.size > 0) {
       if (cand.topDistance() > bound && res.size >= ef) break;
       const id = cand.pop();
-      const p = starts[id]!;
-      const end = p + 2 + (body[p + 1]! >>> 16);
-      for (let j = p + 2; j < end; j++) {
-        const t = body[j]!;
+      // The element's record: its level|flags|c0 word, then its level-0 links.
+      const p = recordOf(id);
+      const end = p + 1 + (level0[p]! >>> 16);
+      for (let j = p + 1; j < end; j++) {
+        const t = level0[j]!;
         if (visited[t] === epoch) continue;
         if (t >= count) throw linkError(id, t);
         visited[t] = epoch;
@@ -297,18 +270,20 @@ export class GraphWalker {
   /**
    * Checks that the graph was built over `vectors` (its members' vectors as they are now), a
    * slice of `sliceVectors` members per step, so an event-loop caller can take turns: about
-   * 50 MB are hashed at 100k × 128. Throws ContentHashMismatch for a stale graph.
+   * 50 MB are hashed at 100k × 128, the default slice 2 MB (about a millisecond). Throws
+   * ContentHashMismatch for a stale graph.
    */
-  *verify(vectors: Float32Array, sliceVectors = 16_384): Generator<void, void, undefined> {
-    const { header, labels } = this;
-    const dim = header.dimension;
+  *verify(vectors: Float32Array, sliceVectors = 4096): Generator<void, void, undefined> {
+    const { header } = this;
+    const { dimension: dim, count } = header;
     const words = wordsOf(vectors);
     const digest = new VectorDigest(dim, digestContext(header));
-    for (let from = 0; from < labels.length; from += sliceVectors) {
+    for (let from = 0; from < count; from += sliceVectors) {
       if (from > 0) yield;
-      const to = Math.min(labels.length, from + sliceVectors);
+      const to = Math.min(count, from + sliceVectors);
       // Four chains at a time in WebAssembly where the graph is laid out beside the vectors.
       if (this.simd?.digest(vectors, from, to, digest)) continue;
+      const labels = this.layout().labels;
       for (let i = from; i < to; i++) digest.update(words, labels[i]! * dim);
     }
     checkDigest(header.digest, digest);

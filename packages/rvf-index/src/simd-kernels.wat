@@ -146,13 +146,15 @@
   ;; out by simd-walk.ts in this memory, for walks with no filter to ask (deleted members are
   ;; known here): the whole query runs here, with no call back into JavaScript.
   ;;
-  ;; Layout (byte offsets, set by $walk's caller): $g the graph's words (per element: label,
-  ;; level|flags|c0, c0 level-0 links, then per upper level a count and its links), $s each
-  ;; element's word index in $g, $lab each element's ordinal ($ident: every element's
-  ;; ordinal is its number, so $lab is not read), $l0 each element's level-0 links again at a
-  ;; fixed $stride (count, then links: no lookup before reading them), $vis a u16 visit mark
-  ;; per element, $cand and $res two heaps of (f32 distance, i32 element) pairs, $batch room
-  ;; for one element's level-0 links, $del a byte per element (1: deleted), or 0 when none is.
+  ;; Layout (byte offsets, set by $walk's caller; see graph-layout.ts, which GraphWalker's
+  ;; TypeScript walk reads too): $l0 each element's level-0 record at a fixed $stride (its
+  ;; level|flags|c0 word as saved: level in bits 0-7, link count in bits 16-31; then its
+  ;; links: no lookup before reading them), $g the upper levels' words (per element with any,
+  ;; per level 1..L a count and its links), $s each element's word index in $g, $lab each
+  ;; element's ordinal ($ident: every element's ordinal is its number, so $lab is not read
+  ;; for vectors), $vis a u16 visit mark per element, $cand and $res two heaps of (f32
+  ;; distance, i32 element) pairs, $batch room for one element's level-0 links, $del a byte
+  ;; per element (1: deleted), or 0 when none is.
 
   (global $g (mut i32) (i32.const 0))
   (global $s (mut i32) (i32.const 0))
@@ -333,19 +335,24 @@
         (br_if $levels_done (i32.le_s (local.get $level) (i32.const 0)))
         (loop $improve
           (local.set $changed (i32.const 0))
-          (local.set $q (call $word (i32.add (i32.load (i32.add (global.get $s) (i32.shl (local.get $cur) (i32.const 2)))) (i32.const 1))))
-          (local.set $q
-            (i32.add (i32.add (i32.load (i32.add (global.get $s) (i32.shl (local.get $cur) (i32.const 2)))) (i32.const 2))
-              (i32.shr_u (local.get $q) (i32.const 16))))
-          (local.set $l (i32.const 1))
-          (block $skip_done
-            (loop $skip
-              (br_if $skip_done (i32.ge_s (local.get $l) (local.get $level)))
-              (local.set $q (i32.add (local.get $q) (i32.add (i32.const 1) (call $word (local.get $q)))))
-              (local.set $l (i32.add (local.get $l) (i32.const 1)))
-              (br $skip)))
-          (local.set $c (call $word (local.get $q)))
-          (if (i32.gt_u (local.get $c) (local.get $m)) (then (local.set $c (local.get $m))))
+          ;; An element below this level (only a damaged graph links to one) has no links
+          ;; here; reading on would run into the next element's records.
+          (local.set $c (i32.const 0))
+          (if (i32.ge_u
+                (i32.and (i32.load (i32.add (global.get $l0) (i32.mul (local.get $cur) (global.get $stride))))
+                  (i32.const 0xff))
+                (local.get $level))
+            (then
+              (local.set $q (i32.load (i32.add (global.get $s) (i32.shl (local.get $cur) (i32.const 2)))))
+              (local.set $l (i32.const 1))
+              (block $skip_done
+                (loop $skip
+                  (br_if $skip_done (i32.ge_s (local.get $l) (local.get $level)))
+                  (local.set $q (i32.add (local.get $q) (i32.add (i32.const 1) (call $word (local.get $q)))))
+                  (local.set $l (i32.add (local.get $l) (i32.const 1)))
+                  (br $skip)))
+              (local.set $c (call $word (local.get $q)))
+              (if (i32.gt_u (local.get $c) (local.get $m)) (then (local.set $c (local.get $m))))))
           (local.set $j (i32.const 1))
           (block $links_done
             (loop $links
@@ -380,9 +387,12 @@
             (f32.gt (f32.load (global.get $cand)) (local.get $bound))
             (i32.ge_u (global.get $rsize) (local.get $ef))))
         (local.set $id (call $cpop))
-        ;; The element's level-0 record: its link count, then its links (bytes from here on).
+        ;; The element's level-0 record: its level|flags|count word, then its links (bytes
+        ;; from here on).
         (local.set $q (i32.add (global.get $l0) (i32.mul (local.get $id) (global.get $stride))))
-        (local.set $end (i32.add (i32.add (local.get $q) (i32.const 4)) (i32.shl (i32.load (local.get $q)) (i32.const 2))))
+        (local.set $end
+          (i32.add (i32.add (local.get $q) (i32.const 4))
+            (i32.shl (i32.shr_u (i32.load (local.get $q)) (i32.const 16)) (i32.const 2))))
         ;; Two passes over the links: the first marks the unvisited ones and touches every
         ;; cache line of each one's vector, so those independent misses are in flight
         ;; together (what hnswlib's prefetches achieve; WebAssembly has no prefetch); the

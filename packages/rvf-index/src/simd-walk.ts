@@ -1,5 +1,7 @@
 import type { Metric } from '@rvfjs/types';
 import type { VectorDigest } from './digest.js';
+import { fillLayout, type GraphLayout, level0Stride } from './graph-layout.js';
+import type { RvhnHeader } from './hnsw-blob.js';
 import { loadQuery, type SimdExports, scratchWords, simdExports, simdMemoryOf } from './simd-memory.js';
 
 /**
@@ -10,15 +12,20 @@ import { loadQuery, type SimdExports, scratchWords, simdExports, simdMemoryOf } 
  * WebAssembly is compiled before the first one.
  *
  * It handles the walks with no filter to ask (deleted members are marked in the layout);
- * filtered walks stay with GraphWalker's JavaScript loop. The graph's words are copied once (about
- * 8 MB at 100k × 128, m 16) into pages grown at the end of the memory; a shared memory never
+ * filtered walks stay with GraphWalker's JavaScript loop, which reads the same layout through
+ * views of the memory (see graph-layout.ts): the graph is held once. It is copied once (about
+ * 14 MB at 100k × 128, m 16) into pages grown at the end of the memory; a shared memory never
  * shrinks, so they stay until the memory is released with its vectors.
  */
 export interface SimdWalk {
   /** The memory the graph was laid out in: vectors elsewhere cannot be walked by it. */
   readonly memory: WebAssembly.Memory;
-  /** The graph's arrays as copied into the memory (views; they live as long as it does). */
-  readonly copies: { body: Uint32Array; starts: Uint32Array; labels: Uint32Array };
+  /**
+   * The layout as views of the memory's current buffer. Growing a memory replaces its buffer
+   * (and detaches the old one's views where it is not shared), so take these per walk rather
+   * than keeping them.
+   */
+  layout(): GraphLayout;
   /**
    * The ordinals of the `ef` nearest members, nearest first (by the walk's f32 sums), cut to
    * `k`; `{ badLink: element }` when the walk met a link from that element outside the graph;
@@ -37,93 +44,88 @@ export interface SimdWalk {
   digest(vectors: Float32Array, from: number, to: number, digest: VectorDigest): boolean;
 }
 
-export interface SimdWalkGraph {
-  metric: Metric;
-  dimension: number;
-  count: number;
-  m: number;
-  entryPoint: number;
-  maxLevel: number;
-  body: Uint32Array;
-  starts: Uint32Array;
-  labels: Uint32Array;
-  /** Ordinals to skip like deleted members (a reader's vectors deleted after the graph was saved). */
-  hidden?: ((ordinal: number) => boolean) | undefined;
-}
-
 const PAGE = 65_536;
 const METRIC_CODE: Record<Metric, number> = { l2: 0, inner_product: 1, cosine: 2 };
 
+/** Rounds a byte offset up to 8 (the heaps hold (f32, u32) pairs read as i64). */
+const align8 = (n: number) => (n + 7) & ~7;
+
 /**
- * Lays `graph` out beside `vectors`, copying `sliceWords` words per step so an event-loop
- * caller can take turns; undefined when the vectors are not in a SIMD memory (or it is full).
+ * Lays out the body of a blob checkGraph has passed (`upperWords` from it) beside `vectors`,
+ * `sliceElements` elements per step so an event-loop caller can take turns; undefined when
+ * the vectors are not in a SIMD memory (or it is full). `hidden` ordinals are skipped like
+ * deleted members (a reader's vectors deleted after the graph was saved).
  */
 export function* prepareSimdWalk(
-  graph: SimdWalkGraph,
+  header: RvhnHeader,
+  body: Uint32Array,
+  upperWords: number,
   vectors: Float32Array,
-  sliceWords = 1 << 20,
+  sliceElements: number,
+  hidden?: (ordinal: number) => boolean,
 ): Generator<void, SimdWalk | undefined, undefined> {
   const memory = simdMemoryOf(vectors);
-  if (!memory || graph.count === 0) return undefined;
-  const { count, body, starts, labels } = graph;
-  const strideWords = 2 * graph.m + 1;
-  const bytes =
-    (body.length + 3 * count + count * strideWords) * 4 + 2 * (count + 1) * 8 + strideWords * 4 + count;
-  const at = memory.buffer.byteLength;
-  try {
-    memory.grow(Math.ceil(bytes / PAGE));
-  } catch {
-    return undefined; // past the memory's maximum: the JavaScript walk it is
-  }
-  const g = at;
-  const s = g + body.length * 4;
+  const { count } = header;
+  if (!memory || count === 0) return undefined;
+  const strideWords = level0Stride(header.m);
+  // Byte offsets of the layout's arrays, then of the walk's own state.
+  const l0 = memory.buffer.byteLength;
+  const g = l0 + count * strideWords * 4;
+  const s = g + upperWords * 4;
   const lab = s + count * 4;
-  const l0 = lab + count * 4;
-  const vis = l0 + count * strideWords * 4;
-  const cand = vis + count * 4;
+  const vis = lab + count * 4;
+  const cand = align8(vis + count * 2);
   const res = cand + (count + 1) * 8;
   const batch = res + (count + 1) * 8;
   const del = batch + strideWords * 4;
-  const buffer = memory.buffer;
-  const words = new Uint32Array(buffer, g, body.length);
-  for (let from = 0; from < body.length; from += sliceWords) {
-    if (from > 0) yield;
-    words.set(body.subarray(from, from + sliceWords), from);
+  try {
+    memory.grow(Math.ceil((del + count - l0) / PAGE));
+  } catch {
+    return undefined; // past the memory's maximum: the JavaScript walk it is
   }
-  const startsCopy = new Uint32Array(buffer, s, count);
-  startsCopy.set(starts);
-  const labelsCopy = new Uint32Array(buffer, lab, count);
-  labelsCopy.set(labels);
+  let buffer: ArrayBufferLike = memory.buffer;
+  const viewsOver = (b: ArrayBufferLike) => ({
+    level0: new Uint32Array(b, l0, count * strideWords),
+    upper: new Uint32Array(b, g, upperWords),
+    upperAt: new Uint32Array(b, s, count),
+    labels: new Uint32Array(b, lab, count),
+  });
+  let views: GraphLayout = viewsOver(buffer);
   const deleted = new Uint8Array(buffer, del, count);
   let anyDeleted = 0;
   let ident = 1;
-  const level0 = new Uint32Array(buffer, l0, count * strideWords);
-  const perSlice = Math.max(1, Math.floor(sliceWords / (4 * strideWords)));
-  for (let i = 0; i < count; i++) {
-    if (i > 0 && i % perSlice === 0) yield;
-    const p = starts[i]!;
-    const w = body[p + 1]!;
-    const c0 = w >>> 16;
-    deleted[i] = (w >>> 8) & 1 || (graph.hidden?.(labels[i]!) ? 1 : 0);
-    anyDeleted |= deleted[i]!;
-    if (labels[i] !== i) ident = 0;
-    let at = i * strideWords;
-    level0[at] = c0;
-    for (let j = p + 2, end = p + 2 + c0; j < end; j++) level0[++at] = body[j]!;
-  }
-  const visited = new Uint16Array(buffer, vis, count);
+  yield* fillLayout(header, body, views, sliceElements, (i, ordinal, w) => {
+    const d = (w >>> 8) & 1 || (hidden?.(ordinal) ? 1 : 0);
+    deleted[i] = d;
+    anyDeleted |= d;
+    if (ordinal !== i) ident = 0;
+  });
+  // The walk's visit marks and answers, as views that follow the memory's buffer like `views`.
+  let visited = new Uint16Array(buffer, vis, count);
   // The walk writes its answer over the frontier heap, which it no longer needs by then.
-  const out = new DataView(buffer, cand, (count + 1) * 8);
+  let out = new DataView(buffer, cand, (count + 1) * 8);
+  const current = () => {
+    if (memory.buffer !== buffer) {
+      buffer = memory.buffer;
+      views = viewsOver(buffer);
+      visited = new Uint16Array(buffer, vis, count);
+      out = new DataView(buffer, cand, (count + 1) * 8);
+    }
+  };
   const wasm: SimdExports = simdExports(memory);
-  const metric = METRIC_CODE[graph.metric];
+  const metric = METRIC_CODE[header.metric];
   // Only numbers from here on: the walk must not keep the caller's arrays (the blob) alive.
-  const { dimension, m, entryPoint, maxLevel } = graph;
+  const { dimension, m, entryPoint, maxLevel } = header;
   let epoch = 0;
   return {
     memory,
-    copies: { body: words, starts: startsCopy, labels: labelsCopy },
+    layout() {
+      current();
+      return views;
+    },
     search(vectors, query, k, ef) {
       if (simdMemoryOf(vectors) !== memory || !loadQuery(memory, query)) return undefined;
+      current();
       epoch = (epoch + 1) & 0xffff;
       if (epoch === 0) {
         visited.fill(0);

@@ -64,21 +64,30 @@ export function closeTo(a: number, b: number, rel = 1e-6): boolean {
 }
 
 /**
- * A one-level graph in which every element links to every other: any walk of it reaches every
- * member, so the walker's answer must be brute force's.
+ * A graph in which every element links to every other on level 0: any walk of it reaches every
+ * member, so the walker's answer must be brute force's. `levels` (by element) puts elements on
+ * upper levels too, each linked there to every other element that high (at most m of them);
+ * the entry point is the first element on the top level.
  */
 export function completeGraphBlob(
   flat: Float32Array,
   n: number,
-  opts: { deleted?: Set<number>; labels?: number[]; metric?: Metric; dim?: number } = {},
+  opts: { deleted?: Set<number>; labels?: number[]; metric?: Metric; dim?: number; levels?: number[] } = {},
 ) {
   const DIM = opts.dim ?? 16;
   const labels = opts.labels ?? Array.from({ length: n }, (_, i) => i);
+  const levelOf = (i: number) => opts.levels?.[i] ?? 0;
   const m = Math.max(2, Math.ceil(n / 2)); // level 0 holds up to 2m links
+  const maxLevel = Math.max(0, ...(opts.levels ?? []));
   const words: number[] = [];
   for (let i = 0; i < n; i++) {
     const links = labels.map((_, j) => j).filter((j) => j !== i);
-    words.push(labels[i]!, 0 | ((opts.deleted?.has(i) ? 1 : 0) << 8) | (links.length << 16), ...links);
+    const flags = opts.deleted?.has(i) ? 1 : 0;
+    words.push(labels[i]!, levelOf(i) | (flags << 8) | (links.length << 16), ...links);
+    for (let l = 1; l <= levelOf(i); l++) {
+      const up = links.filter((j) => levelOf(j) >= l);
+      words.push(up.length, ...up);
+    }
   }
   const shape = {
     metric: opts.metric ?? ('l2' as Metric),
@@ -88,8 +97,11 @@ export function completeGraphBlob(
     m,
     efConstruction: 10,
     efSearch: 10,
-    maxLevel: 0,
-    entryPoint: 0,
+    maxLevel,
+    entryPoint: Math.max(
+      0,
+      labels.findIndex((_, i) => levelOf(i) === maxLevel),
+    ),
     mult: 1 / Math.log(m),
   };
   const header: RvhnHeader = { ...shape, digest: vectorDigest(flat, DIM, labels, digestContext(shape)) };

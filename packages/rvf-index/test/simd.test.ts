@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { simdFloats, simdKernel } from '../src/simd-memory.js';
+import { simdFloats, simdKernel, simdMemoryOf } from '../src/simd-memory.js';
 import {
   bruteForce,
   closeTo,
@@ -26,6 +26,7 @@ import {
   DISABLE_SIMD_ENV,
   distanceFn,
   ErrorCode,
+  type GraphWalker,
   prepareGraphWalker,
   RvfError,
   recallAtK,
@@ -33,6 +34,10 @@ import {
   VectorStore,
 } from './imports.js';
 import { nativeMissing } from './native-required.js';
+
+function drain(steps: Generator<void, void, undefined>): void {
+  while (!steps.next().done);
+}
 
 /** `flat` copied into a SIMD memory (padded up to the size simdFloats accepts). */
 function inSimdMemory(flat: Float32Array): Float32Array {
@@ -143,6 +148,115 @@ describe('graph walks in WebAssembly', () => {
     );
   });
 
+  describe('the TypeScript walk reads the layout in WebAssembly memory (one copy of the graph)', () => {
+    // Upper levels too (elements 0 and 24 on level 2, every eighth on level 1), ordinals that
+    // are not the element numbers, and deleted members: every part of the layout is read.
+    const levels = Array.from({ length: n }, (_, i) => (i === 0 || i === 24 ? 2 : i % 8 === 0 ? 1 : 0));
+    const labels = Array.from({ length: n }, (_, i) => (i * 7) % n);
+    const deleted = new Set([5, 9]);
+    const deletedOrdinals = new Set([...deleted].map((i) => labels[i]!));
+    const ordinals = (hits: { ordinal: number }[]) => hits.map((h) => h.ordinal);
+
+    /** Every walk the walker has, and one over ordinary arrays (packed), must find brute force's answer. */
+    function expectSameAnswers(walker: GraphWalker, plain: GraphWalker, flat: Float32Array) {
+      for (let q = 0; q < queries.length / dim; q++) {
+        const query = row(queries, q, dim);
+        const want = bruteForce('l2', flat, dim, n, query, 6, (o) => !deletedOrdinals.has(o));
+        const wasm = walker.search(flat, query, 6, { ef: n });
+        expect(walker.lastWalk).toBe('wasm');
+        const js = walker.search(flat, query, 6, { ef: n, accept: () => true });
+        expect(walker.lastWalk).toBe('js');
+        const fromPlain = plain.search(flat, query, 6, { ef: n });
+        expect(plain.lastWalk).toBe('js');
+        for (const got of [wasm, js, fromPlain]) {
+          expect(ordinals(got)).toEqual(ordinals(want));
+          for (let i = 0; i < got.length; i++)
+            expect(closeTo(got[i]!.distance, want[i]!.distance)).toBe(true);
+        }
+        // A filter is asked of members the walk keeps, over the same layout.
+        const even = (o: number) => o % 2 === 0;
+        expect(ordinals(walker.search(flat, query, 4, { ef: n, accept: even }))).toEqual(
+          ordinals(bruteForce('l2', flat, dim, n, query, 4, (o) => even(o) && !deletedOrdinals.has(o))),
+        );
+      }
+      for (const w of [walker, plain]) {
+        for (let o = 0; o < n; o++) {
+          expect(w.has(o)).toBe(true);
+          expect(w.isDeleted(o)).toBe(deletedOrdinals.has(o));
+        }
+        expect([...w.labels]).toEqual(labels);
+        expect(w.liveCount).toBe(n - deleted.size);
+      }
+    }
+
+    it('finds what the WebAssembly walk, a walk over ordinary arrays and brute force find, before and after the memory grows', () => {
+      const flat = inSimdMemory(base);
+      const memory = simdMemoryOf(flat)!;
+      const blob = completeGraphBlob(flat, n, { labels, levels, deleted });
+      const walker = prepareGraphWalker(blob, n, flat);
+      const plain = prepareGraphWalker(blob, n);
+      expect(walker.walksInWasm).toBe(true);
+      expect(plain.walksInWasm).toBe(false);
+      // The layout's arrays are views of the memory: nothing of the graph is held elsewhere.
+      expect(walker.labels.buffer).toBe(memory.buffer);
+      expectSameAnswers(walker, plain, flat);
+
+      // Growth replaces the memory's buffer: directly, and by a second graph laid out after the first.
+      memory.grow(3);
+      const second = prepareGraphWalker(blob, n, flat);
+      expect(walker.labels.buffer).toBe(memory.buffer);
+      expectSameAnswers(walker, plain, flat);
+      expectSameAnswers(second, plain, flat);
+      drain(walker.verify(flat, 7));
+      // Thousands of walks of either kind in turn share nothing that could go stale.
+      for (let i = 0; i < 2000; i++) {
+        walker.search(flat, row(queries, i % 12, dim), 3, { ef: 8, accept: i % 2 ? () => true : undefined });
+      }
+      expectSameAnswers(walker, plain, flat);
+    });
+
+    it('an upper link to an element not on that level is not followed into another record; one outside the graph is a typed error', () => {
+      const flat = inSimdMemory(base);
+      const blob = completeGraphBlob(flat, n, { levels });
+      // Element 0's records: label, level word, 39 level-0 links, then level 1 (a count and
+      // links to 8, 16, 24, 32), then level 2 (a count and a link to 24).
+      const level2Link = 64 + 4 * (2 + (n - 1) + 1 + 4 + 1);
+      const view = new DataView(blob.buffer, blob.byteOffset);
+      expect(view.getUint32(level2Link, true)).toBe(24);
+      for (const target of [3, 8]) {
+        // Element 3 has no upper levels at all, element 8 only level 1.
+        view.setUint32(level2Link, target, true);
+        const walker = prepareGraphWalker(blob, n, flat);
+        const plain = prepareGraphWalker(blob, n);
+        for (let q = 0; q < queries.length / dim; q++) {
+          const query = row(queries, q, dim);
+          const want = ordinals(bruteForce('l2', flat, dim, n, query, 5));
+          expect(ordinals(walker.search(flat, query, 5, { ef: n }))).toEqual(want);
+          expect(ordinals(walker.search(flat, query, 5, { ef: n, accept: () => true }))).toEqual(want);
+          expect(ordinals(plain.search(flat, query, 5, { ef: n }))).toEqual(want);
+        }
+      }
+      view.setUint32(level2Link, n + 3, true);
+      const walker = prepareGraphWalker(blob, n, flat);
+      const plain = prepareGraphWalker(blob, n);
+      const query = row(queries, 0, dim);
+      for (const walk of [
+        () => walker.search(flat, query, 5, { ef: n }),
+        () => walker.search(flat, query, 5, { ef: n, accept: () => true }),
+        () => plain.search(flat, query, 5, { ef: n }),
+      ]) {
+        let err: unknown;
+        try {
+          walk();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(RvfError);
+        expect((err as RvfError).code).toBe(ErrorCode.InvalidManifest);
+      }
+    });
+  });
+
   it('checks the digest four chains at a time: passes over its own vectors, refuses changed ones', () => {
     for (const d of [16, 18]) {
       // 18: two words past the last group of four, taken by the scalar tail.
@@ -151,9 +265,6 @@ describe('graph walks in WebAssembly', () => {
       const flat = inSimdMemory(vectors);
       const walker = prepareGraphWalker(completeGraphBlob(flat, n, { dim: d, labels }), n, flat);
       expect(walker.walksInWasm).toBe(true);
-      const drain = (steps: Generator<void, void, undefined>) => {
-        while (!steps.next().done);
-      };
       drain(walker.verify(flat, 7)); // several slices; the blob's digest was taken in TypeScript
       flat[5 * d + d - 1] = (flat[5 * d + d - 1] ?? 0) + 1; // a tail word when d is 18
       let err: unknown;
@@ -223,6 +334,10 @@ describe('graph walks in WebAssembly', () => {
           }
           fromWasm.push(got.map((x) => x.ordinal));
           fromJs.push(js.search(store.flat, query, 10, { ef: 64 }).map((x) => x.ordinal));
+          // The TypeScript walk over the WebAssembly layout is the same walk as over ordinary arrays.
+          const shared = wasm.search(store.flat, query, 10, { ef: 64, accept: () => true });
+          expect(wasm.lastWalk).toBe('js');
+          expect(shared.map((x) => x.ordinal)).toEqual(fromJs[q]);
           fromHnswlib.push(h.search(query, 10, { ef: 64 }).map((x) => x.ordinal));
         }
         // Sums in another order can swap near-ties at the edge of the beam; nothing more.

@@ -65,16 +65,20 @@ export interface LaidOutCommit {
 }
 
 /**
- * Encodes a commit against `snap`: numbers its segments from the snapshot's next id (a
- * signing file adds a signature per segment, listed by the same manifest), builds the
- * manifest naming them, and the snapshot that follows. Writes nothing.
+ * Encodes segments for the file from `start` on, numbered from `firstId` (a signing file adds
+ * a signature per segment after them): the bytes, their directory entries, and where the
+ * manifest that names them goes.
  */
-export function layOut(snap: Snapshot, c: Commit, signer: Signer | undefined): LaidOutCommit {
-  const start = snap.fileEnd;
+function laySegments(
+  start: number,
+  firstId: bigint,
+  segments: readonly PendingSegment[],
+  signer: Signer | undefined,
+): { entries: DirectoryEntry[]; data: Uint8Array; offset: number; segId: bigint } {
   const entries: DirectoryEntry[] = [];
   const chunks: Uint8Array[] = [];
   let offset = start;
-  let segId = snap.nextSegId;
+  let segId = firstId;
   const targets: SignedTarget[] = [];
   const lay = (s: PendingSegment) => {
     // Header and payload go into the write buffer as they are: one copy, not two.
@@ -85,11 +89,22 @@ export function layOut(snap: Snapshot, c: Commit, signer: Signer | undefined): L
     offset += header.length + s.payload.length;
     segId++;
   };
-  for (const s of c.segments) lay(s);
+  for (const s of segments) lay(s);
   if (signer) {
     for (const payload of signaturePayloads(signer, targets))
       lay({ segType: SegmentType.RvfjsSignature, payload });
   }
+  return { entries, data: concat(chunks), offset, segId };
+}
+
+/**
+ * Encodes a commit against `snap`: numbers its segments from the snapshot's next id (a
+ * signing file adds a signature per segment, listed by the same manifest), builds the
+ * manifest naming them, and the snapshot that follows. Writes nothing.
+ */
+export function layOut(snap: Snapshot, c: Commit, signer: Signer | undefined): LaidOutCommit {
+  const start = snap.fileEnd;
+  const { entries, data, offset, segId } = laySegments(start, snap.nextSegId, c.segments, signer);
   const manifest: Manifest = {
     ...snap.manifest,
     epoch: c.epoch,
@@ -110,7 +125,7 @@ export function layOut(snap: Snapshot, c: Commit, signer: Signer | undefined): L
   const mBytes = encodeSegment(SegmentType.Manifest, segId, mPayload);
   return {
     start,
-    bytes: { data: concat(chunks), manifest: mBytes },
+    bytes: { data, manifest: mBytes },
     next: {
       ...snap,
       ...c.next,
@@ -151,19 +166,35 @@ export function commit(file: StoreFile, snap: Snapshot, c: Commit): Promise<Snap
   return writeCommit(file, layOut(snap, c, file.signer));
 }
 
-/** The manifest part of a new file's first snapshot (see layOutFirstManifest). */
+/** The manifest part of a new file's first snapshot (see layOutFirstCommit). */
 export type FirstManifest = Pick<Snapshot, 'manifest' | 'manifestEntry' | 'nextSegId' | 'fileEnd'>;
 
-/** A new file's epoch-0 manifest, for offset 0: its bytes, and the snapshot fields it sets. */
-export function layOutFirstManifest(manifest: Manifest): { bytes: Uint8Array; first: FirstManifest } {
-  const payload = encodeManifestPayload(manifest);
-  const bytes = encodeSegment(SegmentType.Manifest, 1n, payload);
+/**
+ * A new file's whole first commit, for offset 0: `segments` (none for a plain create), then
+ * one epoch-0 manifest naming them. A new file is written whole and fsynced once before
+ * anyone can see it (see writePrivateFile), so it needs no manifest of its own before its
+ * segments: the reference writes one (spec §11.1) and then a second, while this file opens
+ * the same in both with one manifest fewer, which keeps a branch child no larger than the
+ * reference's.
+ */
+export function layOutFirstCommit(
+  manifest: Manifest,
+  segments: readonly PendingSegment[],
+  signer: Signer | undefined,
+): { bytes: Uint8Array; first: FirstManifest } {
+  const { entries, data, offset, segId } = laySegments(0, 1n, segments, signer);
+  const named = { ...manifest, directory: entries };
+  const payload = encodeManifestPayload(named);
+  const mBytes = encodeSegment(SegmentType.Manifest, segId, payload);
+  const bytes = new Uint8Array(data.length + mBytes.length);
+  bytes.set(data);
+  bytes.set(mBytes, data.length);
   return {
     bytes,
     first: {
-      manifest,
-      manifestEntry: { segId: 1n, offset: 0, payloadLength: payload.length, segType: SegmentType.Manifest },
-      nextSegId: 2n,
+      manifest: named,
+      manifestEntry: { segId, offset, payloadLength: payload.length, segType: SegmentType.Manifest },
+      nextSegId: segId + 1n,
       fileEnd: bytes.length,
     },
   };

@@ -1,11 +1,9 @@
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { type FileIdentity, isMetric, type Metric, MetricCode, rvfError, SegmentType } from '@rvfjs/types';
 import { encodeStatePayload, rootIdentityFields, type StoreState } from '@rvfjs/wire';
 import {
   abandonFile,
-  type Commit,
-  layOut,
-  layOutFirstManifest,
+  layOutFirstCommit,
   type PendingSegment,
   pathExists,
   publishFile,
@@ -13,9 +11,10 @@ import {
   reserveFile,
   writePrivateFile,
 } from './commit.js';
-import { nodeFileSystem, type StoreFileHandle, type StoreFileSystem } from './file-system.js';
+import type { StoreFileHandle, StoreFileSystem } from './file-system.js';
 import { makeFileId } from './identity.js';
 import type { BranchLink, ParentView } from './lineage.js';
+import { nodeFileSystem } from './local-file-system.js';
 import type { LockOptions, WriterLock } from './lock.js';
 import { FieldTable } from './metadata.js';
 import { type Signer, signerFrom } from './signing.js';
@@ -90,11 +89,8 @@ export function rootCreateArgs(path: string, options: CreateOptions, clock: () =
 
 /** Create and branch never overwrite: refused before any lock is taken or byte written. */
 export async function refuseExisting(path: string): Promise<void> {
-  const exists = await fs.stat(path).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw pathExists(path);
+  // One metadata syscall, made inline (see nodeFileSystem).
+  if (existsSync(path)) throw pathExists(path);
 }
 
 /** Creates a file at a free path: the epoch-0 manifest, then (for a branch) its link in one commit. */
@@ -104,58 +100,44 @@ export async function createFile(path: string, args: CreateArgs): Promise<Create
 }
 
 /**
- * A new file's first commits, laid out in memory: the epoch-0 manifest, the state record when
- * it is not the default (so a reopen uses the index parameters), and for a branch its link in
- * one more commit. Returns the bytes for offset 0 and the snapshot they hold. Writes nothing.
+ * A new file's first commit, laid out in memory: the state record when it is not the default
+ * (so a reopen uses the index parameters), a branch's link, and the epoch-0 manifest naming
+ * them (see layOutFirstCommit). Returns the bytes for offset 0 and the snapshot they hold.
+ * Writes nothing.
  */
 export function layOutNewFile(args: CreateArgs): { bytes: Uint8Array; snapshot: Snapshot } {
-  const first = layOutFirstManifest({
-    epoch: 0,
-    dimension: args.dimension,
-    totalVectors: 0n,
-    profileId: args.profile,
-    metricCode: MetricCode[args.metric],
-    directory: [],
-    deletedIds: [],
-    identity: args.identity,
-  });
-  const chunks = [first.bytes];
-  let snapshot: Snapshot = {
-    ...first.first,
+  const segments: PendingSegment[] = [];
+  if (!sameState(args.state, DEFAULT_STATE))
+    segments.push({ segType: SegmentType.RvfjsState, payload: encodeStatePayload(args.state) });
+  if (args.branch) segments.push(...args.branch.segments);
+  const { bytes, first } = layOutFirstCommit(
+    {
+      epoch: 0,
+      dimension: args.dimension,
+      totalVectors: 0n,
+      profileId: args.profile,
+      metricCode: MetricCode[args.metric],
+      directory: [],
+      deletedIds: [],
+      identity: args.identity,
+    },
+    segments,
+    args.signer,
+  );
+  const branch = args.branch;
+  const snapshot: Snapshot = {
+    ...first,
     state: args.state,
-    // A branch starts from its parent's table (set by its link commit below): no empty one.
-    table: args.branch?.table ?? new VectorTable(args.dimension),
-    fields: args.branch?.fields ?? new FieldTable(),
-    link: undefined,
-    parent: undefined,
+    // A branch starts from its parent's table: no empty one.
+    table: branch?.table ?? new VectorTable(args.dimension),
+    fields: branch?.fields ?? new FieldTable(),
+    link: branch?.link,
+    parent: branch?.parent,
     lastWitness: undefined,
     adopted: [],
     damaged: [],
   };
-  const add = (c: Commit) => {
-    const laid = layOut(snapshot, c, args.signer);
-    chunks.push(laid.bytes.data, laid.bytes.manifest);
-    snapshot = laid.next;
-  };
-  if (!sameState(args.state, DEFAULT_STATE)) {
-    add({
-      segments: [{ segType: SegmentType.RvfjsState, payload: encodeStatePayload(args.state) }],
-      epoch: 0,
-      deletedIds: new Set(),
-      totalVectors: 0,
-    });
-  }
-  if (args.branch) {
-    const { segments, table, fields, link, parent } = args.branch;
-    add({
-      segments,
-      epoch: 0,
-      deletedIds: new Set(),
-      totalVectors: 0,
-      next: { table, fields, link, parent },
-    });
-  }
-  return { bytes: concatBytes(chunks), snapshot };
+  return { bytes, snapshot };
 }
 
 /**
@@ -176,16 +158,6 @@ export async function writeNewFile(
     await abandonFile(reserved, args.fileSystem);
     throw e;
   }
-}
-
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function positiveInt(

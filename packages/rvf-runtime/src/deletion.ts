@@ -1,7 +1,7 @@
 import { SegmentType, WitnessType } from '@rvfjs/types';
 import { deleteJournal, encodeJournalPayload } from '@rvfjs/wire';
 import type { Commit, PendingSegment } from './commit.js';
-import { type Filter, matches } from './filter.js';
+import type { Filter } from './filter.js';
 import { type IdKey, keyToBigint } from './ids.js';
 import { membershipWithout } from './membership.js';
 import type { Snapshot } from './snapshot.js';
@@ -71,6 +71,6 @@ export function planDelete(snap: Snapshot, clock: () => bigint, keys: readonly I
 export function idsMatching(table: VectorTable, filter: Filter): IdKey[] {
   const keys: IdKey[] = [];
   for (let ord = 0; ord < table.count; ord++)
-    if (table.isLive(ord) && matches(filter, table.metadata.get(ord))) keys.push(table.idOf(ord));
+    if (table.isLive(ord) && table.metadata.matches(ord, filter)) keys.push(table.idOf(ord));
   return keys;
 }

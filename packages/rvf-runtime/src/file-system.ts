@@ -1,5 +1,3 @@
-import { constants, promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ReadableFileHandle } from '@rvfjs/wire';
 
 /**
@@ -41,23 +39,3 @@ export interface StoreFileSystem {
   /** Size and identity of the file at `path` now (refresh() uses it to see a new version). */
   stat(path: string): Promise<{ size: number; ino: number }>;
 }
-
-/** The machine's file system (node:fs/promises): what stores use unless given another. */
-export const nodeFileSystem: StoreFileSystem = {
-  open: (path, flags) => fs.open(path, flags),
-  link: (existing, path) => fs.link(existing, path),
-  rename: (from, to) => fs.rename(from, to),
-  remove: (path) => fs.rm(path, { force: true }),
-  stat: (path) => fs.stat(path),
-  async syncDir(path) {
-    let dh: fs.FileHandle | undefined;
-    try {
-      dh = await fs.open(dirname(path), constants.O_RDONLY);
-      await dh.sync();
-    } catch {
-      // Some platforms cannot fsync a directory; the data itself is already synced.
-    } finally {
-      await dh?.close();
-    }
-  },
-};

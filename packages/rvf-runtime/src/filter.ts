@@ -1,4 +1,5 @@
 import { rvfError } from '@rvfjs/types';
+import { someValue } from './encoded-fields.js';
 import { type FieldTable, type MetaScalar, type MetaValue, typedValue } from './metadata.js';
 
 /**
@@ -138,14 +139,36 @@ function compare(a: MetaValue['value'], b: MetaValue['value']): number | undefin
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function anyValue(
-  fields: readonly MetaValue[] | undefined,
-  fieldId: number,
-  test: (v: MetaValue['value']) => boolean,
-) {
-  if (!fields) return false;
-  for (const f of fields) if (f.fieldId === fieldId && test(f.value)) return true;
-  return false;
+type Leaf = Exclude<Filter, { op: 'and' | 'or' | 'not' }>;
+
+/** Whether one value of the leaf's field satisfies the leaf's comparison. */
+function passes(filter: Leaf, v: MetaValue['value']): boolean {
+  switch (filter.op) {
+    case 'in':
+      for (const w of filter.values) if (compare(v, w) === 0) return true;
+      return false;
+    case 'range': {
+      const lo = compare(v, filter.low);
+      const hi = compare(v, filter.high);
+      return lo !== undefined && hi !== undefined && lo >= 0 && hi < 0;
+    }
+    default: {
+      const c = compare(v, filter.value);
+      if (c === undefined) return false;
+      const op = filter.op;
+      return op === 'eq'
+        ? c === 0
+        : op === 'ne'
+          ? c !== 0
+          : op === 'lt'
+            ? c < 0
+            : op === 'le'
+              ? c <= 0
+              : op === 'gt'
+                ? c > 0
+                : c >= 0;
+    }
+  }
 }
 
 /**
@@ -161,31 +184,29 @@ export function matches(filter: Filter, fields: readonly MetaValue[] | undefined
       return filter.children.some((c) => matches(c, fields));
     case 'not':
       return !matches(filter.child, fields);
-    case 'in':
-      return anyValue(fields, filter.fieldId, (v) => filter.values.some((w) => compare(v, w) === 0));
-    case 'range':
-      return anyValue(fields, filter.fieldId, (v) => {
-        const lo = compare(v, filter.low);
-        const hi = compare(v, filter.high);
-        return lo !== undefined && hi !== undefined && lo >= 0 && hi < 0;
-      });
-    default: {
-      const op = filter.op;
-      return anyValue(fields, filter.fieldId, (v) => {
-        const c = compare(v, filter.value);
-        if (c === undefined) return false;
-        return op === 'eq'
-          ? c === 0
-          : op === 'ne'
-            ? c !== 0
-            : op === 'lt'
-              ? c < 0
-              : op === 'le'
-                ? c <= 0
-                : op === 'gt'
-                  ? c > 0
-                  : c >= 0;
-      });
-    }
+    default:
+      if (fields)
+        for (const f of fields) if (f.fieldId === filter.fieldId && passes(filter, f.value)) return true;
+      return false;
+  }
+}
+
+/**
+ * matches() on a field list in its stored encoding (see encoded-fields.ts; `at` < 0: no
+ * metadata), reading only the values of the fields the filter names. Values of up to 2^53
+ * arrive as numbers rather than bigints, which compare() orders the same.
+ */
+export function matchesEncoded(filter: Filter, bytes: Uint8Array, view: DataView, at: number): boolean {
+  switch (filter.op) {
+    case 'and':
+      for (const c of filter.children) if (!matchesEncoded(c, bytes, view, at)) return false;
+      return true;
+    case 'or':
+      for (const c of filter.children) if (matchesEncoded(c, bytes, view, at)) return true;
+      return false;
+    case 'not':
+      return !matchesEncoded(filter.child, bytes, view, at);
+    default:
+      return someValue(bytes, view, at, filter.fieldId, filter, passes);
   }
 }

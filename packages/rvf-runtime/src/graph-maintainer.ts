@@ -191,11 +191,13 @@ export class GraphMaintainer {
       // The graph is checked against the vectors as they are now: writes made until it has
       // loaded go to the live store (copy-on-write) and are re-inserted after.
       const snapshot = this.table.store.fork();
-      const load = () =>
+      const reread = saved;
+      // `read` undefined: read the graph again when the load starts (see deferredLoad below).
+      const load = (read: Promise<Uint8Array> | undefined) => () =>
         this.startLoad(
           async () => {
             try {
-              return (await this.loadBlob(await blob, snapshot))?.rebind(this.table.store);
+              return (await this.loadBlob(await (read ?? reread()), snapshot))?.rebind(this.table.store);
             } finally {
               snapshot.release();
             }
@@ -203,8 +205,11 @@ export class GraphMaintainer {
           'saved index not used',
           true,
         );
-      if (walkOnly) this.deferredLoad = { start: load, release: () => snapshot.release() };
-      else load();
+      // A deferred load reads the graph again when it starts: keeping the walker's read for it
+      // would hold a second copy of the graph (about 80 MB at 1M × 128) while the walker serves.
+      // (No closure here may refer to `blob`, or every closure of this block would keep it.)
+      if (walkOnly) this.deferredLoad = { start: load(undefined), release: () => snapshot.release() };
+      else load(blob)();
     } else if (seed) {
       this.startLoad(
         async () => {

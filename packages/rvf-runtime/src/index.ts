@@ -1,8 +1,9 @@
-export { nodeFileSystem, type StoreFileHandle, type StoreFileSystem } from './file-system.js';
+export type { StoreFileHandle, StoreFileSystem } from './file-system.js';
 export type { Filter, FilterInput } from './filter.js';
 export { F, matches, parseFilter } from './filter.js';
 export type { IdInput, IdKey } from './ids.js';
 export type { DamagedSegment } from './loader.js';
+export { nodeFileSystem } from './local-file-system.js';
 export type { LockOptions } from './lock.js';
 export type { FlatMetaEntry, MetadataInput, MetaObject, MetaScalar } from './metadata.js';
 export type { ExportRecord } from './ndjson.js';

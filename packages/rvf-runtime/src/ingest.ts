@@ -57,7 +57,7 @@ export function planIngest(
   let used: Set<number> | undefined;
   const grouped = groupMetadata(metadata, keys.length, fields, {
     has: (id) => {
-      used ??= usedFieldIds(table);
+      used ??= table.metadata.fieldIds();
       return used.has(id);
     },
   });
@@ -83,7 +83,7 @@ export function planIngest(
     });
   const needsMeta = acceptedKeys.some((key, i) => {
     const ord = table.ordinalOf.get(key);
-    return acceptedMeta[i] !== undefined || (ord !== undefined && table.metadata.get(ord) !== undefined);
+    return acceptedMeta[i] !== undefined || (ord !== undefined && table.metadata.has(ord));
   });
   if (needsMeta) {
     const fingerprints = vecPayloadFingerprints(vecPayload);
@@ -139,10 +139,4 @@ function countNotOwned(table: VectorTable, keys: readonly IdKey[]): number {
     if (ord === undefined || !table.isOwn(ord)) seen.add(k);
   }
   return seen.size;
-}
-
-function usedFieldIds(table: VectorTable): Set<number> {
-  const used = new Set<number>();
-  for (const m of table.metadata.all()) if (m) for (const f of m) used.add(f.fieldId);
-  return used;
 }

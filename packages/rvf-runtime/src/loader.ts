@@ -3,22 +3,16 @@ import {
   type ByteSource,
   type DecodedVecBlock,
   decodeFieldNamesPayload,
-  decodeMetadataSegment,
   decodeStatePayload,
   decodeVecPayload,
   type FoundManifest,
-  type MetadataCompanion,
-  type MetadataRecord,
-  type MetadataSegmentReader,
-  type MetaValue,
-  metadataSegmentReader,
   readSegmentAt,
   type StoreState,
   streamVecSegment,
-  vectorFingerprint,
 } from '@rvfjs/wire';
 import { bigintToKey, type IdKey } from './ids.js';
 import { FieldTable } from './metadata.js';
+import { type MetaSegmentInfo, replayMetadata, type VecSegmentInfo } from './metadata-replay.js';
 import { VectorTable } from './vector-table.js';
 
 /** A data segment a recovering read-only open skipped: where it is, its type, and why. */
@@ -66,9 +60,9 @@ export async function loadState(
   let lastWitness: DirectoryEntry | undefined;
   const latest = new Map<number, DirectoryEntry>();
   const damaged: DamagedSegment[] = [];
-  // Metadata segments are read (and hash-checked) now but decoded on first use: an open
+  // Metadata segments are read (and hash-checked) now but replayed on first use: an open
   // followed by unfiltered queries never pays for them.
-  const metaSegments: { entry: DirectoryEntry; position: number; payload: Uint8Array }[] = [];
+  const metaSegments: MetaSegmentInfo[] = [];
   // Which of this layer's VEC segments each ordinal's current vector came from (-1: none),
   // and each such segment's id, content hash and directory position.
   let vecSource = new Int32Array(Math.max(16, table.count + Number(manifest.totalVectors))).fill(-1);
@@ -142,7 +136,7 @@ export async function loadState(
   }
   const loadedCount = table.count;
   table.metadata.defer((values) =>
-    applyMetadata(values, table, loadedCount, vecSource, vecSegments, metaSegments, recover, damaged),
+    replayMetadata(values, table, loadedCount, vecSource, vecSegments, metaSegments, recover, damaged),
   );
   // A recovery open reports every damaged segment up front, undecodable metadata included.
   if (recover) table.metadata.materialize();
@@ -167,127 +161,4 @@ export async function loadState(
     if (ord !== undefined && table.isOwn(ord)) table.markDeleted(key);
   }
   return { table, fields, state, lastWitness, latest, damaged };
-}
-
-/** Records decoded (or fingerprints checked) per slice of background metadata decoding. */
-const RECORDS_PER_SLICE = 4096;
-
-/**
- * A metadata segment's companion and its records in batches. A recovery open must apply a
- * segment whole or not at all, so with `whole` it is decoded completely here (one batch);
- * otherwise a failure fails the whole build anyway, and the records are decoded a batch at a
- * time as they are taken, each batch a slice of background work.
- */
-function metadataBatches(
-  payload: Uint8Array,
-  fileOffset: number,
-  whole: boolean,
-): { companion: MetadataCompanion | undefined; batches: Iterable<MetadataRecord[]> } {
-  if (whole) {
-    const seg = decodeMetadataSegment(payload, fileOffset);
-    return { companion: seg.companion, batches: [seg.records] };
-  }
-  const reader = metadataSegmentReader(payload, fileOffset);
-  return { companion: reader.companion, batches: readerBatches(reader) };
-}
-
-function* readerBatches(reader: MetadataSegmentReader): Generator<MetadataRecord[]> {
-  for (let batch = reader.next(RECORDS_PER_SLICE); batch.length > 0; batch = reader.next(RECORDS_PER_SLICE))
-    yield batch;
-}
-
-interface VecSegmentInfo {
-  segId: bigint;
-  contentHash: Uint8Array;
-  /** Index in the manifest directory. */
-  position: number;
-}
-
-/**
- * Builds this layer's metadata on top of `values` (the parent's, for a branch), as the
- * directory order implies (docs/format-extensions.md, 0x40):
- * - a VEC record starts a new version of its vector, without metadata;
- * - version-1 records apply in directory order, to ids no later VEC record rewrote;
- * - fingerprinted records (versions 2 and 3) apply, last match winning, when the id's
- *   current own vector is the version they name: it comes from their companion VEC
- *   segment (version 3, no hashing needed), or its fingerprint matches.
- * Only ordinals that existed at load are considered: later ones are new vectors.
- */
-function* applyMetadata(
-  values: (MetaValue[] | undefined)[],
-  table: VectorTable,
-  loadedCount: number,
-  vecSource: Int32Array,
-  vecSegments: readonly VecSegmentInfo[],
-  metaSegments: readonly { entry: DirectoryEntry; position: number; payload: Uint8Array }[],
-  recover: boolean,
-  damaged: DamagedSegment[],
-): Generator<void> {
-  for (let ord = 0; ord < loadedCount && ord < values.length; ord++) {
-    if (vecSource[ord]! >= 0) values[ord] = undefined;
-  }
-  const fingerprinted: { rec: MetadataRecord; companion: number }[] = [];
-  for (const { entry, position, payload } of metaSegments) {
-    let seg: ReturnType<typeof metadataBatches>;
-    try {
-      seg = metadataBatches(payload, entry.offset + 64, recover);
-    } catch (e) {
-      if (!recover) throw e;
-      damaged.push({ offset: entry.offset, segType: entry.segType, message: (e as Error).message });
-      continue;
-    }
-    const companion = seg.companion ? findCompanion(vecSegments, seg.companion, position) : -1;
-    for (const records of seg.batches) {
-      for (const rec of records) {
-        if (rec.fingerprint !== undefined) {
-          fingerprinted.push({ rec, companion });
-          continue;
-        }
-        const ord = table.ordinalOf.get(bigintToKey(rec.id));
-        if (ord === undefined || ord >= loadedCount) continue;
-        const src = vecSource[ord]!;
-        if (src >= 0 && vecSegments[src]!.position > position) continue;
-        values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
-      }
-      // A pause point: background decoding goes a few thousand records at a time.
-      yield;
-    }
-  }
-  for (let i = 0; i < fingerprinted.length; i++) {
-    // Fingerprints hash each vector: pause every few thousand.
-    if (i % RECORDS_PER_SLICE === 0) yield;
-    const { rec, companion } = fingerprinted[i]!;
-    const ord = table.ordinalOf.get(bigintToKey(rec.id));
-    if (ord === undefined || ord >= loadedCount || vecSource[ord]! < 0) continue;
-    // Written with the segment the vector still comes from: current by construction.
-    const current =
-      (companion >= 0 && vecSource[ord] === companion) ||
-      vectorFingerprint(rec.id, table.vectorOf(ord)) === rec.fingerprint;
-    if (current) values[ord] = rec.fields.length > 0 ? rec.fields : undefined;
-  }
-}
-
-/**
- * The index (in this layer's VEC segments, latest first) of the segment a metadata segment
- * names as its companion, or -1. Both the id and the content hash must match: a compaction
- * restarts segment ids, so an id alone could name a different segment.
- */
-function findCompanion(
-  vecSegments: readonly VecSegmentInfo[],
-  companion: MetadataCompanion,
-  /** The metadata segment's directory position: its companion comes before it. */
-  before: number,
-): number {
-  for (let i = vecSegments.length - 1; i >= 0; i--) {
-    const v = vecSegments[i]!;
-    if (v.position > before) continue;
-    if (v.segId === companion.segId && sameBytes(v.contentHash, companion.contentHash)) return i;
-  }
-  return -1;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

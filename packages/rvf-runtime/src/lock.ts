@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import {
   LOCK_STALE_OTHER_HOST_NS,
@@ -15,6 +15,14 @@ import { ioError } from './file-io.js';
 /** How the reference names the host: $HOSTNAME, else /etc/hostname. */
 function hostName(): string {
   if (process.env.HOSTNAME) return process.env.HOSTNAME;
+  // Read once per process: every open, create and branch takes a lock.
+  fileHostName ??= readHostFile();
+  return fileHostName;
+}
+
+let fileHostName: string | undefined;
+
+function readHostFile(): string {
   try {
     return readFileSync('/etc/hostname', 'utf8').trim() || osHostname();
   } catch {
@@ -78,15 +86,16 @@ async function takeLock(path: string, options: LockOptions): Promise<WriterLock>
     }
     // The lock appears whole or not at all: written under a private name, then hard-linked
     // into place (link fails if the lock exists). A half-written lock would look stale.
+    // Creating, linking and removing change only the kernel's caches: inline (see nodeFileSystem).
     const tmp = `${lockPath}.${tag}.tmp`;
-    await writeLockRecord(tmp, bytes);
+    writeLockRecord(tmp, bytes);
     try {
-      await fs.link(tmp, lockPath);
+      linkSync(tmp, lockPath);
       return { path: lockPath, writerId, release: () => releaseLock(lockPath, writerId) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     } finally {
-      await fs.rm(tmp, { force: true });
+      rmSync(tmp, { force: true });
     }
     const existing = await fs.readFile(lockPath).catch(() => undefined);
     if (existing === undefined) continue; // released meanwhile: retry
@@ -148,13 +157,8 @@ const RACE_BUDGET_MS = 5_000;
  * counts as stale; an fsync here would cost every writer's open, create and branch a disk
  * round trip for nothing.
  */
-async function writeLockRecord(path: string, bytes: Uint8Array): Promise<void> {
-  const fh = await fs.open(path, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o644);
-  try {
-    await fh.writeFile(bytes);
-  } finally {
-    await fh.close();
-  }
+function writeLockRecord(path: string, bytes: Uint8Array): void {
+  writeFileSync(path, bytes, { mode: 0o644 });
 }
 
 function isStale(r: LockRecord, host: string, options: LockOptions, fileMissing: boolean): boolean {
@@ -172,11 +176,15 @@ function isStale(r: LockRecord, host: string, options: LockOptions, fileMissing:
 }
 
 async function releaseLock(lockPath: string, writerId: Uint8Array): Promise<void> {
-  const existing = await fs.readFile(lockPath).catch(() => undefined);
-  if (!existing) return;
+  let existing: Buffer;
+  try {
+    existing = readFileSync(lockPath);
+  } catch {
+    return;
+  }
   const decoded = decodeLockRecord(new Uint8Array(existing));
   // Remove it only if it is still ours (a stale-breaker may have replaced it).
   if (decoded.ok && Buffer.compare(Buffer.from(decoded.record.writerId), Buffer.from(writerId)) === 0) {
-    await fs.rm(lockPath, { force: true });
+    rmSync(lockPath, { force: true });
   }
 }

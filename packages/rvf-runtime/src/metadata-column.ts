@@ -1,14 +1,18 @@
 import type { MetaValue } from '@rvfjs/wire';
-import { type FieldTable, type MetaObject, metadataToObject } from './metadata.js';
+import { EncodedColumn } from './encoded-column.js';
+import { type Filter, matchesEncoded } from './filter.js';
+import type { FieldTable, MetaObject, MetaScalar } from './metadata.js';
 
 export type MetaFields = MetaValue[] | undefined;
 
-/** A lazily built array of values; several columns may share one until they write. */
+/** Lazily built values; several columns may share one until they write. */
 interface Cell {
-  values?: MetaFields[];
-  build?: () => MetaFields[];
+  values?: EncodedColumn;
+  build?: () => EncodedColumn;
   /** Does one slice of the build (see MetadataColumn.advance); true once it is done. */
   advance?: () => boolean;
+  /** Writes made while the cell was pending, applied after what it builds (see set). */
+  writes?: [number, MetaFields][];
 }
 
 /**
@@ -16,12 +20,12 @@ interface Cell {
  * slices (each `yield` marks a point where the work may pause). Whatever else a plain step
  * returns is ignored.
  */
-export type DeferredStep = (values: MetaFields[]) => unknown;
+export type DeferredStep = (values: EncodedColumn) => unknown;
 
 const isIterator = (x: unknown): x is Iterator<unknown> =>
   typeof x === 'object' && x !== null && typeof (x as Iterator<unknown>).next === 'function';
 
-function valuesOf(cell: Cell): MetaFields[] {
+function valuesOf(cell: Cell): EncodedColumn {
   if (!cell.values) {
     // Kept until it succeeds: a failing build throws again on the next read.
     cell.values = cell.build!();
@@ -31,26 +35,20 @@ function valuesOf(cell: Cell): MetaFields[] {
 }
 
 /**
- * Metadata by ordinal. Two properties keep opening and branching cheap:
- * - lazy: a loader defers decoding until the first read, or until the store works through it
- *   in the background a slice at a time (see advance);
+ * Metadata by ordinal, kept encoded (EncodedColumn) and decoded per read. Three properties
+ * keep opening, writing and branching cheap:
+ * - lazy: a loader defers working out which record applies to which ordinal until the first
+ *   read, or until the store works through it in the background a slice at a time (advance);
+ * - writes do not wait for that: a write to a pending column is queued behind it, so a small
+ *   ingest into a large store just opened touches none of the older records;
  * - copy-on-write: a fork shares the values with its source, and whichever side writes
- *   first copies them.
+ *   first copies them (two typed arrays; the bytes themselves are never changed in place).
  * Ordinals past the end read as undefined.
  */
 export class MetadataColumn {
-  private cell: Cell = { values: [] };
+  private cell: Cell = { values: new EncodedColumn() };
   /** False while the cell may be shared with a fork: the next write copies it. */
   private exclusive = true;
-  /**
-   * Object forms by ordinal, built on a record's first conversion and copied for each
-   * result after: building one costs a name lookup and a BigInt conversion per field, which
-   * measured several times the cost of copying a finished object. Valid for `objectNames`
-   * at `objectNamesVersion` (naming a field changes the keys). Not shared with forks.
-   */
-  private objects: (MetaObject | undefined)[] = [];
-  private objectNames: FieldTable | undefined;
-  private objectNamesVersion = -1;
   /**
    * Ordinals set since the last takeChanges(), so an index over the metadata can follow
    * writes instead of being rebuilt; undefined once the list outgrew the column (rebuilding
@@ -58,17 +56,34 @@ export class MetadataColumn {
    */
   private changed: number[] | undefined = [];
 
+  /** The ordinal's fields, decoded afresh (the caller may keep or change them). */
   get(ordinal: number): MetaFields {
-    return valuesOf(this.cell)[ordinal];
+    return valuesOf(this.cell).get(ordinal);
+  }
+
+  /** True when the ordinal has metadata (an empty field list counts). */
+  has(ordinal: number): boolean {
+    return valuesOf(this.cell).has(ordinal);
   }
 
   set(ordinal: number, fields: MetaFields): void {
-    const values = this.own();
-    values[ordinal] = fields;
-    if (ordinal < this.objects.length) this.objects[ordinal] = undefined;
+    if (this.cell.values === undefined) {
+      // Pending: queue the write behind the deferred work rather than do it now. A cell
+      // shared with a fork gets a step of its own, so the fork does not see the write.
+      if (!this.cell.writes || !this.exclusive) {
+        const writes: [number, MetaFields][] = [];
+        this.deferStep((values) => {
+          for (const [o, f] of writes) values.set(o, f);
+        });
+        this.cell.writes = writes;
+      }
+      this.cell.writes!.push([ordinal, fields]);
+    } else {
+      this.own().set(ordinal, fields);
+    }
     if (this.changed) {
       this.changed.push(ordinal);
-      if (this.changed.length > Math.max(1024, values.length)) this.changed = undefined;
+      if (this.changed.length > Math.max(1024, this.cell.values?.size ?? 0)) this.changed = undefined;
     }
   }
 
@@ -85,26 +100,27 @@ export class MetadataColumn {
 
   /** The record's metadata as a fresh object (the caller may change it), or undefined. */
   objectOf(ordinal: number, names: FieldTable): MetaObject | undefined {
-    if (this.objectNames !== names || this.objectNamesVersion !== names.version) {
-      this.objects = new Array(valuesOf(this.cell).length);
-      this.objectNames = names;
-      this.objectNamesVersion = names.version;
-    }
-    // A cached form is current (writes and defers drop theirs), so the record itself is not
-    // read: one memory access less per hit, which is most of the cost here.
-    let built = this.objects[ordinal];
-    if (built === undefined) {
-      const fields = this.get(ordinal);
-      if (fields === undefined) return undefined;
-      built = metadataToObject(fields, names);
-      this.objects[ordinal] = built;
-    }
-    return { ...built };
+    return valuesOf(this.cell).objectOf(ordinal, names);
   }
 
-  /** Every ordinal's fields, for scans (read-only: write through `set`). */
-  all(): readonly MetaFields[] {
-    return valuesOf(this.cell);
+  /** Whether the ordinal's metadata passes `filter`, read in place. */
+  matches(ordinal: number, filter: Filter): boolean {
+    return valuesOf(this.cell).read(ordinal, filter, matchesEncoded);
+  }
+
+  /** Calls `visit(fieldId, value)` for each field of the ordinal (integers up to 2^53 as numbers). */
+  forEachValue(ordinal: number, visit: (fieldId: number, value: MetaScalar) => void): void {
+    valuesOf(this.cell).forEachValue(ordinal, visit);
+  }
+
+  /** Every field id in use by some ordinal's metadata (a scan of every record). */
+  fieldIds(): Set<number> {
+    return valuesOf(this.cell).fieldIds();
+  }
+
+  /** One past the highest ordinal ever given metadata (or cleared). */
+  get size(): number {
+    return valuesOf(this.cell).size;
   }
 
   /** A twin holding the same values, constant time. */
@@ -123,15 +139,20 @@ export class MetadataColumn {
    * usual case at load, copies nothing.)
    */
   defer(step: DeferredStep): void {
+    this.deferStep(step);
+    this.changed = undefined;
+  }
+
+  private deferStep(step: DeferredStep): void {
     const before = this.cell;
     const cell: Cell = {};
     // The copy being built and the step's remaining slices; dropped on failure, so the
     // next attempt starts again from a fresh copy.
-    let work: { values: MetaFields[]; slices: Iterator<unknown> | undefined } | undefined;
+    let work: { values: EncodedColumn; slices: Iterator<unknown> | undefined } | undefined;
     const run = (oneSlice: boolean): boolean => {
       try {
         if (!work) {
-          const values = valuesOf(before).slice();
+          const values = valuesOf(before).copy();
           const result = step(values);
           work = { values, slices: isIterator(result) ? result : undefined };
           if (oneSlice && work.slices) return false;
@@ -145,7 +166,7 @@ export class MetadataColumn {
         throw e;
       }
       cell.values = work.values;
-      cell.build = cell.advance = undefined;
+      cell.build = cell.advance = cell.writes = undefined;
       work = undefined;
       return true;
     };
@@ -163,15 +184,13 @@ export class MetadataColumn {
     };
     this.cell = cell;
     this.exclusive = true;
-    this.objectNames = undefined;
-    this.changed = undefined;
   }
 
   /**
    * Does one slice of the deferred work (a whole plain step, or one slice of a generator
    * step) without exposing partial values: reads in between still see the column as
    * pending and finish the rest themselves. Returns true once nothing is pending. This lets
-   * a store decode metadata in the background, in pieces, between foreground work.
+   * a store work through loaded metadata in the background, in pieces, between foreground work.
    */
   advance(): boolean {
     if (this.cell.values !== undefined) return true;
@@ -190,9 +209,9 @@ export class MetadataColumn {
     return this.cell.values === undefined;
   }
 
-  private own(): MetaFields[] {
+  private own(): EncodedColumn {
     if (!this.exclusive) {
-      this.cell = { values: valuesOf(this.cell).slice() };
+      this.cell = { values: valuesOf(this.cell).copy() };
       this.exclusive = true;
     }
     return valuesOf(this.cell);

@@ -69,34 +69,39 @@ export class MetadataIndex {
   }
 
   private add(ord: number): void {
-    const fields = this.table.metadata.get(ord);
-    if (!fields) return;
-    for (const f of fields) {
-      let byValue = this.postings.get(f.fieldId);
-      if (!byValue) {
-        byValue = new Map();
-        this.postings.set(f.fieldId, byValue);
-      }
-      const key = valueKey(f.value);
-      const list = byValue.get(key);
-      if (list) {
-        if (list[list.length - 1] !== ord) list.push(ord);
-      } else byValue.set(key, [ord]);
-      this.entries++;
-      const p = this.present.get(f.fieldId);
-      if (p) {
-        if (p[p.length - 1] !== ord) p.push(ord);
-      } else this.present.set(f.fieldId, [ord]);
-      if (typeof f.value !== 'string') {
-        let col = this.recent.get(f.fieldId);
-        if (!col) {
-          col = [];
-          this.recent.set(f.fieldId, col);
-        }
-        col.push({ v: Number(f.value), o: ord });
-      }
-    }
+    this.adding = ord;
+    this.table.metadata.forEachValue(ord, this.addValue);
   }
+
+  /** The ordinal add() is taking in (addValue is called back per field, without a closure per record). */
+  private adding = 0;
+
+  private readonly addValue = (fieldId: number, value: string | number | bigint): void => {
+    const ord = this.adding;
+    let byValue = this.postings.get(fieldId);
+    if (!byValue) {
+      byValue = new Map();
+      this.postings.set(fieldId, byValue);
+    }
+    const key = valueKey(value);
+    const list = byValue.get(key);
+    if (list) {
+      if (list[list.length - 1] !== ord) list.push(ord);
+    } else byValue.set(key, [ord]);
+    this.entries++;
+    const p = this.present.get(fieldId);
+    if (p) {
+      if (p[p.length - 1] !== ord) p.push(ord);
+    } else this.present.set(fieldId, [ord]);
+    if (typeof value !== 'string') {
+      let col = this.recent.get(fieldId);
+      if (!col) {
+        col = [];
+        this.recent.set(fieldId, col);
+      }
+      col.push({ v: Number(value), o: ord });
+    }
+  };
 
   /** Sorts a field's recent numeric values into its column. */
   private merge(field: number): void {
@@ -223,8 +228,9 @@ function setAll(bits: Uint32Array, list: number[] | undefined): void {
 
 function valueKey(v: string | number | bigint): string {
   if (typeof v === 'string') return `s:${v}`;
-  // Integers compare equal across number/bigint (3 == 3n), so they share a key.
-  if (typeof v === 'bigint') return `n:${v.toString()}`;
+  // Integers compare equal across number/bigint (3 == 3n), so they share a key: a safe
+  // integer prints the same digits either way (no BigInt needed), larger ones go through one.
+  if (typeof v === 'bigint' || Number.isSafeInteger(v)) return `n:${v}`;
   return Number.isInteger(v) ? `n:${BigInt(v).toString()}` : `n:${v}`;
 }
 

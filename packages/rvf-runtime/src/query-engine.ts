@@ -7,7 +7,7 @@ import {
   simdWalksAvailable,
 } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
-import { type Filter, matches } from './filter.js';
+import type { Filter } from './filter.js';
 import { type GraphHost, GraphMaintainer, type IndexParams } from './graph-maintainer.js';
 import { bitsToOrdinals, MetadataIndex, popcount } from './metadata-index.js';
 import type { VectorTable } from './vector-table.js';
@@ -139,9 +139,9 @@ export class QueryEngine {
       ? (o: number) =>
           ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 &&
           t.isLive(o) &&
-          (!index.mayBeStale(o) || matches(filter, t.metadata.get(o)))
+          (!index.mayBeStale(o) || t.metadata.matches(o, filter))
       : (o: number) =>
-          ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && matches(filter, t.metadata.get(o));
+          ((bits[o >>> 5]! >>> (o & 31)) & 1) === 1 && t.isLive(o) && t.metadata.matches(o, filter);
     // Cost model, in candidates the scan checks: a scan checks each candidate (a distance in
     // JavaScript plus the filter); a filtered walk visits about ef / fraction nodes to collect
     // ef survivors, and each visit computes about 2·M distances (the level-0 neighbour list)

@@ -1,8 +1,7 @@
 import { rvfError } from '@rvfjs/types';
-import type { MetaValue } from '@rvfjs/wire';
 import type { FilterInput } from './filter.js';
 import type { IdKey } from './ids.js';
-import { type FieldTable, type MetaScalar, metadataToObject } from './metadata.js';
+import type { FieldTable, MetaScalar } from './metadata.js';
 import type { Hit } from './query-engine.js';
 import type { VectorTable } from './vector-table.js';
 
@@ -55,9 +54,9 @@ export function queryResults(
   return hits.map(({ ordinal, distance }): QueryResult => {
     const id = table.idOf(ordinal);
     if (!withMetadata) return { id, distance };
-    if (snapshot) return lazyMetadataResult(id, distance, fields, () => snapshot.get(ordinal));
-    // Decoded metadata is converted right away: copying a record's cached object form
-    // costs far less than a lazy getter's closure per result.
+    if (snapshot) return lazyMetadataResult(id, distance, () => snapshot.objectOf(ordinal, fields));
+    // Metadata already worked out is converted right away (a few fields read in place):
+    // cheaper than a lazy getter's closure per result.
     const metadata = table.metadata.objectOf(ordinal, fields);
     return metadata === undefined ? { id, distance } : { id, distance, metadata };
   });
@@ -72,8 +71,7 @@ export function queryResults(
 function lazyMetadataResult(
   id: IdKey,
   distance: number,
-  names: FieldTable,
-  read: () => MetaValue[] | undefined,
+  read: () => Record<string, MetaScalar> | undefined,
 ): QueryResult {
   let obj: Record<string, MetaScalar> | undefined;
   let built = false;
@@ -82,8 +80,7 @@ function lazyMetadataResult(
     distance,
     get metadata() {
       if (!built) {
-        const f = read();
-        obj = f ? metadataToObject(f, names) : undefined;
+        obj = read();
         built = true;
       }
       return obj;

@@ -15,7 +15,7 @@ import { type Commit, commit, discardFile, replaceFile, type StoreFile } from '.
 import { type CompactOptions, type CompactResult, checkCompactable, compactedFile } from './compaction.js';
 import { type CreateArgs, type CreatedFile, createFile, rootCreateArgs } from './create-file.js';
 import { type DeleteResult, idsMatching, planDelete } from './deletion.js';
-import { nodeFileSystem, type StoreFileHandle } from './file-system.js';
+import type { StoreFileHandle } from './file-system.js';
 import { type FilterInput, parseFilter } from './filter.js';
 import { freezeCommit } from './freeze.js';
 import type { GraphMaintainer } from './graph-maintainer.js';
@@ -24,6 +24,7 @@ import { hexOf, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, toIdKey, toIdKeys } from './ids.js';
 import { type IngestOptions, planIngest } from './ingest.js';
 import { loadParentView, type ParentView } from './lineage.js';
+import { nodeFileSystem } from './local-file-system.js';
 import { acquireWriterLock, type WriterLock } from './lock.js';
 import { type MembershipInfo, membershipInfo } from './membership.js';
 import type { MetadataInput, MetaScalar } from './metadata.js';

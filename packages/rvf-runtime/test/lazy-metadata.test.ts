@@ -321,8 +321,8 @@ describe('metadata decoded in the background after open', () => {
       turns++;
     }
     expect(metadataPending(r)).toBe(false);
-    // 20,000 records at 4096 a slice, then their fingerprints at 4096 a slice: at least ten.
-    expect(turns).toBeGreaterThanOrEqual(10);
+    // 20,000 records at 4096 a slice: at least five.
+    expect(turns).toBeGreaterThanOrEqual(5);
     for (const id of [0, 4095, 4096, 12_345, n - 1]) expect(r.get(id)?.metadata).toEqual(metas[id]);
     await r.close();
   });

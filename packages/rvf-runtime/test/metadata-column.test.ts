@@ -11,7 +11,10 @@ import { MetadataColumn, type MetaFields } from '../src/metadata-column.js';
 /** A field list carrying one number, so values are easy to write and compare. */
 const f = (n: number): MetaFields => [{ fieldId: 0, valueType: 'i64', value: BigInt(n) }];
 const num = (m: MetaFields): number | undefined => (m ? Number(m[0]!.value) : undefined);
-const nums = (c: MetadataColumn) => Array.from(c.all(), num);
+/** Every ordinal's number, as a plain array would hold them. */
+const list = (c: { size: number; get(i: number): MetaFields }) =>
+  Array.from({ length: c.size }, (_, i) => num(c.get(i)));
+const nums = (c: MetadataColumn) => list(c);
 
 function column(...values: (number | undefined)[]): MetadataColumn {
   const c = new MetadataColumn();
@@ -25,23 +28,23 @@ describe('defer', () => {
     expect(c.pending).toBe(false);
     expect(c.get(0)).toBeUndefined();
     expect(c.get(1e6)).toBeUndefined();
-    expect(c.all()).toEqual([]);
+    expect(c.size).toBe(0);
   });
 
   it('steps run once, on the first read, in order, each seeing the previous result', () => {
     const c = column(1, 2);
     const log: string[] = [];
     c.defer((v) => {
-      log.push(`a:${v.map(num).join(',')}`);
-      v[0] = f(10);
+      log.push(`a:${list(v).join(',')}`);
+      v.set(0, f(10));
     });
     c.defer((v) => {
-      log.push(`b:${v.map(num).join(',')}`);
-      v.push(f(num(v[0])! + num(v[1])!));
+      log.push(`b:${list(v).join(',')}`);
+      v.set(v.size, f(num(v.get(0))! + num(v.get(1))!));
     });
     c.defer((v) => {
-      log.push(`c:${v.map(num).join(',')}`);
-      v[1] = undefined;
+      log.push(`c:${list(v).join(',')}`);
+      v.set(1, undefined);
     });
     expect(log).toEqual([]);
     expect(c.pending).toBe(true);
@@ -50,34 +53,60 @@ describe('defer', () => {
     expect(c.pending).toBe(false);
     expect(nums(c)).toEqual([10, undefined, 12]);
     c.get(0);
-    c.all();
+    c.has(1);
     expect(log.length).toBe(3);
   });
 
-  it('each kind of access is a first read: get, all, and set (which must not lose the deferred values)', () => {
-    for (const access of ['get', 'all', 'set'] as const) {
+  it('each kind of read is a first read: get, has, objectOf, matches, size', () => {
+    const names = new FieldTable();
+    const reads: ((c: MetadataColumn) => unknown)[] = [
+      (c) => expect(num(c.get(1))).toBe(2),
+      (c) => expect(c.has(1)).toBe(true),
+      (c) => expect(c.objectOf(1, names)).toEqual({ '0': 2 }),
+      (c) => expect(c.matches(1, { op: 'eq', fieldId: 0, value: 2 })).toBe(true),
+      (c) => expect(c.size).toBe(2),
+    ];
+    for (const read of reads) {
       const c = column(1);
       let runs = 0;
       c.defer((v) => {
         runs++;
-        v.push(f(2));
+        v.set(v.size, f(2));
       });
       expect(runs).toBe(0);
-      if (access === 'get') expect(num(c.get(1))).toBe(2);
-      if (access === 'all') expect(nums(c)).toEqual([1, 2]);
-      if (access === 'set') c.set(2, f(3));
+      read(c);
       expect(runs).toBe(1);
-      expect(nums(c)).toEqual(access === 'set' ? [1, 2, 3] : [1, 2]);
+      expect(nums(c)).toEqual([1, 2]);
       expect(runs).toBe(1);
     }
   });
 
+  it('a write to a pending column waits behind the deferred work (which it does not run) and is not lost', () => {
+    const c = column(1);
+    let runs = 0;
+    c.defer((v) => {
+      runs++;
+      v.set(v.size, f(2));
+      v.set(0, f(num(v.get(0))! + 10));
+    });
+    c.set(2, f(3));
+    c.set(0, f(5)); // replaces what the deferred step will have written
+    expect(runs).toBe(0);
+    expect(c.pending).toBe(true);
+    expect(c.takeChanges()).toBeUndefined(); // the defer replaced the values wholesale
+    c.set(3, undefined);
+    expect(c.takeChanges()).toEqual([3]);
+    expect(runs).toBe(0);
+    expect(nums(c)).toEqual([5, 2, 3, undefined]);
+    expect(runs).toBe(1);
+  });
+
   it('a step deferred after a read runs on the values as they are then', () => {
     const c = column(1);
-    c.defer((v) => v.push(f(2)));
+    c.defer((v) => v.set(v.size, f(2)));
     expect(nums(c)).toEqual([1, 2]);
     c.set(0, f(5));
-    c.defer((v) => v.push(f(num(v[0])! * 10)));
+    c.defer((v) => v.set(v.size, f(num(v.get(0))! * 10)));
     expect(c.pending).toBe(true);
     expect(nums(c)).toEqual([5, 2, 50]);
   });
@@ -92,8 +121,10 @@ describe('defer', () => {
     expect(() => c.get(0)).toThrow('damaged');
     expect(c.pending).toBe(true);
     expect(() => c.get(0)).toThrow('damaged');
-    expect(() => c.all()).toThrow('damaged');
-    expect(() => c.set(0, f(9))).toThrow('damaged');
+    expect(() => c.has(1)).toThrow('damaged');
+    // A write is queued behind the failing step; the reads after it still fail.
+    c.set(0, f(9));
+    expect(() => c.objectOf(0, new FieldTable())).toThrow('damaged');
     expect(runs).toBe(4);
     // A fork of the failing column fails the same way.
     expect(() => c.fork().get(1)).toThrow('damaged');
@@ -106,8 +137,8 @@ describe('defer', () => {
     let attempt = 0;
     const seen: (number | undefined)[][] = [];
     c.defer((v) => {
-      seen.push(v.map(num));
-      v.push(f(3));
+      seen.push(list(v));
+      v.set(v.size, f(3));
       if (attempt++ === 0) throw new Error('transient');
     });
     expect(() => c.get(0)).toThrow('transient');
@@ -149,7 +180,7 @@ describe('fork', () => {
     let runs = 0;
     a.defer((v) => {
       runs++;
-      v.push(f(2));
+      v.set(v.size, f(2));
     });
     const b = a.fork();
     expect(a.pending).toBe(true);
@@ -168,14 +199,14 @@ describe('fork', () => {
 
   it('a write to a pending source does not show in an unread fork (and vice versa)', () => {
     const a = column(1);
-    a.defer((v) => v.push(f(2)));
+    a.defer((v) => v.set(v.size, f(2)));
     const b = a.fork();
-    a.set(0, f(10)); // builds the shared values, then copies for a
+    a.set(0, f(10)); // queued on a's side only
     expect(nums(b)).toEqual([1, 2]);
     expect(nums(a)).toEqual([10, 2]);
 
     const c = column(1);
-    c.defer((v) => v.push(f(2)));
+    c.defer((v) => v.set(v.size, f(2)));
     const d = c.fork();
     d.set(1, f(20));
     expect(nums(c)).toEqual([1, 2]);
@@ -186,9 +217,9 @@ describe('fork', () => {
     const a = column(1, 2);
     const b = a.fork();
     b.defer((v) => {
-      v[0] = f(-1);
+      v.set(0, f(-1));
     });
-    a.defer((v) => v.push(f(3)));
+    a.defer((v) => v.set(v.size, f(3)));
     expect(nums(b)).toEqual([-1, 2]);
     expect(nums(a)).toEqual([1, 2, 3]);
   });
@@ -267,17 +298,17 @@ describe('model: any sequence of operations reads like eager, private arrays', (
                 // The same change in three slices, with pauses between: a partial state
                 // (the value tripled but not yet added to) must never be read.
                 cols[i]!.defer(function* (v) {
-                  const before = num(v[op.at]) ?? 0;
+                  const before = num(v.get(op.at)) ?? 0;
                   yield;
-                  v[op.at] = f(before * 3);
+                  v.set(op.at, f(before * 3));
                   yield;
-                  v[op.at] = f(before * 3 + op.add);
+                  v.set(op.at, f(before * 3 + op.add));
                   runs[step]!++;
                 });
               } else {
                 cols[i]!.defer((v) => {
                   runs[step]!++;
-                  v[op.at] = f((num(v[op.at]) ?? 0) * 3 + op.add);
+                  v.set(op.at, f((num(v.get(op.at)) ?? 0) * 3 + op.add));
                 });
               }
               const m = model[i]!;
@@ -375,11 +406,11 @@ describe('advance', () => {
   it('a sliced step is built one slice per call and never read half-done; a plain step in one call', () => {
     const c = column(1, 2);
     c.defer(function* (v) {
-      v[0] = f(10);
+      v.set(0, f(10));
       yield;
-      v[1] = f(20);
+      v.set(1, f(20));
       yield;
-      v.push(f(30));
+      v.set(v.size, f(30));
     });
     const calls: boolean[] = [];
     for (let i = 0; i < 10 && c.pending; i++) calls.push(c.advance());
@@ -388,7 +419,7 @@ describe('advance', () => {
     expect(nums(c)).toEqual([10, 20, 30]);
 
     const d = column(1);
-    d.defer((v) => v.push(f(2)));
+    d.defer((v) => v.set(v.size, f(2)));
     expect(d.advance()).toBe(true);
     expect(nums(d)).toEqual([1, 2]);
   });
@@ -397,14 +428,14 @@ describe('advance', () => {
     const c = column(1);
     let ran = 0;
     c.defer(function* (v) {
-      v[0] = f(5);
+      v.set(0, f(5));
       yield;
-      v[0] = f(6);
+      v.set(0, f(6));
       ran++;
     });
     c.advance();
-    c.advance(); // first slice done: v[0] is 5 in the private copy
-    c.defer((v) => v.push(f((num(v[0]) ?? 0) + 1)));
+    c.advance(); // first slice done: v.get(0) is 5 in the private copy
+    c.defer((v) => v.set(v.size, f((num(v.get(0)) ?? 0) + 1)));
     // The upper step must see the lower one finished (6), however the work is split.
     while (!c.advance());
     expect(nums(c)).toEqual([6, 7]);
@@ -413,7 +444,7 @@ describe('advance', () => {
     const d = column(1);
     d.defer(function* (v) {
       yield;
-      v[0] = f(2);
+      v.set(0, f(2));
     });
     d.advance();
     expect(nums(d)).toEqual([2]);
@@ -425,10 +456,10 @@ describe('advance', () => {
     let attempt = 0;
     c.defer(function* (v) {
       attempt++;
-      v[0] = f(100 + attempt);
+      v.set(0, f(100 + attempt));
       yield;
       if (attempt === 1) throw new Error('damaged');
-      v[1] = f(200 + attempt);
+      v.set(1, f(200 + attempt));
     });
     expect(c.advance()).toBe(false);
     expect(c.advance()).toBe(false);

@@ -248,6 +248,50 @@ describe('streamVecSegment gives the same records for every piece size', () => {
   });
 });
 
+describe('the read buffer kept between streams', () => {
+  it('is reused by the next stream, and never shared by two streams at once', async () => {
+    const a = fixture(31, 6, 2);
+    const b = fixture(17, 9, 3);
+    const fa = await fileSource(a.file, 'shared-a.bin');
+    const fb = await fileSource(b.file, 'shared-b.bin');
+    try {
+      // One stream after another: the second fills the buffer the first gave back.
+      const first = counting(fa.source);
+      await streamVecSegment(first.wrapped, a.entry, collector().visit, vecRecordSize(6) * 4);
+      const second = counting(fb.source);
+      const alone = collector();
+      await streamVecSegment(second.wrapped, b.entry, alone.visit, vecRecordSize(9) * 2);
+      expectSameRecords(alone.got, b);
+      expect([...second.calls.targets]).toEqual([...first.calls.targets]);
+      // Two at once, their reads interleaving (each readInto yields before it fills): each
+      // gets its own buffer and its own records, bit for bit.
+      const slow = (src: ByteSource): ByteSource => ({
+        ...src,
+        readInto: async (o, t) => {
+          await new Promise((r) => setTimeout(r, 1));
+          return src.readInto!(o, t);
+        },
+      });
+      const ca = counting(slow(fa.source));
+      const cb = counting(slow(fb.source));
+      const ga = collector();
+      const gb = collector();
+      await Promise.all([
+        streamVecSegment(ca.wrapped, a.entry, ga.visit, vecRecordSize(6) * 3),
+        streamVecSegment(cb.wrapped, b.entry, gb.visit, vecRecordSize(9) * 2),
+      ]);
+      expectSameRecords(ga.got, a);
+      expectSameRecords(gb.got, b);
+      expect(ga.got.blocks).toBeGreaterThan(1);
+      const shared = [...ca.calls.targets].filter((t) => cb.calls.targets.has(t));
+      expect(shared).toEqual([]);
+    } finally {
+      await fa.close();
+      await fb.close();
+    }
+  });
+});
+
 describe('a zero-record segment', () => {
   it('visits nothing and reports count 0', async () => {
     const payload = encodeVecPayload({

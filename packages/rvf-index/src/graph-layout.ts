@@ -1,0 +1,166 @@
+import { rvfError } from '@rvfjs/types';
+import type { RvhnHeader } from './hnsw-blob.js';
+
+/**
+ * A saved graph in the one form both of its walkers read: GraphWalker's loop in TypeScript and
+ * the walk in WebAssembly (simd-walk.ts). Where the vectors live in WebAssembly memory these
+ * arrays are views into it, beside the vectors; elsewhere they are ordinary arrays. Either way
+ * the saved blob is not kept: at a million members its links are about 80 MB, and one copy
+ * of them is all a walk needs.
+ *
+ * Each element's level-0 record is its level|flags|c0 word as the blob has it (level in bits
+ * 0-7, deleted in bit 8, level-0 link count in bits 16-31), then its c0 level-0 links. Beside
+ * WebAssembly walks the records sit at a fixed stride (room for 2M links), so that finding an
+ * element's links needs no lookup: level 0 is where a walk spends nearly all its time. In
+ * ordinary arrays, walked only by TypeScript, they are packed instead, found through
+ * `level0At`: at M 16 elements average about 18 links of their 32, so packing saves a third.
+ * The few elements with upper levels (about 1 in M) keep those packed, in the blob's format.
+ */
+export interface GraphLayout {
+  /** The level-0 records: at element × level0Stride(M) words, or where `level0At` says. */
+  readonly level0: Uint32Array;
+  /** Word index in `level0` of each element's record when they are packed; absent at a fixed stride. */
+  readonly level0At?: Uint32Array | undefined;
+  /** Per element with upper levels, in element order: for each level 1..L its link count, then its links. */
+  readonly upper: Uint32Array;
+  /** Word index in `upper` of each element's level-1 count (0, never read, for level-0 elements). */
+  readonly upperAt: Uint32Array;
+  /** Ordinal of each element. */
+  readonly labels: Uint32Array;
+}
+
+/** What checking a blob's body found: enough to size its layout, and the ordinal→element map. */
+export interface CheckedGraph {
+  /** Words `upper` needs. */
+  upperWords: number;
+  /** Words `level0` needs packed (a record of 1 + c0 words per element). */
+  packedLevel0Words: number;
+  /** Members marked deleted in the saved graph. */
+  deleted: number;
+  /** Internal id of each ordinal, -1 where the graph does not hold it. */
+  internal: Int32Array;
+}
+
+/** Words per element in `level0`: the level|flags|c0 word, then room for 2M links. */
+export function level0Stride(m: number): number {
+  return 2 * m + 1;
+}
+
+/**
+ * Checks every element record of `body` (the blob's words after its header) for walking over
+ * `vectorCount` vectors, yielding every `sliceElements` elements. Fails with a typed error on
+ * a malformed record (InvalidManifest) or members the store does not have (ContentHashMismatch),
+ * so the layout below can copy records without checking them again.
+ */
+export function* checkGraph(
+  header: RvhnHeader,
+  body: Uint32Array,
+  vectorCount: number,
+  sliceElements: number,
+): Generator<void, CheckedGraph, undefined> {
+  const { count, m, maxLevel, entryPoint } = header;
+  const maxM0 = 2 * m;
+  const internal = new Int32Array(vectorCount).fill(-1);
+  const len = body.length;
+  const corrupt = (message: string, at: number) =>
+    rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: 64 + 4 * at });
+  let deleted = 0;
+  let upperWords = 0;
+  let packedLevel0Words = 0;
+  let entryLevel = -1;
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && i % sliceElements === 0) yield;
+    if (p + 2 > len) throw corrupt(`the stream ends inside element ${i}`, p);
+    const label = body[p]!;
+    const w = body[p + 1]!;
+    const level = w & 0xff;
+    const flags = (w >>> 8) & 0xff;
+    const c0 = w >>> 16;
+    if (flags > 1) throw corrupt(`element ${i} has unknown flags ${flags}`, p + 1);
+    if (level > maxLevel) throw corrupt(`element ${i} level ${level} above the top level ${maxLevel}`, p + 1);
+    if (c0 > maxM0) throw corrupt(`element ${i} has ${c0} level-0 links (max ${maxM0})`, p + 1);
+    if (label >= vectorCount) {
+      throw rvfError(
+        'ContentHashMismatch',
+        `HNSW graph refers to ordinal ${label} but only ${vectorCount} vectors were provided (stale index)`,
+      );
+    }
+    if (internal[label] !== -1) throw corrupt(`ordinal ${label} appears twice`, p);
+    internal[label] = i;
+    if (i === entryPoint) entryLevel = level;
+    deleted += flags;
+    packedLevel0Words += 1 + c0;
+    p += 2 + c0;
+    const upperFrom = p;
+    for (let l = 1; l <= level; l++) {
+      if (p >= len) throw corrupt(`the stream ends inside element ${i}`, p);
+      const c = body[p]!;
+      if (c > m) throw corrupt(`element ${i} level ${l} has ${c} links (max ${m})`, p);
+      p += 1 + c;
+    }
+    if (p > len) throw corrupt(`the stream ends inside element ${i}`, len);
+    upperWords += p - upperFrom;
+  }
+  if (p !== len) throw corrupt(`${len - p} words after the last element`, p);
+  if (count > 0 && entryLevel !== maxLevel) {
+    throw corrupt(`entry point ${entryPoint} is not an element on the top level ${maxLevel}`, 0);
+  }
+  return { upperWords, packedLevel0Words, deleted, internal };
+}
+
+/**
+ * Copies a checked body (see checkGraph) into `layout`, `sliceElements` elements per step.
+ * `each`, when given, is told every element's number, ordinal and level|flags|c0 word as it is
+ * copied (the WebAssembly layout marks its deleted members from them).
+ */
+export function* fillLayout(
+  header: RvhnHeader,
+  body: Uint32Array,
+  layout: GraphLayout,
+  sliceElements: number,
+  each?: (element: number, ordinal: number, word: number) => void,
+): Generator<void, void, undefined> {
+  const { level0, level0At, upper, upperAt, labels } = layout;
+  const stride = level0Stride(header.m);
+  let p = 0;
+  let u = 0;
+  let packed = 0;
+  for (let i = 0; i < header.count; i++) {
+    if (i > 0 && i % sliceElements === 0) yield;
+    const label = body[p]!;
+    const w = body[p + 1]!;
+    labels[i] = label;
+    each?.(i, label, w);
+    let at = i * stride;
+    if (level0At) {
+      at = packed;
+      level0At[i] = at;
+      packed += 1 + (w >>> 16);
+    }
+    level0[at] = w;
+    const end = p + 2 + (w >>> 16);
+    for (let j = p + 2; j < end; j++) level0[++at] = body[j]!;
+    p = end;
+    let level = w & 0xff;
+    if (level === 0) continue;
+    // The upper levels follow the level-0 links in the blob, already in the packed format.
+    upperAt[i] = u;
+    const from = p;
+    for (; level > 0; level--) p += 1 + body[p]!;
+    upper.set(body.subarray(from, p), u);
+    u += p - from;
+  }
+}
+
+/** A layout in ordinary arrays, its level-0 records packed (vectors outside WebAssembly memory). */
+export function plainLayout(header: RvhnHeader, checked: CheckedGraph): GraphLayout {
+  const { count } = header;
+  return {
+    level0: new Uint32Array(checked.packedLevel0Words),
+    level0At: new Uint32Array(count),
+    upper: new Uint32Array(checked.upperWords),
+    upperAt: new Uint32Array(count),
+    labels: new Uint32Array(count),
+  };
+}
