@@ -1,5 +1,6 @@
 import { type Metric, rvfError } from '@rvfjs/types';
 import { distanceFn } from './distance.js';
+import { type SimdScan, simdScan } from './simd-memory.js';
 import { type Neighbour, TopK } from './top-k.js';
 
 /** The inputs of an exact (brute-force) k-NN scan. */
@@ -46,12 +47,50 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
       if (accept && !accept(o)) continue;
       top.pushUnique(o, kernel(vectors, o * dim, query, 0, dim));
     }
-  } else if (accept) {
+    return top.drain();
+  }
+  // A filter is asked before the arithmetic, which a selective one mostly saves: only an
+  // unfiltered scan computes every row's distance, and then does it in WebAssembly if it can.
+  const simd = accept ? undefined : simdScan(vectors, metric, dim);
+  if (simd) return simdExact(simd, query, count, k, params);
+  if (accept) {
     for (let o = 0; o < count; o++) {
       if (accept(o)) top.push(o, kernel(vectors, o * dim, query, 0, dim));
     }
   } else {
     for (let o = 0, off = 0; o < count; o++, off += dim) top.push(o, kernel(vectors, off, query, 0, dim));
   }
+  return top.drain();
+}
+
+/**
+ * More candidates than asked for that a WebAssembly scan keeps: its sums round in another
+ * order than the exact kernels, so the k-th nearest by one may be the (k+1)-th by the other
+ * when distances differ in their last bits. The candidates' exact distances decide.
+ */
+const SIMD_SLACK = 16;
+
+/**
+ * An unfiltered scan in WebAssembly (vectors in a SIMD memory): SIMD distances a run of rows
+ * per call, the best k + SIMD_SLACK kept, then ranked by their exact distances, so the answer
+ * is the exact kernels' (equal distances by ordinal) whatever the rounding.
+ */
+function simdExact(
+  simd: SimdScan,
+  query: Float32Array,
+  count: number,
+  k: number,
+  { vectors, dimension: dim, metric }: ExactSearchParams,
+): Neighbour[] {
+  const wide = new TopK(Math.min(count, k + SIMD_SLACK));
+  simd.load(query);
+  for (let from = 0; from < count; from += simd.maxRows) {
+    const to = Math.min(count, from + simd.maxRows);
+    const d = simd.distances(from, to);
+    for (let i = 0, o = from; o < to; i++, o++) wide.push(o, d[i]!);
+  }
+  const kernel = distanceFn(metric);
+  const top = new TopK(Math.min(k, count));
+  for (const { ordinal } of wide.drain()) top.push(ordinal, kernel(vectors, ordinal * dim, query, 0, dim));
   return top.drain();
 }

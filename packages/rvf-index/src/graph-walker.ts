@@ -92,8 +92,8 @@ export class GraphWalker {
   }
 
   /**
-   * The layout both walks read. In WebAssembly memory these are views of its current buffer,
-   * which growing the memory replaces: take them per walk, never keep them.
+   * The layout both walks read: views of the WebAssembly memory (valid for good, see
+   * SimdWalk.layout), or ordinary arrays.
    */
   private layout(): GraphLayout {
     return this.simd ? this.simd.layout() : this.plain!;

@@ -141,6 +141,31 @@
       (then (f32.const 1))
       (else (f32.sub (f32.const 1) (f32.div (local.get $sd) (local.get $den))))))
 
+;; ---------------------------------------------------------------- exact scans
+  ;; The distances from the query (at byte 0, the scratch area) to vectors $from..$to of the
+  ;; array at byte $vbase (row after row, $dim floats each), as f32 at byte $out onwards: an
+  ;; exact scan ranks by them and recomputes its answers with the exact kernels (exact.ts).
+  ;; $metric: 0 l2, 1 inner product, 2 cosine.
+  (func (export "distances") (param $vbase i32) (param $dim i32) (param $metric i32)
+    (param $from i32) (param $to i32) (param $out i32)
+    (local $a i32) (local $row i32) (local $end i32)
+    (local.set $row (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $a (i32.add (local.get $vbase) (i32.mul (local.get $from) (local.get $row))))
+    (local.set $end (i32.add (local.get $out) (i32.shl (i32.sub (local.get $to) (local.get $from)) (i32.const 2))))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+        (f32.store (local.get $out)
+          (if (result f32) (i32.eqz (local.get $metric))
+            (then (call $l2 (local.get $a) (i32.const 0) (local.get $dim)))
+            (else
+              (if (result f32) (i32.eq (local.get $metric) (i32.const 1))
+                (then (call $negDot (local.get $a) (i32.const 0) (local.get $dim)))
+                (else (call $cosine (local.get $a) (i32.const 0) (local.get $dim)))))))
+        (local.set $a (i32.add (local.get $a) (local.get $row)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $rows))))
+
   ;; ---------------------------------------------------------------- the graph walk
   ;; An HNSW search (hnswlib's greedy descent, then its level-0 beam search) over a graph laid
   ;; out by simd-walk.ts in this memory, for walks with no filter to ask (deleted members are

@@ -71,6 +71,7 @@ export interface SimdExports {
   ): number;
   results(k: number, out: number): number;
   digest(vbase: number, dim: number, from: number, to: number, state: number): void;
+  distances(vbase: number, dim: number, metric: number, from: number, to: number, out: number): void;
 }
 
 interface Kernels extends SimdExports {
@@ -152,6 +153,52 @@ export function simdKernel(vectors: Float32Array, metric: Metric, dimension: num
   };
 }
 
+/** Distances of a run of rows to one query, computed in WebAssembly (see simdScan). */
+export interface SimdScan {
+  /** Most rows one `distances` call takes. */
+  readonly maxRows: number;
+  /** Copies the query into the memory's scratch area; call before `distances`. */
+  load(query: Float32Array): void;
+  /** SIMD distances of rows `from`..`to` (at most maxRows), valid until the next call. */
+  distances(from: number, to: number): Float32Array;
+}
+
+/** How simd-kernels.wat numbers the metrics. */
+export const METRIC_CODES: Record<Metric, number> = { l2: 0, inner_product: 1, cosine: 2 };
+
+/**
+ * Exact scans over `vectors` (an array from simdFloats) in WebAssembly, or undefined where the
+ * vectors are not in such a memory or the query leaves too little of the scratch area for the
+ * distances (dimensions in the thousands). A scan of many rows is then one call per few
+ * thousand rows instead of a JavaScript kernel call per row; in a fresh process, where the
+ * JavaScript kernels have not been optimised yet, that is the difference between a first
+ * query taking a scan's time and several times it.
+ */
+export function simdScan(vectors: Float32Array, metric: Metric, dimension: number): SimdScan | undefined {
+  const memory = simdMemoryOf(vectors);
+  if (!memory) return undefined;
+  // The distances go after the query in the scratch area, 16-byte aligned.
+  const out = (dimension * 4 + 15) & ~15;
+  const maxRows = (SCRATCH_BYTES - out) >> 2;
+  if (maxRows < MIN_SCAN_ROWS) return undefined;
+  const k = kernels(memory);
+  const code = METRIC_CODES[metric];
+  const base = vectors.byteOffset;
+  return {
+    maxRows,
+    load(query) {
+      k.scratch.set(query.subarray(0, dimension));
+    },
+    distances(from, to) {
+      k.distances(base, dimension, code, from, to, out);
+      return k.scratch.subarray(out >> 2, (out >> 2) + (to - from));
+    },
+  };
+}
+
+/** Fewer rows per call than this and a WebAssembly scan is not worth its calls. */
+const MIN_SCAN_ROWS = 1024;
+
 /**
  * True when graph walks over `vectors` can run in WebAssembly on this thread (the array came
  * from simdFloats here).
@@ -196,6 +243,7 @@ function kernels(memory: WebAssembly.Memory): Kernels {
       walk: e.walk,
       results: e.results,
       digest: e.digest,
+      distances: e.distances,
       scratch: new Float32Array(memory.buffer, 0, SCRATCH_BYTES / 4),
     };
     kernelsOf.set(memory, k);

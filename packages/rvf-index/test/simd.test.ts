@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { simdFloats, simdKernel, simdMemoryOf } from '../src/simd-memory.js';
+import { exactSearch } from '../src/exact.js';
+import { simdFloats, simdKernel, simdMemoryOf, simdScan } from '../src/simd-memory.js';
 import {
   bruteForce,
   closeTo,
@@ -96,6 +97,76 @@ describe('SIMD kernels', () => {
     expect(run({ [DISABLE_SIMD_ENV]: '1' })).toBe('false');
     expect(run({ [DISABLE_SIMD_ENV]: '' })).toBe('true');
   });
+});
+
+describe('exact scans in WebAssembly', () => {
+  // Runs of rows past one call's maximum (about 16,000 at these dimensions), dimensions with
+  // tails, exact duplicates (ties go by ordinal), and a NaN row (ranked last).
+  it.each(METRICS)(
+    '%s: the same answers as brute force and as the scalar scan, in several runs of rows',
+    (metric) => {
+      const rng = mulberry32(71);
+      for (const [count, dim] of [
+        [40_000, 13],
+        [3_000, 128],
+      ] as const) {
+        const flat = simdFloats(count * dim)!;
+        flat.set(randomVectors(count, dim, rng));
+        for (let o = 100; o < 140; o++) flat.copyWithin(o * dim, 7 * dim, 8 * dim); // 41 copies of row 7
+        flat.fill(Number.NaN, 50 * dim, 51 * dim);
+        const scan = simdScan(flat, metric, dim);
+        expect(scan, 'the WebAssembly scan is available').toBeDefined();
+        expect(scan!.maxRows).toBeLessThan(count > 10_000 ? count : Number.POSITIVE_INFINITY);
+        const plain = Float32Array.from(flat); // not in a SIMD memory: the scalar scan
+        expect(simdScan(plain, metric, dim)).toBeUndefined();
+        const queries = [
+          row(flat, 7, dim).slice(),
+          ...Array.from({ length: 6 }, () => randomVectors(1, dim, rng)),
+        ];
+        for (const query of queries) {
+          for (const k of [1, 10, 60]) {
+            const got = exactSearch({ vectors: flat, dimension: dim, metric, query, k, count });
+            const scalar = exactSearch({ vectors: plain, dimension: dim, metric, query, k, count });
+            expect(got).toEqual(scalar);
+            // Brute force's sort cannot rank a NaN; the scans rank it last, so it is never among these.
+            const want = bruteForce(metric, flat, dim, count, query, k, (o) => o !== 50);
+            expect(got.map((r) => r.ordinal)).toEqual(want.map((r) => r.ordinal));
+            for (let i = 0; i < got.length; i++)
+              expect(closeTo(got[i]!.distance, want[i]!.distance)).toBe(true);
+          }
+        }
+        // The duplicates of row 7 are its nearest (l2: distance 0), lowest ordinals first.
+        if (metric === 'l2') {
+          const near = exactSearch({
+            vectors: flat,
+            dimension: dim,
+            metric,
+            query: queries[0]!,
+            k: 42,
+            count,
+          });
+          expect(near.map((r) => r.ordinal)).toEqual([
+            7,
+            ...Array.from({ length: 40 }, (_, i) => 100 + i),
+            near[41]!.ordinal,
+          ]);
+        }
+        // k past the count, and a count below the array's rows.
+        expect(
+          exactSearch({ vectors: flat, dimension: dim, metric, query: queries[1]!, k: count + 5, count: 20 }),
+        ).toEqual(
+          exactSearch({
+            vectors: plain,
+            dimension: dim,
+            metric,
+            query: queries[1]!,
+            k: count + 5,
+            count: 20,
+          }),
+        );
+      }
+    },
+  );
 });
 
 describe('graph walks in WebAssembly', () => {
@@ -198,13 +269,25 @@ describe('graph walks in WebAssembly', () => {
       expect(walker.walksInWasm).toBe(true);
       expect(plain.walksInWasm).toBe(false);
       // The layout's arrays are views of the memory: nothing of the graph is held elsewhere.
-      expect(walker.labels.buffer).toBe(memory.buffer);
+      const sameBytes = () => {
+        const inMemory = new Uint32Array(memory.buffer, walker.labels.byteOffset, n);
+        expect(inMemory).toEqual(walker.labels);
+        inMemory[0] = inMemory[0]! ^ 1; // a write to the memory shows in the walker's view
+        expect(walker.labels[0]).toBe(inMemory[0]);
+        inMemory[0] = inMemory[0]! ^ 1;
+      };
+      sameBytes();
       expectSameAnswers(walker, plain, flat);
 
-      // Growth replaces the memory's buffer: directly, and by a second graph laid out after the first.
+      // Growth gives the memory a longer buffer, directly and by a second graph laid out after
+      // the first; a shared memory never detaches the old one, so the walker's views still
+      // read the same bytes (they are views of the buffer as it was when it laid them out).
+      const before = memory.buffer;
       memory.grow(3);
       const second = prepareGraphWalker(blob, n, flat);
-      expect(walker.labels.buffer).toBe(memory.buffer);
+      expect(memory.buffer).not.toBe(before);
+      expect(memory.buffer.byteLength).toBeGreaterThan(before.byteLength);
+      sameBytes();
       expectSameAnswers(walker, plain, flat);
       expectSameAnswers(second, plain, flat);
       drain(walker.verify(flat, 7));
