@@ -87,7 +87,17 @@ function simdExact(
   for (let from = 0; from < count; from += simd.maxRows) {
     const to = Math.min(count, from + simd.maxRows);
     const d = simd.distances(from, to);
-    for (let i = 0, o = from; o < to; i++, o++) wide.push(o, d[i]!);
+    // Most rows lose to the worst kept: one comparison, no call (rows come in ordinal order,
+    // so an equal distance loses too). While the heap is not full the bound is +Infinity and
+    // everything is offered, a NaN or infinite distance included.
+    let bound = wide.bound;
+    for (let i = 0, o = from; o < to; i++, o++) {
+      const x = d[i]!;
+      if (x < bound || (bound === Number.POSITIVE_INFINITY && !wide.full)) {
+        wide.push(o, x);
+        bound = wide.bound;
+      }
+    }
   }
   const kernel = distanceFn(metric);
   const top = new TopK(Math.min(k, count));

@@ -51,6 +51,11 @@ export function level0Stride(m: number): number {
  * `vectorCount` vectors, yielding every `sliceElements` elements. Fails with a typed error on
  * a malformed record (InvalidManifest) or members the store does not have (ContentHashMismatch),
  * so the layout below can copy records without checking them again.
+ *
+ * The generator only hands out slices; the per-element work is a plain function called once
+ * per slice. V8 optimises a loop while it runs (on-stack replacement) in plain functions but
+ * not in generators, and a fresh process runs this once: inside the generator the loop stayed
+ * in the interpreter for the whole check, several times slower.
  */
 export function* checkGraph(
   header: RvhnHeader,
@@ -58,19 +63,59 @@ export function* checkGraph(
   vectorCount: number,
   sliceElements: number,
 ): Generator<void, CheckedGraph, undefined> {
-  const { count, m, maxLevel, entryPoint } = header;
+  const state: CheckState = {
+    internal: new Int32Array(vectorCount).fill(-1),
+    p: 0,
+    deleted: 0,
+    upperWords: 0,
+    packedLevel0Words: 0,
+    entryLevel: -1,
+  };
+  for (let from = 0; from < header.count; from += sliceElements) {
+    if (from > 0) yield;
+    checkElements(header, body, vectorCount, state, from, Math.min(header.count, from + sliceElements));
+  }
+  const { p, internal, deleted, upperWords, packedLevel0Words, entryLevel } = state;
+  if (p !== body.length) throw corrupt(`${body.length - p} words after the last element`, p);
+  if (header.count > 0 && entryLevel !== header.maxLevel) {
+    throw corrupt(
+      `entry point ${header.entryPoint} is not an element on the top level ${header.maxLevel}`,
+      0,
+    );
+  }
+  return { upperWords, packedLevel0Words, deleted, internal };
+}
+
+/** What checkGraph carries from one slice to the next. */
+interface CheckState {
+  internal: Int32Array;
+  /** Word index in the body of the next element's record. */
+  p: number;
+  deleted: number;
+  upperWords: number;
+  packedLevel0Words: number;
+  /** The entry point's level, once met. */
+  entryLevel: number;
+}
+
+const corrupt = (message: string, at: number) =>
+  rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: 64 + 4 * at });
+
+/** checkGraph's work for elements `from`..`to`. */
+function checkElements(
+  header: RvhnHeader,
+  body: Uint32Array,
+  vectorCount: number,
+  state: CheckState,
+  from: number,
+  to: number,
+): void {
+  const { m, maxLevel, entryPoint } = header;
   const maxM0 = 2 * m;
-  const internal = new Int32Array(vectorCount).fill(-1);
+  const { internal } = state;
   const len = body.length;
-  const corrupt = (message: string, at: number) =>
-    rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: 64 + 4 * at });
-  let deleted = 0;
-  let upperWords = 0;
-  let packedLevel0Words = 0;
-  let entryLevel = -1;
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (i > 0 && i % sliceElements === 0) yield;
+  let p = state.p;
+  for (let i = from; i < to; i++) {
     if (p + 2 > len) throw corrupt(`the stream ends inside element ${i}`, p);
     const label = body[p]!;
     const w = body[p + 1]!;
@@ -88,9 +133,9 @@ export function* checkGraph(
     }
     if (internal[label] !== -1) throw corrupt(`ordinal ${label} appears twice`, p);
     internal[label] = i;
-    if (i === entryPoint) entryLevel = level;
-    deleted += flags;
-    packedLevel0Words += 1 + c0;
+    if (i === entryPoint) state.entryLevel = level;
+    state.deleted += flags;
+    state.packedLevel0Words += 1 + c0;
     p += 2 + c0;
     const upperFrom = p;
     for (let l = 1; l <= level; l++) {
@@ -100,19 +145,16 @@ export function* checkGraph(
       p += 1 + c;
     }
     if (p > len) throw corrupt(`the stream ends inside element ${i}`, len);
-    upperWords += p - upperFrom;
+    state.upperWords += p - upperFrom;
   }
-  if (p !== len) throw corrupt(`${len - p} words after the last element`, p);
-  if (count > 0 && entryLevel !== maxLevel) {
-    throw corrupt(`entry point ${entryPoint} is not an element on the top level ${maxLevel}`, 0);
-  }
-  return { upperWords, packedLevel0Words, deleted, internal };
+  state.p = p;
 }
 
 /**
- * Copies a checked body (see checkGraph) into `layout`, `sliceElements` elements per step.
- * `each`, when given, is told every element's number, ordinal and level|flags|c0 word as it is
- * copied (the WebAssembly layout marks its deleted members from them).
+ * Copies a checked body (see checkGraph) into `layout`, `sliceElements` elements per step (the
+ * work in a plain function per slice, as in checkGraph). `each`, when given, is told every
+ * element's number, ordinal and level|flags|c0 word as it is copied (the WebAssembly layout
+ * marks its deleted members from them).
  */
 export function* fillLayout(
   header: RvhnHeader,
@@ -121,13 +163,34 @@ export function* fillLayout(
   sliceElements: number,
   each?: (element: number, ordinal: number, word: number) => void,
 ): Generator<void, void, undefined> {
+  const at: FillPosition = { p: 0, u: 0, packed: 0 };
+  for (let from = 0; from < header.count; from += sliceElements) {
+    if (from > 0) yield;
+    fillElements(header, body, layout, at, from, Math.min(header.count, from + sliceElements), each);
+  }
+}
+
+/** Where fillLayout is, from one slice to the next: in the body, in `upper`, in packed level 0. */
+interface FillPosition {
+  p: number;
+  u: number;
+  packed: number;
+}
+
+/** fillLayout's work for elements `from`..`to`. */
+function fillElements(
+  header: RvhnHeader,
+  body: Uint32Array,
+  layout: GraphLayout,
+  pos: FillPosition,
+  from: number,
+  to: number,
+  each: ((element: number, ordinal: number, word: number) => void) | undefined,
+): void {
   const { level0, level0At, upper, upperAt, labels } = layout;
   const stride = level0Stride(header.m);
-  let p = 0;
-  let u = 0;
-  let packed = 0;
-  for (let i = 0; i < header.count; i++) {
-    if (i > 0 && i % sliceElements === 0) yield;
+  let { p, u, packed } = pos;
+  for (let i = from; i < to; i++) {
     const label = body[p]!;
     const w = body[p + 1]!;
     labels[i] = label;
@@ -146,11 +209,14 @@ export function* fillLayout(
     if (level === 0) continue;
     // The upper levels follow the level-0 links in the blob, already in the packed format.
     upperAt[i] = u;
-    const from = p;
+    const start = p;
     for (; level > 0; level--) p += 1 + body[p]!;
-    upper.set(body.subarray(from, p), u);
-    u += p - from;
+    upper.set(body.subarray(start, p), u);
+    u += p - start;
   }
+  pos.p = p;
+  pos.u = u;
+  pos.packed = packed;
 }
 
 /** A layout in ordinary arrays, its level-0 records packed (vectors outside WebAssembly memory). */

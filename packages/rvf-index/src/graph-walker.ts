@@ -119,6 +119,15 @@ export class GraphWalker {
     return this.header.count - this.deletedCount;
   }
 
+  /**
+   * True when the graph holds every ordinal below `count`, none marked deleted: then no
+   * member needs asking about one by one. (Its ordinals are distinct and below the vector
+   * count it was prepared for, so as many elements as ordinals means all of them.)
+   */
+  holdsAll(count: number): boolean {
+    return this.deletedCount === 0 && this.header.count === count && this.internal.length === count;
+  }
+
   /** True when the graph holds `ordinal` (deleted or not). */
   has(ordinal: number): boolean {
     return ordinal < this.internal.length && this.internal[ordinal]! >= 0;

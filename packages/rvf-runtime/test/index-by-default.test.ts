@@ -105,6 +105,25 @@ describe('the graph is there by default', () => {
     expect(recallAt10(out.hits, queries.subarray(0, DIM))).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('a reader that walks its saved graph in WebAssembly never loads the native add-on', () => {
+    const out = inFreshProcess(`
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('hnswlib-node'));
+      const s = await RvfStore.open(${JSON.stringify(plain)}, { readOnly: true });
+      const q = new Float32Array(${JSON.stringify(Array.from(queries.subarray(0, DIM)))});
+      await s.waitForIndex();
+      const hits = await s.query(q, 10);
+      const before = loaded();
+      // status() reports whether the add-on could be used, which loads it: asked last.
+      console.log(JSON.stringify({ before, status: s.status().engine, after: loaded(), hits }));
+      await s.close();`);
+    expect(out.before).toEqual([]);
+    expect(out.status).toMatchObject({ lastQueryEngine: 'hnsw-wasm', nativeAvailable: true, simd: true });
+    // The check is real: where the add-on is loaded, the cache shows it.
+    expect(out.after.length).toBeGreaterThan(0);
+    expect(recallAt10(out.hits, queries.subarray(0, DIM))).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('without worker threads the graph is built on the event loop, saved at close and used', async () => {
     const p = join(work.dir, 'no-workers.rvf');
     const out = inFreshProcess(
