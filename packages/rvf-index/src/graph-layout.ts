@@ -101,6 +101,39 @@ interface CheckState {
 const corrupt = (message: string, at: number) =>
   rvfError('InvalidManifest', `HNSW graph: ${message}`, { offset: 64 + 4 * at });
 
+/**
+ * The level|flags|c0 word of element `i`, whose record starts at word `p` of a graph body,
+ * checked against the graph's shape and the vectors it is for: known flags, a level within the
+ * graph, at most 2M level-0 links, and an ordinal the store has. Both readers of the stream
+ * check this much (graph-layout.ts for walking, hnsw-file.ts for hnswlib); `corrupt` makes
+ * their error for a malformed word (they place it differently).
+ */
+export function checkedElementWord(
+  body: Uint32Array,
+  p: number,
+  i: number,
+  shape: { m: number; maxLevel: number },
+  vectorCount: number,
+  corrupt: (message: string, at: number) => Error,
+): number {
+  const label = body[p]!;
+  const w = body[p + 1]!;
+  const level = w & 0xff;
+  const flags = (w >>> 8) & 0xff;
+  const c0 = w >>> 16;
+  if (flags > 1) throw corrupt(`element ${i} has unknown flags ${flags}`, p + 1);
+  if (level > shape.maxLevel)
+    throw corrupt(`element ${i} level ${level} above the top level ${shape.maxLevel}`, p + 1);
+  if (c0 > 2 * shape.m) throw corrupt(`element ${i} has ${c0} level-0 links (max ${2 * shape.m})`, p + 1);
+  if (label >= vectorCount) {
+    throw rvfError(
+      'ContentHashMismatch',
+      `HNSW graph refers to ordinal ${label} but only ${vectorCount} vectors were provided (stale index)`,
+    );
+  }
+  return w;
+}
+
 /** checkGraph's work for elements `from`..`to`. */
 function checkElements(
   header: RvhnHeader,
@@ -110,27 +143,17 @@ function checkElements(
   from: number,
   to: number,
 ): void {
-  const { m, maxLevel, entryPoint } = header;
-  const maxM0 = 2 * m;
+  const { m, entryPoint } = header;
   const { internal } = state;
   const len = body.length;
   let p = state.p;
   for (let i = from; i < to; i++) {
     if (p + 2 > len) throw corrupt(`the stream ends inside element ${i}`, p);
     const label = body[p]!;
-    const w = body[p + 1]!;
+    const w = checkedElementWord(body, p, i, header, vectorCount, corrupt);
     const level = w & 0xff;
     const flags = (w >>> 8) & 0xff;
     const c0 = w >>> 16;
-    if (flags > 1) throw corrupt(`element ${i} has unknown flags ${flags}`, p + 1);
-    if (level > maxLevel) throw corrupt(`element ${i} level ${level} above the top level ${maxLevel}`, p + 1);
-    if (c0 > maxM0) throw corrupt(`element ${i} has ${c0} level-0 links (max ${maxM0})`, p + 1);
-    if (label >= vectorCount) {
-      throw rvfError(
-        'ContentHashMismatch',
-        `HNSW graph refers to ordinal ${label} but only ${vectorCount} vectors were provided (stale index)`,
-      );
-    }
     if (internal[label] !== -1) throw corrupt(`ordinal ${label} appears twice`, p);
     internal[label] = i;
     if (i === entryPoint) state.entryLevel = level;

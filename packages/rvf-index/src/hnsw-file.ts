@@ -1,5 +1,6 @@
 import { rvfError } from '@rvfjs/types';
 import { type VectorDigest, wordsOf } from './digest.js';
+import { checkedElementWord } from './graph-layout.js';
 import { normalizeInto } from './normalize.js';
 
 /**
@@ -167,7 +168,6 @@ export function checkGraph(
   offset: number,
 ): CheckedGraph {
   const { count, m, maxLevel, entryPoint } = shape;
-  const maxM0 = 2 * m;
   const labels = new Uint32Array(count);
   const levels = new Uint8Array(count);
   const starts = new Uint32Array(count);
@@ -183,19 +183,9 @@ export function checkGraph(
     if (p + 2 > len) throw truncated(p);
     starts[i] = p;
     const label = body[p]!;
-    const w = body[p + 1]!;
+    const w = checkedElementWord(body, p, i, shape, vectorCount, corrupt);
     const level = w & 0xff;
-    const flags = (w >>> 8) & 0xff;
     const c0 = w >>> 16;
-    if (flags > 1) throw corrupt(`element ${i} has unknown flags ${flags}`, p + 1);
-    if (level > maxLevel) throw corrupt(`element ${i} level ${level} above the top level ${maxLevel}`, p + 1);
-    if (c0 > maxM0) throw corrupt(`element ${i} has ${c0} level-0 links (max ${maxM0})`, p + 1);
-    if (label >= vectorCount) {
-      throw rvfError(
-        'ContentHashMismatch',
-        `HNSW graph refers to ordinal ${label} but only ${vectorCount} vectors were provided (stale index)`,
-      );
-    }
     if (seen[label]) throw corrupt(`ordinal ${label} appears twice`, p);
     seen[label] = 1;
     labels[i] = label;
