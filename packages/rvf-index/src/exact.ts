@@ -52,7 +52,8 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
   // A filter is asked before the arithmetic, which a selective one mostly saves: only an
   // unfiltered scan computes every row's distance, and then does it in WebAssembly if it can.
   const simd = accept ? undefined : simdScan(vectors, metric, dim);
-  if (simd) return simdExact(simd, query, count, k, params);
+  const fast = simd && simdExact(simd, query, count, k, params);
+  if (fast) return fast;
   if (accept) {
     for (let o = 0; o < count; o++) {
       if (accept(o)) top.push(o, kernel(vectors, o * dim, query, 0, dim));
@@ -71,9 +72,10 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
 const SIMD_SLACK = 16;
 
 /**
- * An unfiltered scan in WebAssembly (vectors in a SIMD memory): SIMD distances a run of rows
- * per call, the best k + SIMD_SLACK kept, then ranked by their exact distances, so the answer
- * is the exact kernels' (equal distances by ordinal) whatever the rounding.
+ * An unfiltered scan in WebAssembly (vectors in a SIMD memory): the k + SIMD_SLACK nearest by
+ * SIMD distance (equal ones by ordinal) in one call, then ranked by their exact distances, so
+ * the answer is the exact kernels' whatever the rounding. Undefined when that many candidates
+ * do not fit beside the query (a very large k): the scalar scan answers.
  */
 function simdExact(
   simd: SimdScan,
@@ -81,26 +83,11 @@ function simdExact(
   count: number,
   k: number,
   { vectors, dimension: dim, metric }: ExactSearchParams,
-): Neighbour[] {
-  const wide = new TopK(Math.min(count, k + SIMD_SLACK));
-  simd.load(query);
-  for (let from = 0; from < count; from += simd.maxRows) {
-    const to = Math.min(count, from + simd.maxRows);
-    const d = simd.distances(from, to);
-    // Most rows lose to the worst kept: one comparison, no call (rows come in ordinal order,
-    // so an equal distance loses too). While the heap is not full the bound is +Infinity and
-    // everything is offered, a NaN or infinite distance included.
-    let bound = wide.bound;
-    for (let i = 0, o = from; o < to; i++, o++) {
-      const x = d[i]!;
-      if (x < bound || (bound === Number.POSITIVE_INFINITY && !wide.full)) {
-        wide.push(o, x);
-        bound = wide.bound;
-      }
-    }
-  }
+): Neighbour[] | undefined {
+  const keep = Math.min(count, k + SIMD_SLACK);
+  if (keep > simd.maxKeep) return undefined;
   const kernel = distanceFn(metric);
   const top = new TopK(Math.min(k, count));
-  for (const { ordinal } of wide.drain()) top.push(ordinal, kernel(vectors, ordinal * dim, query, 0, dim));
+  for (const o of simd.nearest(query, count, keep)) top.push(o, kernel(vectors, o * dim, query, 0, dim));
   return top.drain();
 }

@@ -142,29 +142,91 @@
       (else (f32.sub (f32.const 1) (f32.div (local.get $sd) (local.get $den))))))
 
 ;; ---------------------------------------------------------------- exact scans
-  ;; The distances from the query (at byte 0, the scratch area) to vectors $from..$to of the
-  ;; array at byte $vbase (row after row, $dim floats each), as f32 at byte $out onwards: an
-  ;; exact scan ranks by them and recomputes its answers with the exact kernels (exact.ts).
-  ;; $metric: 0 l2, 1 inner product, 2 cosine.
-  (func (export "distances") (param $vbase i32) (param $dim i32) (param $metric i32)
-    (param $from i32) (param $to i32) (param $out i32)
-    (local $a i32) (local $row i32) (local $end i32)
+  ;; An exact scan's first pass: the $kk nearest of vectors 0..$count of the array at byte
+  ;; $vbase (row after row, $dim floats each) to the query (at byte 0, the scratch area), by
+  ;; SIMD distance, equal distances by ordinal. They are left at byte $heap as $kk u64 keys
+  ;; (unordered; see $rankKey); the caller recomputes their distances with the exact kernels
+  ;; (exact.ts). Returns how many there are (min($kk, $count)). $metric: 0 l2, 1 inner
+  ;; product, 2 cosine.
+  (func (export "scanTop") (param $vbase i32) (param $dim i32) (param $metric i32)
+    (param $count i32) (param $kk i32) (param $heap i32) (result i32)
+    (local $row i32) (local $a i32) (local $o i32) (local $n i32) (local $key i64)
     (local.set $row (i32.shl (local.get $dim) (i32.const 2)))
-    (local.set $a (i32.add (local.get $vbase) (i32.mul (local.get $from) (local.get $row))))
-    (local.set $end (i32.add (local.get $out) (i32.shl (i32.sub (local.get $to) (local.get $from)) (i32.const 2))))
+    (local.set $a (local.get $vbase))
     (block $done
       (loop $rows
-        (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
-        (f32.store (local.get $out)
-          (if (result f32) (i32.eqz (local.get $metric))
-            (then (call $l2 (local.get $a) (i32.const 0) (local.get $dim)))
-            (else
-              (if (result f32) (i32.eq (local.get $metric) (i32.const 1))
-                (then (call $negDot (local.get $a) (i32.const 0) (local.get $dim)))
-                (else (call $cosine (local.get $a) (i32.const 0) (local.get $dim)))))))
+        (br_if $done (i32.ge_u (local.get $o) (local.get $count)))
+        (local.set $key
+          (call $rankKey
+            (if (result f32) (i32.eqz (local.get $metric))
+              (then (call $l2 (local.get $a) (i32.const 0) (local.get $dim)))
+              (else
+                (if (result f32) (i32.eq (local.get $metric) (i32.const 1))
+                  (then (call $negDot (local.get $a) (i32.const 0) (local.get $dim)))
+                  (else (call $cosine (local.get $a) (i32.const 0) (local.get $dim))))))
+            (local.get $o)))
+        (if (i32.lt_u (local.get $n) (local.get $kk))
+          (then
+            (call $keyPush (local.get $heap) (local.get $n) (local.get $key))
+            (local.set $n (i32.add (local.get $n) (i32.const 1))))
+          (else
+            ;; The root is the worst kept: a row must beat it to get in.
+            (if (i64.lt_u (local.get $key) (i64.load (local.get $heap)))
+              (then (call $keyReplaceTop (local.get $heap) (local.get $n) (local.get $key))))))
         (local.set $a (i32.add (local.get $a) (local.get $row)))
-        (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (br $rows))))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $rows)))
+    (local.get $n))
+
+  ;; (distance, ordinal) as one u64 that orders like the pair: the distance's bits made to
+  ;; order as unsigned integers (negatives flipped, positives given the top bit; NaN as +inf)
+  ;; above the ordinal.
+  (func $rankKey (param $d f32) (param $o i32) (result i64)
+    (local $u i32)
+    ;; + 0 makes −0 +0: the two are equal distances, ordered by ordinal alone.
+    (local.set $u (i32.reinterpret_f32 (f32.add (call $sane (local.get $d)) (f32.const 0))))
+    (local.set $u
+      (select
+        (i32.xor (local.get $u) (i32.const -1))
+        (i32.or (local.get $u) (i32.const 0x80000000))
+        (i32.lt_s (local.get $u) (i32.const 0))))
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $u)) (i64.const 32)) (i64.extend_i32_u (local.get $o))))
+
+  ;; Max-heap of u64 keys at byte $h holding $n: adds $key.
+  (func $keyPush (param $h i32) (param $n i32) (param $key i64)
+    (local $i i32) (local $p i32) (local $pa i32)
+    (local.set $i (local.get $n))
+    (block $done
+      (loop $up
+        (br_if $done (i32.eqz (local.get $i)))
+        (local.set $p (i32.shr_u (i32.sub (local.get $i) (i32.const 1)) (i32.const 1)))
+        (local.set $pa (i32.add (local.get $h) (i32.shl (local.get $p) (i32.const 3))))
+        (br_if $done (i64.ge_u (i64.load (local.get $pa)) (local.get $key)))
+        (i64.store (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 3))) (i64.load (local.get $pa)))
+        (local.set $i (local.get $p))
+        (br $up)))
+    (i64.store (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 3))) (local.get $key)))
+
+  ;; The same heap (of $n > 0 keys): replaces its largest with $key.
+  (func $keyReplaceTop (param $h i32) (param $n i32) (param $key i64)
+    (local $i i32) (local $l i32) (local $c i32) (local $ca i32)
+    (block $done
+      (loop $down
+        (local.set $l (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $l) (local.get $n)))
+        (local.set $c (local.get $l))
+        (if (i32.lt_u (i32.add (local.get $l) (i32.const 1)) (local.get $n))
+          (then
+            (if (i64.gt_u
+                  (i64.load (i32.add (local.get $h) (i32.shl (i32.add (local.get $l) (i32.const 1)) (i32.const 3))))
+                  (i64.load (i32.add (local.get $h) (i32.shl (local.get $l) (i32.const 3)))))
+              (then (local.set $c (i32.add (local.get $l) (i32.const 1)))))))
+        (local.set $ca (i32.add (local.get $h) (i32.shl (local.get $c) (i32.const 3))))
+        (br_if $done (i64.le_u (i64.load (local.get $ca)) (local.get $key)))
+        (i64.store (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 3))) (i64.load (local.get $ca)))
+        (local.set $i (local.get $c))
+        (br $down)))
+    (i64.store (i32.add (local.get $h) (i32.shl (local.get $i) (i32.const 3))) (local.get $key)))
 
   ;; ---------------------------------------------------------------- the graph walk
   ;; An HNSW search (hnswlib's greedy descent, then its level-0 beam search) over a graph laid

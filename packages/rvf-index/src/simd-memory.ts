@@ -71,7 +71,7 @@ export interface SimdExports {
   ): number;
   results(k: number, out: number): number;
   digest(vbase: number, dim: number, from: number, to: number, state: number): void;
-  distances(vbase: number, dim: number, metric: number, from: number, to: number, out: number): void;
+  scanTop(vbase: number, dim: number, metric: number, count: number, kk: number, heap: number): number;
 }
 
 interface Kernels extends SimdExports {
@@ -153,14 +153,15 @@ export function simdKernel(vectors: Float32Array, metric: Metric, dimension: num
   };
 }
 
-/** Distances of a run of rows to one query, computed in WebAssembly (see simdScan). */
+/** An exact scan's first pass in WebAssembly (see simdScan). */
 export interface SimdScan {
-  /** Most rows one `distances` call takes. */
-  readonly maxRows: number;
-  /** Copies the query into the memory's scratch area; call before `distances`. */
-  load(query: Float32Array): void;
-  /** SIMD distances of rows `from`..`to` (at most maxRows), valid until the next call. */
-  distances(from: number, to: number): Float32Array;
+  /** Most candidates one pass keeps. */
+  readonly maxKeep: number;
+  /**
+   * The `keep` nearest of rows 0..`count` to `query` by SIMD distance, equal distances by
+   * ordinal, unordered: their ordinals, valid until the next call on this memory.
+   */
+  nearest(query: Float32Array, count: number, keep: number): Uint32Array;
 }
 
 /** How simd-kernels.wat numbers the metrics. */
@@ -169,35 +170,37 @@ export const METRIC_CODES: Record<Metric, number> = { l2: 0, inner_product: 1, c
 /**
  * Exact scans over `vectors` (an array from simdFloats) in WebAssembly, or undefined where the
  * vectors are not in such a memory or the query leaves too little of the scratch area for the
- * distances (dimensions in the thousands). A scan of many rows is then one call per few
- * thousand rows instead of a JavaScript kernel call per row; in a fresh process, where the
- * JavaScript kernels have not been optimised yet, that is the difference between a first
- * query taking a scan's time and several times it.
+ * candidates (dimensions in the thousands). The whole first pass is one call: distances and a
+ * heap of the nearest, with no JavaScript per row. A fresh process runs a JavaScript loop
+ * over every row in the interpreter, which made its first exact queries several times slower
+ * than the arithmetic.
  */
 export function simdScan(vectors: Float32Array, metric: Metric, dimension: number): SimdScan | undefined {
   const memory = simdMemoryOf(vectors);
   if (!memory) return undefined;
-  // The distances go after the query in the scratch area, 16-byte aligned.
-  const out = (dimension * 4 + 15) & ~15;
-  const maxRows = (SCRATCH_BYTES - out) >> 2;
-  if (maxRows < MIN_SCAN_ROWS) return undefined;
+  // The heap goes after the query in the scratch area, 8-byte aligned.
+  const heap = (dimension * 4 + 7) & ~7;
+  const maxKeep = (SCRATCH_BYTES - heap) >> 3;
+  if (maxKeep < MIN_KEEP) return undefined;
   const k = kernels(memory);
   const code = METRIC_CODES[metric];
   const base = vectors.byteOffset;
   return {
-    maxRows,
-    load(query) {
+    maxKeep,
+    nearest(query, count, keep) {
       k.scratch.set(query.subarray(0, dimension));
-    },
-    distances(from, to) {
-      k.distances(base, dimension, code, from, to, out);
-      return k.scratch.subarray(out >> 2, (out >> 2) + (to - from));
+      const n = k.scanTop(base, dimension, code, count, Math.min(keep, maxKeep), heap);
+      // u64 keys, little-endian: the ordinal is each one's low word.
+      const words = new Uint32Array(k.scratch.buffer, heap, 2 * n);
+      const out = new Uint32Array(n);
+      for (let i = 0; i < n; i++) out[i] = words[2 * i]!;
+      return out;
     },
   };
 }
 
-/** Fewer rows per call than this and a WebAssembly scan is not worth its calls. */
-const MIN_SCAN_ROWS = 1024;
+/** Fewer candidates than this fit beside the query: the scalar scan it is. */
+const MIN_KEEP = 64;
 
 /**
  * True when graph walks over `vectors` can run in WebAssembly on this thread (the array came
@@ -243,7 +246,7 @@ function kernels(memory: WebAssembly.Memory): Kernels {
       walk: e.walk,
       results: e.results,
       digest: e.digest,
-      distances: e.distances,
+      scanTop: e.scanTop,
       scratch: new Float32Array(memory.buffer, 0, SCRATCH_BYTES / 4),
     };
     kernelsOf.set(memory, k);

@@ -48,11 +48,6 @@ export class TopK {
     return this.n >= this.k;
   }
 
-  /** The distance a candidate must beat once the heap is full (the worst kept); +Infinity before. */
-  get bound(): number {
-    return this.n < this.k ? Number.POSITIVE_INFINITY : this.dist[0]!;
-  }
-
   /** Would (distance, ordinal) be kept? Lets callers skip expensive work for hopeless candidates. */
   admits(distance: number, ordinal: number): boolean {
     if (this.n < this.k) return this.k > 0;

@@ -100,73 +100,60 @@ describe('SIMD kernels', () => {
 });
 
 describe('exact scans in WebAssembly', () => {
-  // Runs of rows past one call's maximum (about 16,000 at these dimensions), dimensions with
-  // tails, exact duplicates (ties go by ordinal), and a NaN row (ranked last).
-  it.each(METRICS)(
-    '%s: the same answers as brute force and as the scalar scan, in several runs of rows',
-    (metric) => {
-      const rng = mulberry32(71);
-      for (const [count, dim] of [
-        [40_000, 13],
-        [3_000, 128],
-      ] as const) {
-        const flat = simdFloats(count * dim)!;
-        flat.set(randomVectors(count, dim, rng));
-        for (let o = 100; o < 140; o++) flat.copyWithin(o * dim, 7 * dim, 8 * dim); // 41 copies of row 7
-        flat.fill(Number.NaN, 50 * dim, 51 * dim);
-        const scan = simdScan(flat, metric, dim);
-        expect(scan, 'the WebAssembly scan is available').toBeDefined();
-        expect(scan!.maxRows).toBeLessThan(count > 10_000 ? count : Number.POSITIVE_INFINITY);
-        const plain = Float32Array.from(flat); // not in a SIMD memory: the scalar scan
-        expect(simdScan(plain, metric, dim)).toBeUndefined();
-        const queries = [
-          row(flat, 7, dim).slice(),
-          ...Array.from({ length: 6 }, () => randomVectors(1, dim, rng)),
-        ];
-        for (const query of queries) {
-          for (const k of [1, 10, 60]) {
-            const got = exactSearch({ vectors: flat, dimension: dim, metric, query, k, count });
-            const scalar = exactSearch({ vectors: plain, dimension: dim, metric, query, k, count });
-            expect(got).toEqual(scalar);
-            // Brute force's sort cannot rank a NaN; the scans rank it last, so it is never among these.
-            const want = bruteForce(metric, flat, dim, count, query, k, (o) => o !== 50);
-            expect(got.map((r) => r.ordinal)).toEqual(want.map((r) => r.ordinal));
-            for (let i = 0; i < got.length; i++)
-              expect(closeTo(got[i]!.distance, want[i]!.distance)).toBe(true);
-          }
+  // Dimensions with tails, exact duplicates (ties go by ordinal, also past the candidates the
+  // first pass keeps), a NaN row (ranked last), and a k too large for the first pass.
+  it.each(METRICS)('%s: the same answers as brute force and as the scalar scan', (metric) => {
+    const rng = mulberry32(71);
+    for (const [count, dim] of [
+      [40_000, 13],
+      [3_000, 128],
+    ] as const) {
+      const flat = simdFloats(count * dim)!;
+      flat.set(randomVectors(count, dim, rng));
+      for (let o = 100; o < 140; o++) flat.copyWithin(o * dim, 7 * dim, 8 * dim); // 41 copies of row 7
+      for (let o = 1000; o < 1100; o++) flat.copyWithin(o * dim, 999 * dim, 1000 * dim); // 101 of row 999
+      flat.fill(Number.NaN, 50 * dim, 51 * dim);
+      const scan = simdScan(flat, metric, dim);
+      expect(scan, 'the WebAssembly scan is available').toBeDefined();
+      const plain = Float32Array.from(flat); // not in a SIMD memory: the scalar scan
+      expect(simdScan(plain, metric, dim)).toBeUndefined();
+      const queries = [
+        row(flat, 7, dim).slice(),
+        row(flat, 999, dim).slice(),
+        ...Array.from({ length: 6 }, () => randomVectors(1, dim, rng)),
+      ];
+      for (const query of queries) {
+        for (const k of [1, 10, 60, scan!.maxKeep + 5]) {
+          const got = exactSearch({ vectors: flat, dimension: dim, metric, query, k, count });
+          const scalar = exactSearch({ vectors: plain, dimension: dim, metric, query, k, count });
+          expect(got).toEqual(scalar);
+          // Brute force's sort cannot rank a NaN; the scans rank it last, so it is never among these.
+          const want = bruteForce(metric, flat, dim, count, query, Math.min(k, count - 1), (o) => o !== 50);
+          expect(got.slice(0, want.length).map((r) => r.ordinal)).toEqual(want.map((r) => r.ordinal));
+          for (let i = 0; i < want.length; i++)
+            expect(closeTo(got[i]!.distance, want[i]!.distance)).toBe(true);
         }
-        // The duplicates of row 7 are its nearest (l2: distance 0), lowest ordinals first.
-        if (metric === 'l2') {
-          const near = exactSearch({
-            vectors: flat,
-            dimension: dim,
-            metric,
-            query: queries[0]!,
-            k: 42,
-            count,
-          });
-          expect(near.map((r) => r.ordinal)).toEqual([
-            7,
-            ...Array.from({ length: 40 }, (_, i) => 100 + i),
-            near[41]!.ordinal,
-          ]);
-        }
-        // k past the count, and a count below the array's rows.
-        expect(
-          exactSearch({ vectors: flat, dimension: dim, metric, query: queries[1]!, k: count + 5, count: 20 }),
-        ).toEqual(
-          exactSearch({
-            vectors: plain,
-            dimension: dim,
-            metric,
-            query: queries[1]!,
-            k: count + 5,
-            count: 20,
-          }),
-        );
       }
-    },
-  );
+      if (metric === 'l2') {
+        // Row 7's copies are its nearest (distance 0), lowest ordinals first…
+        const near = exactSearch({ vectors: flat, dimension: dim, metric, query: queries[0]!, k: 42, count });
+        expect(near.slice(0, 41).map((r) => r.ordinal)).toEqual([
+          7,
+          ...Array.from({ length: 40 }, (_, i) => 100 + i),
+        ]);
+        // …and of row 999's 101 copies, far more than the first pass keeps past k, the lowest
+        // ordinals win.
+        const ties = exactSearch({ vectors: flat, dimension: dim, metric, query: queries[1]!, k: 10, count });
+        expect(ties.map((r) => r.ordinal)).toEqual([999, ...Array.from({ length: 9 }, (_, i) => 1000 + i)]);
+      }
+      // k past the count, and a count below the array's rows.
+      expect(
+        exactSearch({ vectors: flat, dimension: dim, metric, query: queries[2]!, k: count + 5, count: 20 }),
+      ).toEqual(
+        exactSearch({ vectors: plain, dimension: dim, metric, query: queries[2]!, k: count + 5, count: 20 }),
+      );
+    }
+  });
 });
 
 describe('graph walks in WebAssembly', () => {
