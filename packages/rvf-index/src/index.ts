@@ -39,6 +39,6 @@ export {
   resetNativeHnswLoader,
 } from './native.js';
 export { recallAtK } from './recall.js';
-export { DISABLE_SIMD_ENV, simdWalksAvailable } from './simd-memory.js';
+export { DISABLE_SIMD_ENV, type SimdStaging, simdStaging, simdWalksAvailable } from './simd-memory.js';
 export { TopK } from './top-k.js';
 export { VectorStore } from './vector-store.js';

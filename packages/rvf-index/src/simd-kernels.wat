@@ -141,7 +141,21 @@
       (then (f32.const 1))
       (else (f32.sub (f32.const 1) (f32.div (local.get $sd) (local.get $den))))))
 
-;; ---------------------------------------------------------------- exact scans
+;; ---------------------------------------------------------------- loading rows
+  ;; Copies the floats of $n records, $stride bytes apart from byte $src, to consecutive rows
+  ;; of $row bytes from byte $dst: VEC records read from a file into this memory go to the
+  ;; vector array with one bulk copy each (byte copies: every bit pattern kept).
+  (func (export "gather") (param $src i32) (param $stride i32) (param $dst i32) (param $row i32) (param $n i32)
+    (block $done
+      (loop $rows
+        (br_if $done (i32.eqz (local.get $n)))
+        (memory.copy (local.get $dst) (local.get $src) (local.get $row))
+        (local.set $src (i32.add (local.get $src) (local.get $stride)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $rows))))
+
+  ;; ---------------------------------------------------------------- exact scans
   ;; An exact scan's first pass: the $kk nearest of vectors 0..$count of the array at byte
   ;; $vbase (row after row, $dim floats each) to the query (at byte 0, the scratch area), by
   ;; SIMD distance, equal distances by ordinal. They are left at byte $heap as $kk u64 keys

@@ -72,10 +72,13 @@ export interface SimdExports {
   results(k: number, out: number): number;
   digest(vbase: number, dim: number, from: number, to: number, state: number): void;
   scanTop(vbase: number, dim: number, metric: number, count: number, kk: number, heap: number): number;
+  gather(src: number, stride: number, dst: number, row: number, n: number): void;
 }
 
 interface Kernels extends SimdExports {
   scratch: Float32Array;
+  /** A staging area for rows being loaded (see simdStaging), once one was asked for. */
+  staging?: Uint8Array;
 }
 
 /** Memories allocated by this thread, by their buffer (other threads never use our scratch). */
@@ -202,6 +205,66 @@ export function simdScan(vectors: Float32Array, metric: Metric, dimension: numbe
 /** Fewer candidates than this fit beside the query: the scalar scan it is. */
 const MIN_KEEP = 64;
 
+/** Where rows being loaded into a SIMD array are read first (see simdStaging). */
+export interface SimdStaging {
+  /** Read records here: it lies in the same memory as the array. */
+  readonly buffer: Uint8Array;
+  /**
+   * Copies the floats of `n` records (each `recordBytes` long, its `rowFloats` floats
+   * `floatsAt` bytes in) from byte `from` of `buffer` to `dst` from float `to` on: one bulk
+   * copy each. False, having copied nothing, when `dst` is not in this memory or either side
+   * is out of bounds (the caller copies them its own way).
+   */
+  gather(
+    dst: Float32Array,
+    to: number,
+    from: number,
+    recordBytes: number,
+    floatsAt: number,
+    rowFloats: number,
+    n: number,
+  ): boolean;
+}
+
+/**
+ * A staging area of at least `bytes` in the memory of `vectors` (an array from simdFloats),
+ * or undefined where the array is not in one. A load reads VEC records into it and copies
+ * their floats to the array inside WebAssembly, a bulk copy per record, instead of a
+ * JavaScript loop over every float, which in a fresh process runs before V8 has optimised it.
+ * The area is grown at the end of the memory once and reused by later loads into it; a
+ * shared memory never shrinks, so it stays (about 1 MiB) as long as the memory does.
+ */
+export function simdStaging(vectors: Float32Array, bytes: number): SimdStaging | undefined {
+  const memory = simdMemoryOf(vectors);
+  if (!memory) return undefined;
+  const k = kernels(memory);
+  if (!k.staging || k.staging.length < bytes) {
+    const at = memory.buffer.byteLength;
+    try {
+      memory.grow(Math.ceil(bytes / PAGE_BYTES));
+    } catch {
+      return undefined;
+    }
+    k.staging = new Uint8Array(memory.buffer, at, bytes);
+  }
+  const buffer = k.staging;
+  return {
+    buffer,
+    gather(dst, to, from, recordBytes, floatsAt, rowFloats, n) {
+      if (simdMemoryOf(dst) !== memory || n <= 0) return n === 0;
+      const inBounds =
+        to >= 0 &&
+        to + n * rowFloats <= dst.length &&
+        from >= 0 &&
+        floatsAt + rowFloats * 4 <= recordBytes &&
+        from + n * recordBytes <= buffer.length;
+      if (!inBounds) return false;
+      k.gather(buffer.byteOffset + from + floatsAt, recordBytes, dst.byteOffset + to * 4, rowFloats * 4, n);
+      return true;
+    },
+  };
+}
+
 /**
  * True when graph walks over `vectors` can run in WebAssembly on this thread (the array came
  * from simdFloats here).
@@ -247,6 +310,7 @@ function kernels(memory: WebAssembly.Memory): Kernels {
       results: e.results,
       digest: e.digest,
       scanTop: e.scanTop,
+      gather: e.gather,
       scratch: new Float32Array(memory.buffer, 0, SCRATCH_BYTES / 4),
     };
     kernelsOf.set(memory, k);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { exactSearch } from '../src/exact.js';
-import { simdFloats, simdKernel, simdMemoryOf, simdScan } from '../src/simd-memory.js';
+import { simdFloats, simdKernel, simdMemoryOf, simdScan, simdStaging } from '../src/simd-memory.js';
 import {
   bruteForce,
   closeTo,
@@ -96,6 +96,38 @@ describe('SIMD kernels', () => {
       }).trim();
     expect(run({ [DISABLE_SIMD_ENV]: '1' })).toBe('false');
     expect(run({ [DISABLE_SIMD_ENV]: '' })).toBe('true');
+  });
+});
+
+describe('loading rows through a staging area', () => {
+  it('copies the floats of strided records bit for bit, and refuses what it cannot do', () => {
+    const dim = 5;
+    const stride = 8 + 4 * dim + 3; // records of any length: floats at an odd offset
+    const dst = simdFloats(4096 * dim)!;
+    const staging = simdStaging(dst, 1000)!;
+    expect(staging.buffer.length).toBeGreaterThanOrEqual(1000);
+    // The same area again for the same memory: it is reused, not grown.
+    expect(simdStaging(dst, 500)!.buffer.byteOffset).toBe(staging.buffer.byteOffset);
+    const n = Math.floor(staging.buffer.length / stride);
+    const rngBytes = mulberry32(5);
+    for (let i = 0; i < n * stride; i++) staging.buffer[i] = Math.floor(rngBytes() * 256);
+    const at = 3 * dim;
+    expect(staging.gather(dst, at, 0, stride, 8, dim, n)).toBe(true);
+    const got = new Uint8Array(dst.buffer, dst.byteOffset + at * 4, n * dim * 4);
+    for (let r = 0; r < n; r++) {
+      expect(got.subarray(r * dim * 4, (r + 1) * dim * 4)).toEqual(
+        staging.buffer.subarray(r * stride + 8, r * stride + 8 + dim * 4),
+      );
+    }
+    // Past either end, or into an array of another memory: nothing copied, false.
+    const before = Array.from(dst.subarray(0, 3 * dim));
+    expect(staging.gather(dst, dst.length - dim + 1, 0, stride, 8, dim, 1)).toBe(false);
+    expect(staging.gather(dst, 0, staging.buffer.length - stride + 1, stride, 8, dim, 1)).toBe(false);
+    expect(staging.gather(dst, 0, 0, stride, stride - 4 * dim + 1, dim, 1)).toBe(false);
+    expect(staging.gather(simdFloats(4096 * dim)!, 0, 0, stride, 8, dim, 1)).toBe(false);
+    expect(staging.gather(new Float32Array(100), 0, 0, stride, 8, dim, 1)).toBe(false);
+    expect(Array.from(dst.subarray(0, 3 * dim))).toEqual(before);
+    expect(simdStaging(new Float32Array(100), 1000)).toBeUndefined();
   });
 });
 

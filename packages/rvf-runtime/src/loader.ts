@@ -1,4 +1,5 @@
-import { type DirectoryEntry, rvfError, SegmentType } from '@rvfjs/types';
+import { type SimdStaging, simdStaging } from '@rvfjs/index';
+import { type DirectoryEntry, rvfError, SegmentType, vecRecordSize } from '@rvfjs/types';
 import {
   type ByteSource,
   type DecodedVecBlock,
@@ -13,7 +14,7 @@ import {
 import { bigintToKey, type IdKey } from './ids.js';
 import { FieldTable } from './metadata.js';
 import { type MetaSegmentInfo, replayMetadata, type VecSegmentInfo } from './metadata-replay.js';
-import { VectorTable } from './vector-table.js';
+import { type VectorCopier, VectorTable } from './vector-table.js';
 
 /** A data segment a recovering read-only open skipped: where it is, its type, and why. */
 export interface DamagedSegment {
@@ -67,6 +68,9 @@ export async function loadState(
   // and each such segment's id, content hash and directory position.
   let vecSource = new Int32Array(Math.max(16, table.count + Number(manifest.totalVectors))).fill(-1);
   const vecSegments: VecSegmentInfo[] = [];
+  // Vectors in WebAssembly memory are read beside it and copied there (see gathered); a
+  // source that cannot read into a buffer of ours reads its own.
+  const staging = !recover && source.readInto ? simdStaging(table.vectors, STREAM_CHUNK) : undefined;
   const guarded = async (entry: DirectoryEntry, work: () => Promise<void>) => {
     try {
       await work();
@@ -95,7 +99,7 @@ export async function loadState(
             if (block.keys.some(Number.isNaN)) {
               keys = Array.from(block.keys, (k, i) => (Number.isNaN(k) ? bigintToKey(block.ids[i]!) : k));
             }
-            const ords = table.putBlock(keys, block.copyVectors);
+            const ords = table.putBlock(keys, staging ? gathered(block, staging) : block.copyVectors);
             if (table.count > vecSource.length) {
               const grown = new Int32Array(Math.max(table.count, vecSource.length * 2)).fill(-1);
               grown.set(vecSource);
@@ -111,7 +115,7 @@ export async function loadState(
             header = seg.header;
           } else {
             // A failure fails the open, so records may be applied as they stream in.
-            header = (await streamVecSegment(source, entry, put)).header;
+            header = (await streamVecSegment(source, entry, put, STREAM_CHUNK, staging?.buffer)).header;
           }
           vecSegments.push({ segId: header.segmentId, contentHash: header.contentHash, position });
         });
@@ -162,3 +166,22 @@ export async function loadState(
   }
   return { table, fields, state, lastWitness, latest, damaged };
 }
+
+/** How much of a VEC segment a load reads at a time. */
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * The copier for a block streamed into `staging` (its records from the buffer's byte 0): a
+ * bulk copy per record inside WebAssembly, or the block's own copy where that cannot be used
+ * (the table's vectors moved to another memory).
+ */
+function gathered(block: DecodedVecBlock, staging: SimdStaging): VectorCopier {
+  const stride = vecRecordSize(block.dimension);
+  return (dst, at, first = 0, n = block.count - first) => {
+    if (!staging.gather(dst, at, first * stride, stride, VEC_RECORD_ID_BYTES, block.dimension, n))
+      block.copyVectors(dst, at, first, n);
+  };
+}
+
+/** A VEC record's id before its floats (spec §5). */
+const VEC_RECORD_ID_BYTES = 8;

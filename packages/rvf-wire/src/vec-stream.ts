@@ -36,6 +36,12 @@ export async function streamVecSegment(
   entry: DirectoryEntry,
   visit: (block: DecodedVecBlock) => void,
   chunkBytes = 1 << 20,
+  /**
+   * Where to read the records, from its byte 0 (at most as many as fit, and `chunkBytes`):
+   * a caller that copies records out its own way reads them where that copy is fastest.
+   * Used when it holds one record at least, and only by a source with readInto.
+   */
+  readBuffer?: Uint8Array,
 ): Promise<StreamedVecSegment> {
   checkEntryBounds(source, entry);
   if (entry.payloadLength < VEC_HEADER_SIZE)
@@ -54,8 +60,9 @@ export async function streamVecSegment(
     );
   }
   let crc = crc32(head.subarray(SEGMENT_HEADER_SIZE));
-  const perChunk = Math.max(1, Math.floor(chunkBytes / stride));
-  const buffer = source.readInto ? takeBuffer(Math.min(count, perChunk) * stride) : undefined;
+  const own = readBuffer && readBuffer.length >= stride ? readBuffer : undefined;
+  const perChunk = Math.max(1, Math.floor(Math.min(chunkBytes, own?.length ?? chunkBytes) / stride));
+  const buffer = source.readInto ? (own ?? takeBuffer(Math.min(count, perChunk) * stride)) : undefined;
   let at = entry.offset + SEGMENT_HEADER_SIZE + VEC_HEADER_SIZE;
   try {
     for (let done = 0; done < count; ) {
@@ -73,7 +80,7 @@ export async function streamVecSegment(
       at += n * stride;
     }
   } finally {
-    if (buffer) giveBack(buffer);
+    if (buffer && buffer !== own) giveBack(buffer);
   }
   const hash = checkContentHashCrc(header.contentHash, crc);
   if (hash === 'mismatch') throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
