@@ -240,11 +240,7 @@ export function simdStaging(vectors: Float32Array, bytes: number): SimdStaging |
   const k = kernels(memory);
   if (!k.staging || k.staging.length < bytes) {
     const at = memory.buffer.byteLength;
-    try {
-      memory.grow(Math.ceil(bytes / PAGE_BYTES));
-    } catch {
-      return undefined;
-    }
+    if (!growTo(memory, at + bytes)) return undefined;
     k.staging = new Uint8Array(memory.buffer, at, bytes);
   }
   const buffer = k.staging;
@@ -263,6 +259,22 @@ export function simdStaging(vectors: Float32Array, bytes: number): SimdStaging |
       return true;
     },
   };
+}
+
+/**
+ * Grows `memory` (by whole pages) so that it holds bytes up to `end`: how a walk's graph layout
+ * and a load's staging area are placed after the vectors. False when that is past the memory's
+ * maximum (the caller takes its path without WebAssembly memory).
+ */
+export function growTo(memory: WebAssembly.Memory, end: number): boolean {
+  const have = memory.buffer.byteLength;
+  if (end <= have) return true;
+  try {
+    memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { VectorDigest } from './digest.js';
 import { fillLayout, type GraphLayout, level0Stride } from './graph-layout.js';
 import type { RvhnHeader } from './hnsw-blob.js';
 import {
+  growTo,
   loadQuery,
   METRIC_CODES,
   type SimdExports,
@@ -49,8 +50,6 @@ export interface SimdWalk {
   digest(vectors: Float32Array, from: number, to: number, digest: VectorDigest): boolean;
 }
 
-const PAGE = 65_536;
-
 /** Rounds a byte offset up to 8 (the heaps hold (f32, u32) pairs read as i64). */
 const align8 = (n: number) => (n + 7) & ~7;
 
@@ -82,11 +81,7 @@ export function* prepareSimdWalk(
   const res = cand + (count + 1) * 8;
   const batch = res + (count + 1) * 8;
   const del = batch + strideWords * 4;
-  try {
-    memory.grow(Math.ceil((del + count - l0) / PAGE));
-  } catch {
-    return undefined; // past the memory's maximum: the JavaScript walk it is
-  }
+  if (!growTo(memory, del + count)) return undefined; // the JavaScript walk it is
   // Views over the buffer as it is now, which holds the whole layout. They stay valid for
   // good: a shared memory's buffer is never detached, growing it only makes later `buffer`
   // reads return a longer one over the same bytes. (Reading `memory.buffer` per call instead

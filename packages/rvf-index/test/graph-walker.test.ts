@@ -12,6 +12,7 @@ import {
   closeTo,
   clusteredVectors,
   completeGraphBlob,
+  drain,
   METRICS,
   mulberry32,
   randomVectors,
@@ -36,10 +37,6 @@ function codeOf(fn: () => unknown): number | undefined {
     return (e as RvfError).code;
   }
   return undefined;
-}
-
-function drain(steps: Generator<void, void, undefined>): void {
-  while (!steps.next().done);
 }
 
 describe('GraphWalker over hand-built graphs', () => {

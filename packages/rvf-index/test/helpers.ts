@@ -107,3 +107,8 @@ export function completeGraphBlob(
   const header: RvhnHeader = { ...shape, digest: vectorDigest(flat, DIM, labels, digestContext(shape)) };
   return encodeRvhn(header, Uint32Array.from(words));
 }
+
+/** Runs a sliced generator (a preparation, a verification) to its end. */
+export function drain(steps: Generator<void, void, undefined>): void {
+  while (!steps.next().done);
+}

@@ -17,6 +17,7 @@ import {
   closeTo,
   clusteredVectors,
   completeGraphBlob,
+  drain,
   METRICS,
   mulberry32,
   randomVectors,
@@ -35,10 +36,6 @@ import {
   VectorStore,
 } from './imports.js';
 import { nativeMissing } from './native-required.js';
-
-function drain(steps: Generator<void, void, undefined>): void {
-  while (!steps.next().done);
-}
 
 /** `flat` copied into a SIMD memory (padded up to the size simdFloats accepts). */
 function inSimdMemory(flat: Float32Array): Float32Array {
