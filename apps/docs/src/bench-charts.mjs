@@ -17,6 +17,13 @@ const r3 = (x) => Number(x.toPrecision(3));
 const r4 = (x) => Number(x.toPrecision(4));
 const sizeLabel = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 
+/** One engine's p50, p99 and recall@10 at one store size, as the bar charts' rows. */
+const latencyAndRecall = (n, engine, r) => [
+  { group: sizeLabel(n), engine, metric: 'p50 latency (ms)', value: r3(r.p50) },
+  { group: sizeLabel(n), engine, metric: 'p99 latency (ms)', value: r3(r.p99) },
+  { group: sizeLabel(n), engine, metric: 'recall@10', value: r4(r.recall) },
+];
+
 /** Bars per group (x), coloured by engine, one panel per metric, each with its own y scale. */
 function facetBars({ rows, xTitle, sort }) {
   return {
@@ -58,17 +65,13 @@ export const CHARTS = [
     file: 'cold-start.json',
     title: 'Query latency and recall: rvfjs vs raw hnswlib-node (k = 10, fresh process)',
     caption:
-      'Median over 3 process pairs of 1,500 queries each, answered by a fresh process right after open (no warm-up). p99 includes the first queries, answered exactly or by the TypeScript walker while the native graph loads.',
+      'Median over 3 process pairs of 1,500 queries each, answered by a fresh process right after open (no warm-up). p99 includes the first queries, answered by an exact scan while the saved graph is laid out for the WebAssembly walk.',
     rows: (j) =>
       j.sizes.flatMap((s) =>
         [
           ['rvfjs', s.query.ours],
           ['raw hnswlib-node', s.query.raw],
-        ].flatMap(([engine, q]) => [
-          { group: sizeLabel(s.n), engine, metric: 'p50 latency (ms)', value: r3(q.p50) },
-          { group: sizeLabel(s.n), engine, metric: 'p99 latency (ms)', value: r3(q.p99) },
-          { group: sizeLabel(s.n), engine, metric: 'recall@10', value: r4(q.recall) },
-        ]),
+        ].flatMap(([engine, q]) => latencyAndRecall(s.n, engine, q)),
       ),
     spec: (rows) => facetBars({ rows, xTitle: 'store size' }),
   },
@@ -85,11 +88,7 @@ export const CHARTS = [
           ['reference', q.engines.ref?.parent],
         ]
           .filter(([, r]) => r)
-          .flatMap(([engine, r]) => [
-            { group: sizeLabel(q.n), engine, metric: 'p50 latency (ms)', value: r3(r.p50) },
-            { group: sizeLabel(q.n), engine, metric: 'p99 latency (ms)', value: r3(r.p99) },
-            { group: sizeLabel(q.n), engine, metric: 'recall@10', value: r4(r.recall) },
-          ]),
+          .flatMap(([engine, r]) => latencyAndRecall(q.n, engine, r)),
       ),
     spec: (rows) => facetBars({ rows, xTitle: 'store size' }),
   },
@@ -113,7 +112,7 @@ export const CHARTS = [
     file: 'cold-start-1m.json',
     title: 'Open time from 20k to 1M vectors (the run with the 1M memory row)',
     caption:
-      'Open time for the 20k and 100k stores, and for the 1M store of the memory row; "ready" is when the native HNSW graph answers (rvfjs answers before that, exactly or by walking the saved graph).',
+      'Open time for the 20k and 100k stores, and for the 1M store of the memory row; "ready" is when its saved graph is laid out and checked for the WebAssembly walk (rvfjs answers before that, by an exact scan).',
     rows: (j) => [
       ...j.sizes.flatMap((s) => [
         { n: s.n, series: 'rvfjs: open', value: r3(s.query.ours.openMs) },
@@ -122,7 +121,7 @@ export const CHARTS = [
       ...(j.memory
         ? [
             { n: j.memory.n, series: 'rvfjs: open', value: r3(j.memory.ours.openMs) },
-            { n: j.memory.n, series: 'rvfjs: native graph ready', value: r3(j.memory.ours.readyMs) },
+            { n: j.memory.n, series: 'rvfjs: graph ready', value: r3(j.memory.ours.readyMs) },
             { n: j.memory.n, series: 'hnswlib-node: open', value: r3(j.memory.raw.openMs) },
           ]
         : []),
