@@ -177,7 +177,7 @@ const STREAM_CHUNK = 1 << 20;
  */
 function gathered(block: DecodedVecBlock, staging: SimdStaging): VectorCopier {
   const stride = vecRecordSize(block.dimension);
-  return (dst, at, first = 0, n = block.count - first) => {
+  return (dst, at, first, n) => {
     if (!staging.gather(dst, at, first * stride, stride, VEC_RECORD_ID_BYTES, block.dimension, n))
       block.copyVectors(dst, at, first, n);
   };
