@@ -1,6 +1,5 @@
-import * as zlib from 'node:zlib';
 import { type Metric, metricFromCode, rvfError, segmentTypeName } from '@rvfjs/types';
-import { type ByteSource, fileHandleSource, useCrc32Implementation } from '@rvfjs/wire';
+import { type ByteSource, fileHandleSource } from '@rvfjs/wire';
 import {
   branchChild,
   type CowStats,
@@ -70,10 +69,6 @@ export type {
   SegmentInfo,
   StoreStatus,
 } from './store-options.js';
-
-// Node's zlib.crc32 (Node ≥ 20.15) is native and several times faster than the portable one;
-// segment hashing dominates open time for large stores.
-useCrc32Implementation((zlib as { crc32?: (d: Uint8Array, s: number) => number }).crc32);
 
 /** How this handle behaves, as opened or created (not part of the file). */
 interface HandleSettings {

@@ -16,12 +16,30 @@ function crc32Table(data: Uint8Array, seed: number): number {
 }
 
 type Crc32Fn = (data: Uint8Array, seed: number) => number;
-let impl: Crc32Fn = crc32Table;
+
+/**
+ * The first call looks for the host's native CRC-32 (Node's zlib.crc32, reached through
+ * process.getBuiltinModule so that importing this module stays free of side effects and
+ * browsers never see a Node import) and replaces itself with whichever is chosen.
+ */
+function firstCall(data: Uint8Array, seed: number): number {
+  // A host function that fails the test vector is refused; the portable one is then kept.
+  if (impl === firstCall && !useCrc32Implementation(hostCrc32())) impl = crc32Table;
+  return impl(data, seed);
+}
+
+function hostCrc32(): Crc32Fn | undefined {
+  const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = host?.getBuiltinModule?.('node:zlib') as { crc32?: Crc32Fn } | undefined;
+  return typeof zlib?.crc32 === 'function' ? zlib.crc32 : undefined;
+}
+
+let impl: Crc32Fn = firstCall;
 
 /**
  * CRC-32/IEEE of `data`, continuing from `seed` (the CRC of preceding bytes), so
- * crc32(b, crc32(a)) = crc32(a ‖ b). Portable by default; a host can install a native
- * implementation (Node's zlib.crc32) with useCrc32Implementation.
+ * crc32(b, crc32(a)) = crc32(a ‖ b). Native where the host has one (Node ≥ 20.16), portable
+ * elsewhere; a host can install its own with useCrc32Implementation.
  */
 export function crc32(data: Uint8Array, seed = 0): number {
   return impl(data, seed) >>> 0;
@@ -32,7 +50,7 @@ export function crc32(data: Uint8Array, seed = 0): number {
  * checked against the portable one on a test vector before it is accepted.
  */
 export function useCrc32Implementation(fn: Crc32Fn | undefined): boolean {
-  if (!fn) {
+  if (!fn || fn === crc32Table) {
     impl = crc32Table;
     return true;
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkContentHash, contentHash, crc32 } from '../src/index.js';
 import { hex } from './golden.js';
 
@@ -29,5 +29,60 @@ describe('content hash (CRC32 in four rotated lanes)', () => {
     expect(checkContentHash(h, p)).toBe('ok');
     p[3]! ^= 1;
     expect(checkContentHash(h, p)).toBe('mismatch');
+  });
+});
+
+describe('choosing a CRC-32 implementation', () => {
+  const realProcess = globalThis.process;
+  const freshCrc32Module = async () => {
+    vi.resetModules();
+    return import('../src/crc32.js');
+  };
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('takes the host zlib.crc32 on first use, not at import', async () => {
+    const { crc32: zcrc } = await import('node:zlib');
+    const asked: string[] = [];
+    let nativeCalls = 0;
+    vi.stubGlobal('process', {
+      ...realProcess,
+      getBuiltinModule: (id: string) => {
+        asked.push(id);
+        return {
+          crc32: (d: Uint8Array, s: number) => {
+            nativeCalls++;
+            return zcrc(d, s);
+          },
+        };
+      },
+    });
+    const mod = await freshCrc32Module();
+    expect(asked).toEqual([]);
+    expect(mod.crc32(ascii('123456789'))).toBe(0xcbf43926);
+    expect(asked).toEqual(['node:zlib']);
+    const callsAfterProbe = nativeCalls;
+    expect(mod.crc32(ascii('abc'))).toBe(zcrc(ascii('abc')) >>> 0);
+    expect(nativeCalls).toBe(callsAfterProbe + 1);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('stays portable where the host has no Node builtins (a browser)', async () => {
+    vi.stubGlobal('process', undefined);
+    const mod = await freshCrc32Module();
+    expect(mod.crc32(ascii('123456789'))).toBe(0xcbf43926);
+    expect(mod.crc32(ascii('6789'), mod.crc32(ascii('12345')))).toBe(0xcbf43926);
+  });
+
+  it('refuses a host implementation that disagrees with the test vector', async () => {
+    vi.stubGlobal('process', {
+      ...realProcess,
+      getBuiltinModule: () => ({ crc32: () => 7 }),
+    });
+    const mod = await freshCrc32Module();
+    expect(mod.crc32(ascii('123456789'))).toBe(0xcbf43926);
+    expect(mod.useCrc32Implementation(() => 1)).toBe(false);
+    expect(mod.crc32(ascii('123456789'))).toBe(0xcbf43926);
   });
 });
