@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_SHAKE256_OUTPUT, shake256, shake256_256 } from '../src/index.js';
 import { expectRvfError, fromHex, hex, utf8 } from './helpers.js';
 
@@ -87,5 +87,55 @@ describe('shake256 — input validation', () => {
       'InvalidChecksum',
       /output length/,
     );
+  });
+});
+
+describe('shake256 — native where the host has it, @noble/hashes elsewhere', () => {
+  const realProcess = globalThis.process;
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+  const freshModule = async () => {
+    vi.resetModules();
+    return import('../src/shake256.js');
+  };
+  const vectors: [Uint8Array, number, string][] = [
+    [new Uint8Array(0), 32, '46b9dd2b0ba88d13233b3feb743eeb243fcd52ea62b81b82b50c27646ed5762f'],
+    [utf8('abc'), 32, '483366601360a8771c6863080cc4114d8db44530f8f1e1ee4f94ea37e78b5739'],
+  ];
+
+  it('uses node:crypto on Node, and gives plain Uint8Arrays', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal('process', {
+      ...realProcess,
+      getBuiltinModule: (id: string) => {
+        asked.push(id);
+        return realProcess.getBuiltinModule(id);
+      },
+    });
+    const mod = await freshModule();
+    for (const [data, len, want] of vectors) expect(hex(mod.shake256(data, len))).toBe(want);
+    expect(asked).toEqual(['node:crypto']);
+    expect(Object.getPrototypeOf(mod.shake256_256(utf8('x')))).toBe(Uint8Array.prototype);
+  });
+
+  it('uses @noble/hashes without a host (a browser), with the same bytes', async () => {
+    // A host without Node's built-ins (module loading still needs the rest of process).
+    vi.stubGlobal('process', { ...realProcess, getBuiltinModule: undefined });
+    const mod = await freshModule();
+    for (const [data, len, want] of vectors) expect(hex(mod.shake256(data, len))).toBe(want);
+    const data = new Uint8Array(1000).map((_, i) => i * 13);
+    expect(hex(mod.shake256(data, 77))).toBe(nodeShake256(data, 77));
+  });
+
+  it('refuses a host SHAKE-256 that fails the test vector', async () => {
+    vi.stubGlobal('process', {
+      ...realProcess,
+      getBuiltinModule: () => ({
+        createHash: () => ({ update: () => ({ digest: () => new Uint8Array(32) }) }),
+      }),
+    });
+    const mod = await freshModule();
+    for (const [data, len, want] of vectors) expect(hex(mod.shake256(data, len))).toBe(want);
   });
 });

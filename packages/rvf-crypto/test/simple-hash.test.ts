@@ -1,5 +1,6 @@
+import { mulberry32, wasmModuleSources } from '@rvfjs/test-kit';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { shake256_256, simpleHash } from '../src/index.js';
 import { DERIVE_PARENT_RVF, DERIVED_CHILD_PARENT_HASH, L2_D4_N10_FILE_ID } from './fixtures/golden.js';
 import { expectRvfError, fromHex, hex, utf8 } from './helpers.js';
@@ -103,5 +104,40 @@ describe('simpleHash', () => {
   it('rejects non-byte input with an RvfError', () => {
     expectRvfError(() => simpleHash('abc' as unknown as Uint8Array), 'InvalidChecksum', /simpleHash input/);
     expectRvfError(() => simpleHash(undefined as unknown as Uint8Array), 'InvalidChecksum', /got undefined/);
+  });
+});
+
+describe('simpleHash in WebAssembly (inputs of 1 KiB and more)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('the committed module is what simple-hash.wat compiles to', async () => {
+    const { committed, compiled } = await wasmModuleSources('simple-hash');
+    expect(committed).toBe(compiled);
+  });
+
+  it('matches the naive transcription around the 1 KiB switch and across 64 KiB chunks', () => {
+    const rng = mulberry32(31);
+    for (const n of [1023, 1024, 1025, 4096 + 7, 65535, 65536, 65537, 65536 + 31, 65536 * 2 + 33, 300_001]) {
+      const data = Uint8Array.from({ length: n }, () => (rng() * 256) | 0);
+      expect(hex(simpleHash(data)), `length ${n}`).toBe(hex(naiveSimpleHash(data)));
+    }
+  });
+
+  it('starts each digest afresh and never returns a view of its memory', () => {
+    const a = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
+    const first = simpleHash(a);
+    simpleHash(new Uint8Array(5000).fill(0xff));
+    expect(hex(simpleHash(a))).toBe(hex(first));
+    expect(hex(first)).toBe(hex(naiveSimpleHash(a)));
+  });
+
+  it('falls back to JavaScript where WebAssembly is missing, with the same bytes', async () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    vi.resetModules();
+    const { simpleHash: withoutWasm } = await import('../src/simple-hash.js');
+    const data = Uint8Array.from({ length: 70_000 }, (_, i) => (i ^ (i >>> 9)) & 0xff);
+    expect(hex(withoutWasm(data))).toBe(hex(naiveSimpleHash(data)));
   });
 });

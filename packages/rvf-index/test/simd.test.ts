@@ -7,8 +7,8 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { wasmModuleSources } from '@rvfjs/test-kit';
 import { describe, expect, it } from 'vitest';
 import { exactSearch } from '../src/exact.js';
 import { simdFloats, simdKernel, simdMemoryOf, simdScan, simdStaging } from '../src/simd-memory.js';
@@ -47,10 +47,8 @@ function inSimdMemory(flat: Float32Array): Float32Array {
 
 describe('SIMD kernels', () => {
   it('the committed module is what simd-kernels.wat compiles to', async () => {
-    const script = fileURLToPath(new URL('../scripts/compile-wasm.mjs', import.meta.url));
-    const { compiledModuleSource } = (await import(script)) as { compiledModuleSource(): Promise<string> };
-    const committed = readFileSync(new URL('../src/simd-kernels-wasm.ts', import.meta.url), 'utf8');
-    expect(committed).toBe(await compiledModuleSource());
+    const { committed, compiled } = await wasmModuleSources('simd-kernels');
+    expect(committed).toBe(compiled);
   });
 
   it('agree with the exact kernels for every metric, at dimensions with and without a tail', () => {

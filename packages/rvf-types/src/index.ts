@@ -6,6 +6,7 @@ export * from './journal.js';
 export * from './lock.js';
 export * from './manifest.js';
 export * from './metric.js';
+export * from './node-builtin.js';
 export * from './segment-header.js';
 export * from './segment-types.js';
 export * from './vec.js';

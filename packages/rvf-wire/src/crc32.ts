@@ -1,3 +1,5 @@
+import { nodeBuiltin } from '@rvfjs/types';
+
 /** CRC-32/IEEE (zlib's crc32): reflected polynomial 0xEDB88320, init and final xor 0xFFFFFFFF. */
 const TABLE = (() => {
   const t = new Uint32Array(256);
@@ -19,8 +21,8 @@ type Crc32Fn = (data: Uint8Array, seed: number) => number;
 
 /**
  * The first call looks for the host's native CRC-32 (Node's zlib.crc32, reached through
- * process.getBuiltinModule so that importing this module stays free of side effects and
- * browsers never see a Node import) and replaces itself with whichever is chosen.
+ * nodeBuiltin, so importing this module stays free of side effects and browsers never see a
+ * Node import) and replaces itself with whichever is chosen.
  */
 function firstCall(data: Uint8Array, seed: number): number {
   // A host function that fails the test vector is refused; the portable one is then kept.
@@ -29,9 +31,8 @@ function firstCall(data: Uint8Array, seed: number): number {
 }
 
 function hostCrc32(): Crc32Fn | undefined {
-  const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const zlib = host?.getBuiltinModule?.('node:zlib') as { crc32?: Crc32Fn } | undefined;
-  return typeof zlib?.crc32 === 'function' ? zlib.crc32 : undefined;
+  const crc = nodeBuiltin<{ crc32?: Crc32Fn }>('node:zlib')?.crc32;
+  return typeof crc === 'function' ? crc : undefined;
 }
 
 let impl: Crc32Fn = firstCall;

@@ -43,3 +43,8 @@ export function rgwClientConfig(env: RgwEnv): {
   requestChecksumCalculation: 'WHEN_REQUIRED';
   responseChecksumValidation: 'WHEN_REQUIRED';
 };
+
+/** A WebAssembly module's committed generated file and what its .wat compiles to now. */
+export function wasmModuleSources(
+  name: 'simd-kernels' | 'simple-hash',
+): Promise<{ committed: string; compiled: string }>;
