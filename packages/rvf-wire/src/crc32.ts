@@ -43,6 +43,8 @@ let impl: Crc32Fn = firstCall;
  * elsewhere; a host can install its own with useCrc32Implementation.
  */
 export function crc32(data: Uint8Array, seed = 0): number {
+  // Node's zlib.crc32 returns 0, not the seed, for a view of a zero-length ArrayBuffer.
+  if (data.length === 0) return seed >>> 0;
   return impl(data, seed) >>> 0;
 }
 

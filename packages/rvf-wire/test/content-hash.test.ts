@@ -68,6 +68,14 @@ describe('choosing a CRC-32 implementation', () => {
     expect(asked).toHaveLength(1);
   });
 
+  it('continues from the seed over empty input, even a view of an empty buffer', async () => {
+    const mod = await freshCrc32Module();
+    for (const empty of [new Uint8Array(0), new Uint8Array(new Float32Array(0).buffer, 0, 0)]) {
+      expect(mod.crc32(empty, 0xcbf43926)).toBe(0xcbf43926);
+      expect(mod.crc32(empty)).toBe(0);
+    }
+  });
+
   it('stays portable where the host has no Node builtins (a browser)', async () => {
     // A host without Node's built-ins (module loading still needs the rest of process).
     vi.stubGlobal('process', { ...realProcess, getBuiltinModule: undefined });
