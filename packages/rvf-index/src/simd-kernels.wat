@@ -403,6 +403,30 @@
         (br $down)))
     (i64.store (i32.add (global.get $res) (i32.shl (local.get $i) (i32.const 3))) (local.get $last)))
 
+;; Max-heap: replaces the top of $res (size must be > 0) with ($d, $e) and sifts it down.
+  (func $rreplace (param $d f32) (param $e i32)
+    (local $n i32) (local $i i32) (local $l i32) (local $c i32) (local $ca i32) (local $ia i32)
+    (local.set $n (global.get $rsize))
+    (block $done
+      (loop $down
+        (local.set $l (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $l) (local.get $n)))
+        (local.set $c (local.get $l))
+        (if (i32.lt_u (i32.add (local.get $l) (i32.const 1)) (local.get $n))
+          (then
+            (if (f32.gt
+                  (f32.load (i32.add (global.get $res) (i32.shl (i32.add (local.get $l) (i32.const 1)) (i32.const 3))))
+                  (f32.load (i32.add (global.get $res) (i32.shl (local.get $l) (i32.const 3)))))
+              (then (local.set $c (i32.add (local.get $l) (i32.const 1)))))))
+        (local.set $ca (i32.add (global.get $res) (i32.shl (local.get $c) (i32.const 3))))
+        (br_if $done (f32.le (f32.load (local.get $ca)) (local.get $d)))
+        (i64.store (i32.add (global.get $res) (i32.shl (local.get $i) (i32.const 3))) (i64.load (local.get $ca)))
+        (local.set $i (local.get $c))
+        (br $down)))
+    (local.set $ia (i32.add (global.get $res) (i32.shl (local.get $i) (i32.const 3))))
+    (f32.store (local.get $ia) (local.get $d))
+    (i32.store offset=4 (local.get $ia) (local.get $e)))
+
 ;; Deleted members are walked through but never kept ($del: a byte per element, or 0: none).
   (func $keep (param $e i32) (result i32)
     (i32.or (i32.eqz (global.get $del))
@@ -420,7 +444,7 @@
     (local $cur i32) (local $curD f32) (local $level i32) (local $changed i32) (local $q i32)
     (local $l i32) (local $c i32) (local $j i32) (local $t i32) (local $d f32) (local $id i32)
     (local $end i32) (local $bound f32) (local $va i32) (local $nb i32) (local $touch i32)
-    (local $lineEnd i32)
+    (local $lineEnd i32) (local $bp i32)
     (global.set $vbase (local.get $vbase))
     (global.set $dim (local.get $dim))
     (global.set $row (i32.shl (local.get $dim) (i32.const 2)))
@@ -511,9 +535,18 @@
             (local.set $va (i32.add (global.get $vis) (i32.shl (local.get $t) (i32.const 1))))
             (br_if $mark (i32.eq (i32.load16_u (local.get $va)) (local.get $epoch)))
             (i32.store16 (local.get $va) (local.get $epoch))
-            (i32.store (i32.add (global.get $batch) (i32.shl (local.get $nb) (i32.const 2))) (local.get $t))
+            ;; The batch holds (element, vector address) pairs: the pass below needs both.
+            (local.set $va
+              (i32.add (global.get $vbase)
+                (i32.mul
+                  (select (local.get $t)
+                    (i32.load (i32.add (global.get $lab) (i32.shl (local.get $t) (i32.const 2))))
+                    (global.get $ident))
+                  (global.get $row))))
+            (local.set $bp (i32.add (global.get $batch) (i32.shl (local.get $nb) (i32.const 3))))
+            (i32.store (local.get $bp) (local.get $t))
+            (i32.store offset=4 (local.get $bp) (local.get $va))
             (local.set $nb (i32.add (local.get $nb) (i32.const 1)))
-            (local.set $va (call $vecAt (local.get $t)))
             (local.set $lineEnd (i32.add (local.get $va) (global.get $row)))
             (block $lines_done
               (loop $lines
@@ -525,16 +558,31 @@
         (block $next_done
           (loop $next
             (br_if $next_done (i32.ge_u (local.get $j) (local.get $nb)))
-            (local.set $t (i32.load (i32.add (global.get $batch) (i32.shl (local.get $j) (i32.const 2)))))
+            ;; The hot loop of every query: the helpers it would call ($dist, $vecAt, $keep,
+            ;; $sane) are written out here, since this engine does not inline WebAssembly calls.
+            (local.set $bp (i32.add (global.get $batch) (i32.shl (local.get $j) (i32.const 3))))
+            (local.set $t (i32.load (local.get $bp)))
+            (local.set $va (i32.load offset=4 (local.get $bp)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (local.set $d (call $sane (call $dist (local.get $t))))
+            (local.set $d
+              (if (result f32) (i32.eqz (global.get $metric))
+                (then (call $l2 (local.get $va) (i32.const 0) (global.get $dim)))
+                (else
+                  (if (result f32) (i32.eq (global.get $metric) (i32.const 1))
+                    (then (call $negDot (local.get $va) (i32.const 0) (global.get $dim)))
+                    (else (call $cosine (local.get $va) (i32.const 0) (global.get $dim)))))))
+            (local.set $d (select (local.get $d) (f32.const inf) (f32.eq (local.get $d) (local.get $d))))
             (if (i32.or (i32.lt_u (global.get $rsize) (local.get $ef)) (f32.lt (local.get $d) (local.get $bound)))
               (then
                 (call $cpush (local.get $d) (local.get $t))
-                (if (call $keep (local.get $t))
+                (if (i32.or (i32.eqz (global.get $del))
+                      (i32.eqz (i32.load8_u (i32.add (global.get $del) (local.get $t)))))
                   (then
-                    (call $rpush (local.get $d) (local.get $t))
-                    (if (i32.gt_u (global.get $rsize) (local.get $ef)) (then (call $rpop)))
+                    ;; A full result heap swaps its farthest for this one (d < bound, so the
+                    ;; farthest is the one a push and a pop would drop) in one sift.
+                    (if (i32.lt_u (global.get $rsize) (local.get $ef))
+                      (then (call $rpush (local.get $d) (local.get $t)))
+                      (else (call $rreplace (local.get $d) (local.get $t))))
                     (local.set $bound (f32.load (global.get $res)))))))
             (br $next)))
         (br $beam)))

@@ -80,7 +80,8 @@ export function* prepareSimdWalk(
   const cand = align8(vis + count * 2);
   const res = cand + (count + 1) * 8;
   const batch = res + (count + 1) * 8;
-  const del = batch + strideWords * 4;
+  // The walk's batch: an (element, vector address) pair per link of one element.
+  const del = batch + strideWords * 8;
   if (!growTo(memory, del + count)) return undefined; // the JavaScript walk it is
   // Views over the buffer as it is now, which holds the whole layout. They stay valid for
   // good: a shared memory's buffer is never detached, growing it only makes later `buffer`
