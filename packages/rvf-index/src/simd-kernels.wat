@@ -613,6 +613,74 @@
         (br $drain)))
     (local.get $n))
 
+  ;; ---------------------------------------------------------------- laying out a saved graph
+  ;; graph-layout.ts's fillElements for the walk's layout, in one call per chunk of the graph
+  ;; body instead of a typed-array copy per element from JavaScript (which, run once in a fresh
+  ;; process, is most of the time from open to the first walked query). The body has passed
+  ;; checkGraph. Elements $from..$to are read from the $words words at byte $src (element
+  ;; $from's record first) while each fits wholly: its label goes to $lab, its level|flags|c0
+  ;; word and level-0 links to $l0 at a stride of $stride bytes, its upper levels to $g at word
+  ;; $fillUpper (advanced) with that word index in $s, its deleted flag to the byte at $del.
+  ;; Returns the element it stopped at; $fillUsed is then the words consumed, $fillIdent 0 if an
+  ;; element's label is not its number, $fillDeleted 1 if one is deleted.
+  (global $fillUsed (export "fillUsed") (mut i32) (i32.const 0))
+  (global $fillUpper (export "fillUpper") (mut i32) (i32.const 0))
+  (global $fillIdent (export "fillIdent") (mut i32) (i32.const 1))
+  (global $fillDeleted (export "fillDeleted") (mut i32) (i32.const 0))
+
+  (func (export "fill") (param $src i32) (param $words i32) (param $from i32) (param $to i32)
+    (param $l0 i32) (param $stride i32) (param $g i32) (param $s i32) (param $lab i32) (param $del i32)
+    (result i32)
+    (local $i i32) (local $p i32) (local $q i32) (local $at i32) (local $label i32) (local $w i32)
+    (local $c0 i32) (local $n i32) (local $upFrom i32) (local $flag i32)
+    (local.set $i (local.get $from))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $to)))
+        (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 2)) (local.get $words)))
+        (local.set $at (i32.add (local.get $src) (i32.shl (local.get $p) (i32.const 2))))
+        (local.set $label (i32.load (local.get $at)))
+        (local.set $w (i32.load offset=4 (local.get $at)))
+        (local.set $c0 (i32.shr_u (local.get $w) (i32.const 16)))
+        (local.set $upFrom (i32.add (i32.add (local.get $p) (i32.const 2)) (local.get $c0)))
+        ;; The record ends after its upper levels, each a count and that many links.
+        (local.set $q (local.get $upFrom))
+        (local.set $n (i32.and (local.get $w) (i32.const 0xff)))
+        (block $levels_done
+          (loop $levels
+            (br_if $levels_done (i32.eqz (local.get $n)))
+            (br_if $done (i32.ge_u (local.get $q) (local.get $words)))
+            (local.set $q
+              (i32.add (local.get $q)
+                (i32.add (i32.const 1)
+                  (i32.load (i32.add (local.get $src) (i32.shl (local.get $q) (i32.const 2)))))))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $levels)))
+        (br_if $done (i32.gt_u (local.get $q) (local.get $words)))
+        (i32.store (i32.add (local.get $lab) (i32.shl (local.get $i) (i32.const 2))) (local.get $label))
+        (memory.copy
+          (i32.add (local.get $l0) (i32.mul (local.get $i) (local.get $stride)))
+          (i32.add (local.get $at) (i32.const 4))
+          (i32.shl (i32.add (local.get $c0) (i32.const 1)) (i32.const 2)))
+        (if (i32.gt_u (local.get $q) (local.get $upFrom))
+          (then
+            (i32.store (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 2))) (global.get $fillUpper))
+            (memory.copy
+              (i32.add (local.get $g) (i32.shl (global.get $fillUpper) (i32.const 2)))
+              (i32.add (local.get $src) (i32.shl (local.get $upFrom) (i32.const 2)))
+              (i32.shl (i32.sub (local.get $q) (local.get $upFrom)) (i32.const 2)))
+            (global.set $fillUpper
+              (i32.add (global.get $fillUpper) (i32.sub (local.get $q) (local.get $upFrom))))))
+        (local.set $flag (i32.and (i32.shr_u (local.get $w) (i32.const 8)) (i32.const 1)))
+        (i32.store8 (i32.add (local.get $del) (local.get $i)) (local.get $flag))
+        (global.set $fillDeleted (i32.or (global.get $fillDeleted) (local.get $flag)))
+        (if (i32.ne (local.get $label) (local.get $i)) (then (global.set $fillIdent (i32.const 0))))
+        (local.set $p (local.get $q))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (global.set $fillUsed (local.get $p))
+    (local.get $i))
+
   ;; ---------------------------------------------------------------- the vector digest
   ;; digest.ts's VectorDigest chains, four lanes at a time: for elements $from..$to (their
   ;; vectors found as $walk finds them, so layout() first), every group of four words w

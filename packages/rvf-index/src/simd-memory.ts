@@ -73,6 +73,22 @@ export interface SimdExports {
   digest(vbase: number, dim: number, from: number, to: number, state: number): void;
   scanTop(vbase: number, dim: number, metric: number, count: number, kk: number, heap: number): number;
   gather(src: number, stride: number, dst: number, row: number, n: number): void;
+  fill(
+    src: number,
+    words: number,
+    from: number,
+    to: number,
+    l0: number,
+    stride: number,
+    g: number,
+    s: number,
+    lab: number,
+    del: number,
+  ): number;
+  fillUsed: WebAssembly.Global;
+  fillUpper: WebAssembly.Global;
+  fillIdent: WebAssembly.Global;
+  fillDeleted: WebAssembly.Global;
 }
 
 interface Kernels extends SimdExports {
@@ -323,6 +339,11 @@ function kernels(memory: WebAssembly.Memory): Kernels {
       digest: e.digest,
       scanTop: e.scanTop,
       gather: e.gather,
+      fill: e.fill,
+      fillUsed: e.fillUsed,
+      fillUpper: e.fillUpper,
+      fillIdent: e.fillIdent,
+      fillDeleted: e.fillDeleted,
       scratch: new Float32Array(memory.buffer, 0, SCRATCH_BYTES / 4),
     };
     kernelsOf.set(memory, k);

@@ -66,6 +66,8 @@ export function* prepareSimdWalk(
   vectors: Float32Array,
   sliceElements: number,
   hidden?: (ordinal: number) => boolean,
+  /** Words of body per WebAssembly layout call at most (tests pass small ones). */
+  fillChunkWords = FILL_CHUNK_WORDS,
 ): Generator<void, SimdWalk | undefined, undefined> {
   const memory = simdMemoryOf(vectors);
   const { count } = header;
@@ -82,7 +84,11 @@ export function* prepareSimdWalk(
   const batch = res + (count + 1) * 8;
   // The walk's batch: an (element, vector address) pair per link of one element.
   const del = batch + strideWords * 8;
-  if (!growTo(memory, del + count)) return undefined; // the JavaScript walk it is
+  // Where the body passes through on its way into the layout (see layOutInWasm), only while
+  // the layout is made: a small graph's whole body, a large one's in chunks.
+  const chunk = align8(del + count);
+  const chunkWords = Math.min(body.length, fillChunkWords);
+  if (!growTo(memory, chunk + chunkWords * 4)) return undefined; // the JavaScript walk it is
   // Views over the buffer as it is now, which holds the whole layout. They stay valid for
   // good: a shared memory's buffer is never detached, growing it only makes later `buffer`
   // reads return a longer one over the same bytes. (Reading `memory.buffer` per call instead
@@ -95,19 +101,31 @@ export function* prepareSimdWalk(
     labels: new Uint32Array(buffer, lab, count),
   };
   const deleted = new Uint8Array(buffer, del, count);
-  let anyDeleted = 0;
-  let ident = 1;
-  yield* fillLayout(header, body, views, sliceElements, (i, ordinal, w) => {
-    const d = (w >>> 8) & 1 || (hidden?.(ordinal) ? 1 : 0);
-    deleted[i] = d;
-    anyDeleted |= d;
-    if (ordinal !== i) ident = 0;
-  });
+  const wasm: SimdExports = simdExports(memory);
+  const place: LayoutPlace = { l0, strideBytes: strideWords * 4, g, s, lab, del, chunk, chunkWords };
+  let laid = yield* layOutInWasm(wasm, new Uint32Array(buffer), header, body, place, sliceElements);
+  if (!laid) {
+    // An element too large for the chunk (a graph with a huge M): the same layout, copied
+    // from JavaScript.
+    laid = { ident: 1, anyDeleted: 0 };
+    const found = laid;
+    yield* fillLayout(header, body, views, sliceElements, (i, ordinal, w) => {
+      deleted[i] = (w >>> 8) & 1;
+      found.anyDeleted |= deleted[i]!;
+      if (ordinal !== i) found.ident = 0;
+    });
+  }
+  let { ident, anyDeleted } = laid;
+  if (hidden) {
+    for (let from = 0; from < count; from += sliceElements) {
+      yield;
+      anyDeleted |= markHidden(views.labels, deleted, hidden, from, Math.min(count, from + sliceElements));
+    }
+  }
   // The walk's visit marks, and its answers: written over the frontier heap, which it no
   // longer needs by then.
   const visited = new Uint16Array(buffer, vis, count);
   const out = new DataView(buffer, cand, (count + 1) * 8);
-  const wasm: SimdExports = simdExports(memory);
   const metric = METRIC_CODES[header.metric];
   // Only numbers from here on: the walk must not keep the caller's arrays (the blob) alive.
   const { dimension, m, entryPoint, maxLevel } = header;
@@ -154,4 +172,99 @@ export function* prepareSimdWalk(
       return true;
     },
   };
+}
+
+/** Words of graph body held in WebAssembly memory for the layout at a time (128 KiB). */
+const FILL_CHUNK_WORDS = 1 << 15;
+
+/** Byte offsets of the walk layout's arrays in WebAssembly memory, and of the body chunk. */
+interface LayoutPlace {
+  l0: number;
+  strideBytes: number;
+  g: number;
+  s: number;
+  lab: number;
+  del: number;
+  chunk: number;
+  chunkWords: number;
+}
+
+/** Where layOutInWasm is: the next element, and the body words the chunk holds from `word`. */
+interface FillPosition {
+  element: number;
+  word: number;
+  held: number;
+}
+
+/**
+ * Lays a checked body out for the walk inside WebAssembly (the module's `fill`): the body goes
+ * through a chunk of memory and is spread to its places there, `sliceElements` elements per
+ * step. Undefined, having laid out part of it, when an element does not fit in a chunk.
+ */
+function* layOutInWasm(
+  wasm: SimdExports,
+  words: Uint32Array,
+  header: RvhnHeader,
+  body: Uint32Array,
+  place: LayoutPlace,
+  sliceElements: number,
+): Generator<void, { ident: number; anyDeleted: number } | undefined, undefined> {
+  wasm.fillUpper.value = 0;
+  wasm.fillIdent.value = 1;
+  wasm.fillDeleted.value = 0;
+  const at: FillPosition = { element: 0, word: 0, held: 0 };
+  for (let from = 0; from < header.count; from += sliceElements) {
+    if (from > 0) yield;
+    if (!fillSlice(wasm, words, body, place, at, Math.min(header.count, from + sliceElements))) return undefined;
+  }
+  return { ident: wasm.fillIdent.value as number, anyDeleted: wasm.fillDeleted.value as number };
+}
+
+/**
+ * layOutInWasm's work up to element `to`: tops the chunk up with the next body words, lays out
+ * the elements it wholly holds, and moves what is left of it to its start. False when an
+ * element does not fit in a full chunk.
+ */
+function fillSlice(
+  wasm: SimdExports,
+  words: Uint32Array,
+  body: Uint32Array,
+  place: LayoutPlace,
+  at: FillPosition,
+  to: number,
+): boolean {
+  const { l0, strideBytes, g, s, lab, del, chunk, chunkWords } = place;
+  const base = chunk >>> 2;
+  while (at.element < to) {
+    const next = at.word + at.held;
+    const add = Math.min(chunkWords - at.held, body.length - next);
+    if (add > 0) words.set(body.subarray(next, next + add), base + at.held);
+    at.held += add;
+    const reached = wasm.fill(chunk, at.held, at.element, to, l0, strideBytes, g, s, lab, del);
+    if (reached === at.element) return false;
+    const used = wasm.fillUsed.value as number;
+    at.element = reached;
+    at.word += used;
+    at.held -= used;
+    if (at.held > 0) words.copyWithin(base, base + used, base + used + at.held);
+  }
+  return true;
+}
+
+/** Marks the elements `from`..`to` whose ordinals are `hidden` as deleted; 1 if it marked any. */
+function markHidden(
+  labels: Uint32Array,
+  deleted: Uint8Array,
+  hidden: (ordinal: number) => boolean,
+  from: number,
+  to: number,
+): number {
+  let any = 0;
+  for (let i = from; i < to; i++) {
+    if (hidden(labels[i]!)) {
+      deleted[i] = 1;
+      any = 1;
+    }
+  }
+  return any;
 }

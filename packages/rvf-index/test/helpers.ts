@@ -109,6 +109,9 @@ export function completeGraphBlob(
 }
 
 /** Runs a sliced generator (a preparation, a verification) to its end. */
-export function drain(steps: Generator<void, void, undefined>): void {
-  while (!steps.next().done);
+export function drain<T>(steps: Generator<void, T, undefined>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { wasmModuleSources } from '@rvfjs/test-kit';
 import { describe, expect, it } from 'vitest';
 import { exactSearch } from '../src/exact.js';
+import { checkGraph } from '../src/graph-layout.js';
+import { decodeRvhn } from '../src/hnsw-blob.js';
 import { simdFloats, simdKernel, simdMemoryOf, simdScan, simdStaging } from '../src/simd-memory.js';
+import { prepareSimdWalk } from '../src/simd-walk.js';
 import {
   bruteForce,
   closeTo,
@@ -310,6 +313,38 @@ describe('graph walks in WebAssembly', () => {
         walker.search(flat, row(queries, i % 12, dim), 3, { ef: 8, accept: i % 2 ? () => true : undefined });
       }
       expectSameAnswers(walker, plain, flat);
+    });
+
+    it('is laid out the same whole, in chunks of the body, and from JavaScript when an element outgrows a chunk', () => {
+      const flat = inSimdMemory(base);
+      const { header, body } = decodeRvhn(completeGraphBlob(flat, n, { labels, levels, deleted }));
+      const { upperWords } = drain(checkGraph(header, body, n, 7));
+      // Records are 41 words (39 links), 46 with level 1 and 48 with level 2: chunks of 100
+      // words split the body between elements everywhere; 45 cannot hold a level-1 element.
+      const layouts = [1 << 15, 100, 45].map(
+        (chunk) => drain(prepareSimdWalk(header, body, upperWords, flat, 7, undefined, chunk))!,
+      );
+      const [whole, chunked, fromJs] = layouts.map((w) => w.layout());
+      for (const other of [chunked!, fromJs!]) {
+        for (const part of ['level0', 'upper', 'upperAt', 'labels'] as const)
+          expect([...other[part]], part).toEqual([...whole![part]]);
+      }
+      expect([...whole!.labels]).toEqual(labels);
+      for (let q = 0; q < queries.length / dim; q++) {
+        const query = row(queries, q, dim);
+        const want = ordinals(bruteForce('l2', flat, dim, n, query, 6, (o) => !deletedOrdinals.has(o)));
+        for (const w of layouts) expect([...(w.search(flat, query, 6, n) as Uint32Array)]).toEqual(want);
+      }
+      // Ordinals hidden at preparation are skipped like the graph's deleted members.
+      const hidden = (o: number) => o % 4 === 1;
+      for (const chunk of [1 << 15, 100]) {
+        const walk = drain(prepareSimdWalk(header, body, upperWords, flat, 7, hidden, chunk))!;
+        const query = row(queries, 3, dim);
+        const keep = (o: number) => !deletedOrdinals.has(o) && !hidden(o);
+        expect([...(walk.search(flat, query, 6, n) as Uint32Array)]).toEqual(
+          ordinals(bruteForce('l2', flat, dim, n, query, 6, keep)),
+        );
+      }
     });
 
     it('an upper link to an element not on that level is not followed into another record; one outside the graph is a typed error', () => {
