@@ -17,6 +17,12 @@ export interface ExactSearchParams {
   candidates?: ArrayLike<number>;
   /** Called before the distance is computed, so a selective filter also saves the arithmetic. */
   accept?: (ordinal: number) => boolean;
+  /**
+   * `accept` turns few rows away (a liveness check: deleted or hidden members): the scan then
+   * runs in WebAssembly like an unfiltered one and asks `accept` only of the nearest rows it
+   * keeps, falling back to asking every row when too many of those are turned away.
+   */
+  acceptRejectsFew?: boolean;
 }
 
 /**
@@ -51,7 +57,7 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
   }
   // A filter is asked before the arithmetic, which a selective one mostly saves: only an
   // unfiltered scan computes every row's distance, and then does it in WebAssembly if it can.
-  const simd = accept ? undefined : simdScan(vectors, metric, dim);
+  const simd = accept && !params.acceptRejectsFew ? undefined : simdScan(vectors, metric, dim);
   const fast = simd && simdExact(simd, query, count, k, params);
   if (fast) return fast;
   if (accept) {
@@ -82,12 +88,21 @@ function simdExact(
   query: Float32Array,
   count: number,
   k: number,
-  { vectors, dimension: dim, metric }: ExactSearchParams,
+  { vectors, dimension: dim, metric, accept }: ExactSearchParams,
 ): Neighbour[] | undefined {
-  const keep = Math.min(count, k + SIMD_SLACK);
-  if (keep > simd.maxKeep) return undefined;
+  const wanted = Math.min(count, k + SIMD_SLACK);
+  if (wanted > simd.maxKeep) return undefined;
+  // With a filter that turns few rows away, room for as many rejections again.
+  const keep = accept ? Math.min(count, 2 * wanted, simd.maxKeep) : wanted;
   const kernel = distanceFn(metric);
   const top = new TopK(Math.min(k, count));
-  for (const o of simd.nearest(query, count, keep)) top.push(o, kernel(vectors, o * dim, query, 0, dim));
+  let kept = 0;
+  for (const o of simd.nearest(query, count, keep)) {
+    if (accept && !accept(o)) continue;
+    kept++;
+    top.push(o, kernel(vectors, o * dim, query, 0, dim));
+  }
+  // Exact only if the accepted rows still reach past the rounding slack, or every row was kept.
+  if (accept && kept < wanted && keep < count) return undefined;
   return top.drain();
 }

@@ -186,6 +186,63 @@ describe('exact scans in WebAssembly', () => {
   });
 });
 
+describe('exact scans in WebAssembly with a filter that turns few rows away', () => {
+  it.each(METRICS)(
+    '%s: the same answers as the scalar scan, falling back when the filter takes too many',
+    (metric) => {
+      const rng = mulberry32(73);
+      const count = 5_000;
+      const dim = 20;
+      const flat = simdFloats(count * dim)!;
+      flat.set(randomVectors(count, dim, rng));
+      const plain = Float32Array.from(flat);
+      const query = randomVectors(1, dim, rng);
+      const byDistance = exactSearch({ vectors: plain, dimension: dim, metric, query, k: count, count }).map(
+        (r) => r.ordinal,
+      );
+      const filters: [string, (o: number) => boolean][] = [
+        ['every third row away', (o) => o % 3 !== 0],
+        ['the 10 nearest away', (o) => !byDistance.slice(0, 10).includes(o)],
+        // More than the scan keeps beyond k: it must ask every row instead.
+        ['the 200 nearest away', (o) => !byDistance.slice(0, 200).includes(o)],
+        ['all but 5 away', (o) => byDistance.slice(-5).includes(o)],
+      ];
+      for (const [name, accept] of filters) {
+        for (const k of [1, 10, 40]) {
+          const got = exactSearch({
+            vectors: flat,
+            dimension: dim,
+            metric,
+            query,
+            k,
+            count,
+            accept,
+            acceptRejectsFew: true,
+          });
+          const scalar = exactSearch({ vectors: plain, dimension: dim, metric, query, k, count, accept });
+          expect(got, `${name}, k ${k}`).toEqual(scalar);
+        }
+      }
+      // Fewer rows than the scan keeps: every row is kept, and the filter decides among them.
+      const few = (o: number) => o % 2 === 0;
+      expect(
+        exactSearch({
+          vectors: flat,
+          dimension: dim,
+          metric,
+          query,
+          k: 10,
+          count: 30,
+          accept: few,
+          acceptRejectsFew: true,
+        }),
+      ).toEqual(
+        exactSearch({ vectors: plain, dimension: dim, metric, query, k: 10, count: 30, accept: few }),
+      );
+    },
+  );
+});
+
 describe('graph walks in WebAssembly', () => {
   const dim = 16;
   const n = 40;

@@ -177,6 +177,16 @@ export class GraphMaintainer {
       this.recordSaved(0, this.table.count);
       return;
     }
+    // A reader of a branch child walks its parent's saved graph the same way (the child's
+    // own vectors are scanned beside it), rather than loading it into hnswlib on a worker.
+    if (!saved && seed && !this.host.persist && simdWalksAvailable(this.table.vectors)) {
+      const read = seed.load().then((blob) => {
+        if (!blob) throw new Error('parent has no saved index');
+        return blob;
+      });
+      this.walking = this.walkSaved(read, true, seed.store);
+      return;
+    }
     const native = nativeHnswAvailable();
     if (!native && !saved) {
       this.rebuildReason = 'native HNSW unavailable; using the exact engine';
@@ -413,15 +423,21 @@ export class GraphMaintainer {
    * (`verify`), the walker is the index for good, so the digest is checked here first, in
    * slices, and queries stay exact until it passes.
    */
-  private async walkSaved(read: Promise<Uint8Array>, verify: boolean): Promise<void> {
+  private async walkSaved(
+    read: Promise<Uint8Array>,
+    verify: boolean,
+    /** A branch parent's vectors as the child inherited them, when the graph is the parent's. */
+    parentStore?: VectorStore,
+  ): Promise<void> {
     const t = this.table;
-    // The digest is taken over the vectors as they were at open; later writes are pending.
-    const snapshot = verify ? t.store.fork() : undefined;
+    // The digest is taken over the vectors as they were at open (a parent's graph: over the
+    // parent's, which the child has rewritten in places); later writes are pending.
+    const snapshot = verify ? (parentStore ?? t.store).fork() : undefined;
     try {
       const blob = await read;
       if (this.closed || this.graph) return;
       this.walkerForGood = verify;
-      this.walkerSteps = this.walkerPreparation(blob, snapshot);
+      this.walkerSteps = this.walkerPreparation(blob, snapshot, parentStore !== undefined);
       while (!this.stepWalker(0)) {
         await nextTurn();
         // A closing store will not query again: its close should not wait out these slices.
@@ -456,31 +472,43 @@ export class GraphMaintainer {
   private *walkerPreparation(
     blob: Uint8Array,
     snapshot: VectorStore | undefined,
+    parentGraph: boolean,
   ): Generator<void, GraphWalker> {
     const t = this.table;
+    // In a branch child walking its parent's graph, the members the child has rewritten
+    // (its own ordinals among the inherited ones) sit where the parent's vectors put them:
+    // the walk skips them like deleted members, and the scan of pending ones answers for them.
+    const rewritten = parentGraph ? (o: number) => t.isOwn(o) : undefined;
     // Given the vectors, the graph is laid out beside them for walks run in WebAssembly, with
     // the members deleted since it was saved marked there like its own deleted ones.
-    const hidden = t.allLive ? undefined : (o: number) => !t.isLive(o);
+    const hidden =
+      t.allLive && !rewritten ? undefined : (o: number) => !t.isLive(o) || rewritten?.(o) === true;
     // Set first: a delete while the layout is made (between its slices) clears it.
     this.walkerKnowsLiveness = true;
     const walker = yield* GraphWalker.prepare(blob, t.count, undefined, t.vectors, hidden);
     // Slices of plain-function work: V8 optimises a running loop in a function, not in a
     // generator (see checkGraph in @rvfjs/index). A graph of every ordinal, none deleted
     // (a store as its writer closed it), leaves none to ask about.
-    const all = walker.holdsAll(t.count);
+    const all = !rewritten && walker.holdsAll(t.count);
     for (let from = 0; from < t.count && !all; from += 65_536) {
       if (from > 0) yield;
-      this.queueUnwalked(walker, from, Math.min(t.count, from + 65_536));
+      this.queueUnwalked(walker, from, Math.min(t.count, from + 65_536), rewritten);
     }
     if (snapshot) yield* walker.verify(snapshot.flat);
     return walker;
   }
 
-  /** Queues as pending the live ordinals `from`..`to` that `walker` cannot return. */
-  private queueUnwalked(walker: GraphWalker, from: number, to: number): void {
+  /** Queues as pending the live ordinals `from`..`to` that `walker` cannot return (or skips). */
+  private queueUnwalked(
+    walker: GraphWalker,
+    from: number,
+    to: number,
+    rewritten: ((ordinal: number) => boolean) | undefined,
+  ): void {
     const t = this.table;
     for (let ord = from; ord < to; ord++) {
-      if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord))) this.pending.add(ord);
+      if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord) || rewritten?.(ord)))
+        this.pending.add(ord);
     }
   }
 

@@ -127,7 +127,9 @@ export class QueryEngine {
       if (graph || walker)
         return this.walk(graph, walker, query, k, Math.max(efSearch ?? this.params.efSearch, k));
       this.lastEngine = 'exact';
-      return this.exact(query, k, live ? { accept: live } : {});
+      // Liveness turns few rows away (deletes, a branch's hidden members): the scan still
+      // runs in WebAssembly and asks it only of the nearest rows.
+      return this.exact(query, k, live ? { accept: live, acceptRejectsFew: true } : {});
     }
     // Plan by selectivity: the metadata index gives a candidate superset, and its size.
     const bits = this.candidates(filter);
@@ -207,7 +209,7 @@ export class QueryEngine {
   private exact(
     query: Float32Array,
     k: number,
-    opts: { candidates?: ArrayLike<number>; accept?: (o: number) => boolean },
+    opts: { candidates?: ArrayLike<number>; accept?: (o: number) => boolean; acceptRejectsFew?: boolean },
   ): Hit[] {
     const t = this.table;
     return exactSearch({

@@ -124,6 +124,65 @@ describe('the graph is there by default', () => {
     expect(recallAt10(out.hits, queries.subarray(0, DIM))).toBeGreaterThanOrEqual(0.9);
   });
 
+  it("a read-only branch child walks its parent's saved graph in WebAssembly, its own edits answered exactly", async () => {
+    // The child rewrites, deletes and adds vectors where three queries will look for them.
+    const parentPath = join(work.dir, 'walked-parent.rvf');
+    const childPath = join(work.dir, 'walked-child.rvf');
+    copyFileSync(plain, parentPath);
+    const q = (i: number) => queries.subarray(i * DIM, (i + 1) * DIM);
+    const near = (i: number, j: number) => q(i).map((x, d) => x + (d === 0 ? 1e-3 * (j + 1) : 0));
+    const deleted = bruteForce(vecs, ids, DIM, 'l2', q(0), 5).map((h) => Number(h.id));
+    const rewritten = [100, 101, 102, 103, 104];
+    const added = [9000, 9001, 9002, 9003, 9004];
+    const parent = await RvfStore.open(parentPath);
+    const child = await parent.branch(childPath);
+    await child.ingestBatch(Float32Array.from(rewritten.flatMap((_, j) => [...near(1, j)])), rewritten);
+    await child.ingestBatch(Float32Array.from(added.flatMap((_, j) => [...near(2, j)])), added);
+    await child.delete(deleted);
+    await child.close();
+    await parent.close();
+
+    const qs = JSON.stringify([0, 1, 2].map((i) => Array.from(q(i))));
+    // Queries back to back, no idle time, until the walk answers.
+    const bounded = inFreshProcess(`
+      const qs = ${qs}.map((v) => new Float32Array(v));
+      const s = await RvfStore.open(${JSON.stringify(childPath)}, { readOnly: true });
+      let n = 0;
+      for (; n < 100000; n++) {
+        await s.query(qs[0], 10);
+        if (s.status().engine.lastQueryEngine === 'hnsw-wasm') break;
+      }
+      console.log(JSON.stringify({ n }));
+      await s.close();`);
+    expect(bounded.n).toBeLessThan(100000);
+    // A reader asked nothing that would load the add-on until the end (status() does).
+    const out = inFreshProcess(`
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('hnswlib-node'));
+      const qs = ${qs}.map((v) => new Float32Array(v));
+      const r = await RvfStore.open(${JSON.stringify(childPath)}, { readOnly: true });
+      await r.waitForIndex();
+      const hits = [];
+      for (const v of qs) hits.push(await r.query(v, 10));
+      const native = loaded();
+      const engines = [];
+      for (const v of qs) {
+        await r.query(v, 10);
+        engines.push(r.status().engine.lastQueryEngine);
+      }
+      console.log(JSON.stringify({ engines, hits, native, status: r.status().engine }));
+      await r.close();`);
+    expect(out.engines, JSON.stringify(out.status)).toEqual(['hnsw-wasm', 'hnsw-wasm', 'hnsw-wasm']);
+    expect(out.status.rebuildReason).toBeUndefined();
+    expect(out.native).toEqual([]);
+    const idsOf = (hits: { id: unknown }[]) => hits.map((h) => Number(h.id));
+    // Deleted members never come back; rewritten and added ones are found at their new places.
+    for (const hits of out.hits) for (const id of deleted) expect(idsOf(hits)).not.toContain(id);
+    expect(idsOf(out.hits[1]).slice(0, 5)).toEqual(rewritten);
+    expect(idsOf(out.hits[2]).slice(0, 5)).toEqual(added);
+    expect(recallAt10(out.hits[0], q(0), (id) => !deleted.includes(id))).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('without worker threads the graph is built on the event loop, saved at close and used', async () => {
     const p = join(work.dir, 'no-workers.rvf');
     const out = inFreshProcess(
