@@ -215,7 +215,8 @@ function* layOutInWasm(
   const at: FillPosition = { element: 0, word: 0, held: 0 };
   for (let from = 0; from < header.count; from += sliceElements) {
     if (from > 0) yield;
-    if (!fillSlice(wasm, words, body, place, at, Math.min(header.count, from + sliceElements))) return undefined;
+    if (!fillSlice(wasm, words, body, place, at, Math.min(header.count, from + sliceElements)))
+      return undefined;
   }
   return { ident: wasm.fillIdent.value as number, anyDeleted: wasm.fillDeleted.value as number };
 }
