@@ -3,7 +3,7 @@ import { checkDigest, VectorDigest, wordsOf } from './digest.js';
 import { type DistanceKernel, distanceFn } from './distance.js';
 import { checkGraph, fillLayout, type GraphLayout, level0Stride, plainLayout } from './graph-layout.js';
 import { decodeRvhn, digestContext, type RvhnHeader } from './hnsw-blob.js';
-import { simdKernel } from './simd-memory.js';
+import { simdKernel, simdMemoryOf } from './simd-memory.js';
 import { prepareSimdWalk, type SimdWalk } from './simd-walk.js';
 import { inRankOrder, type Neighbour } from './top-k.js';
 
@@ -33,6 +33,8 @@ export class GraphWalker {
   private epoch = 0;
   /** How the last search walked: wholly in WebAssembly, or in JavaScript (with SIMD distances where the vectors allow). */
   lastWalk: 'wasm' | 'js' | undefined;
+  /** Elements hidden after preparation (see hide), one byte each; undefined until one is. */
+  private hiddenLater: Uint8Array | undefined;
   private readonly candidates = new DistanceHeap(64, false);
   private readonly results = new DistanceHeap(64, true);
 
@@ -142,6 +144,27 @@ export class GraphWalker {
   }
 
   /**
+   * True when a walk over `vectors` with no filter runs in WebAssembly: the graph was laid out
+   * in their memory. Vectors copied or grown since (into a new memory) are walked in JavaScript.
+   */
+  walksInWasmOver(vectors: Float32Array): boolean {
+    return this.simd !== undefined && simdMemoryOf(vectors) === this.simd.memory;
+  }
+
+  /**
+   * Never returns `ordinal` from now on, as if it had been deleted when the graph was saved
+   * (both walks pass through it): for a member deleted since, or rewritten, whose place in the
+   * graph is its old vector's. False when the graph does not hold it.
+   */
+  hide(ordinal: number): boolean {
+    const id = ordinal < this.internal.length ? this.internal[ordinal]! : -1;
+    if (id < 0) return false;
+    (this.hiddenLater ??= new Uint8Array(this.header.count))[id] = 1;
+    this.simd?.hide(id);
+    return true;
+  }
+
+  /**
    * The k nearest members to `query` that `accept` lets through, nearest first (ties by
    * ordinal), found with beam width `ef` (at least k). `vectors` is the store's flat
    * ordinal-major storage, read as it is now.
@@ -229,11 +252,13 @@ export class GraphWalker {
     // With nothing deleted and nothing to reject (the common case after an open), every
     // member is kept without looking.
     const hidden = this.hidden;
-    const keepAll = !accept && !hidden && this.deletedCount === 0;
+    const later = this.hiddenLater;
+    const keepAll = !accept && !hidden && !later && this.deletedCount === 0;
     const keep = (id: number) =>
       keepAll ||
       (((level0[recordOf(id)]! >>> 8) & 1) === 0 &&
         !hidden?.(labels[id]!) &&
+        !later?.[id] &&
         (!accept || accept(labels[id]!)));
     visited[cur] = epoch;
     cand.push(curDist, cur);

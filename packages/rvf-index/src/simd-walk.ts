@@ -43,6 +43,8 @@ export interface SimdWalk {
     k: number,
     ef: number,
   ): Uint32Array | { badLink: number } | undefined;
+  /** Skips element `element` from now on, like a deleted member (walked through, never kept). */
+  hide(element: number): void;
   /**
    * Feeds the vectors of elements `from`..`to` (in element order) to `digest`, as
    * VectorDigest.update would; false when `vectors` is not in this walk's memory.
@@ -134,6 +136,10 @@ export function* prepareSimdWalk(
     memory,
     layout() {
       return views;
+    },
+    hide(element) {
+      deleted[element] = 1;
+      anyDeleted = 1;
     },
     search(vectors, query, k, ef) {
       if (simdMemoryOf(vectors) !== memory || !loadQuery(memory, query)) return undefined;

@@ -265,6 +265,25 @@ describe('graph walks in WebAssembly', () => {
     }
   });
 
+  it('members hidden after preparation are skipped by both walks, over either layout', () => {
+    const flat = inSimdMemory(base);
+    const blob = completeGraphBlob(flat, n, { deleted: new Set([5]) });
+    const walkers = [prepareGraphWalker(blob, n, flat), prepareGraphWalker(blob, n)];
+    const query = row(queries, 4, dim);
+    const nearest = bruteForce('l2', flat, dim, n, query, 3, (o) => o !== 5).map((h) => h.ordinal);
+    for (const w of walkers) {
+      for (const o of nearest) expect(w.hide(o)).toBe(true);
+      expect(w.hide(n + 3)).toBe(false);
+      const keep = (o: number) => o !== 5 && !nearest.includes(o);
+      const want = bruteForce('l2', flat, dim, n, query, 6, keep).map((h) => h.ordinal);
+      expect(w.search(flat, query, 6, { ef: n }).map((h) => h.ordinal)).toEqual(want);
+      expect(w.lastWalk).toBe(w.walksInWasm ? 'wasm' : 'js');
+      expect(w.search(flat, query, 6, { ef: n, accept: () => true }).map((h) => h.ordinal)).toEqual(want);
+      expect(w.lastWalk).toBe('js');
+    }
+    expect(walkers.map((w) => w.walksInWasm)).toEqual([true, false]);
+  });
+
   it('maps elements to the ordinals the graph names (labels that are not the identity)', () => {
     const labels = Array.from({ length: n }, (_, i) => n - 1 - i);
     const flat = inSimdMemory(base);

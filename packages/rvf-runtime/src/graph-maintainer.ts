@@ -177,14 +177,25 @@ export class GraphMaintainer {
       this.recordSaved(0, this.table.count);
       return;
     }
-    // A reader of a branch child walks its parent's saved graph the same way (the child's
-    // own vectors are scanned beside it), rather than loading it into hnswlib on a worker.
-    if (!saved && seed && !this.host.persist && simdWalksAvailable(this.table.vectors)) {
+    // A branch child walks its parent's saved graph the same way, its own vectors scanned
+    // beside it: a reader for good, a writer until its writes call for hnswlib (needGraph),
+    // rather than loading the graph into hnswlib on a worker right away.
+    if (!saved && seed && simdWalksAvailable(this.table.vectors)) {
       const read = seed.load().then((blob) => {
         if (!blob) throw new Error('parent has no saved index');
         return blob;
       });
+      // The graph is the parent's: a child owning few of its vectors saves no copy of it
+      // (graphIsParents), and what the walk lacks is pending, not an unsaved tail.
+      this.seededFromParent = true;
+      this.savedLimit = this.table.count;
       this.walking = this.walkSaved(read, true, seed.store);
+      if (this.host.persist && nativeHnswAvailable()) {
+        this.deferredLoad = {
+          start: () => this.startLoad(this.seedLoad(seed), "parent's saved index not used", false),
+          release: () => undefined,
+        };
+      }
       return;
     }
     const native = nativeHnswAvailable();
@@ -228,24 +239,60 @@ export class GraphMaintainer {
       if (walkOnly) this.deferredLoad = { start: load(undefined), release: () => snapshot.release() };
       else load(blob)();
     } else if (seed) {
-      this.startLoad(
-        async () => {
-          const blob = await seed.load();
-          if (!blob) {
-            this.rebuildReason = 'parent has no saved index';
-            return undefined;
-          }
-          const g = (await this.loadBlob(blob, seed.store))?.rebind(this.table.store);
-          if (g) this.seededFromParent = true;
-          return g;
-        },
-        "parent's saved index not used",
-        false,
-      );
+      this.startLoad(this.seedLoad(seed), "parent's saved index not used", false);
     } else {
       this.rebuildReason = 'no saved index';
       this.startBuild();
     }
+  }
+
+  /** Loads a branch parent's saved graph into hnswlib over the child's vectors. */
+  private seedLoad(seed: ParentGraphSeed): () => Promise<HnswIndex | undefined> {
+    return async () => {
+      const blob = await seed.load();
+      if (!blob) {
+        this.rebuildReason = 'parent has no saved index';
+        return undefined;
+      }
+      const g = (await this.loadBlob(blob, seed.store))?.rebind(this.table.store);
+      if (g) this.seededFromParent = true;
+      return g;
+    };
+  }
+
+  /**
+   * Ordinals rewritten or deleted while the walker is being prepared: its layout may already
+   * hold them as they were, so until it is installed and has hidden them (see installWalker),
+   * walks must filter them out. Without a walker on the way there is nothing to tell.
+   */
+  private hideWhenInstalled(ordinals: readonly number[], what: 'pending' | 'liveness'): void {
+    if (what === 'pending') this.pendingOutsideWalker = false;
+    else this.walkerKnowsLiveness = false;
+    if (this.walking) for (const o of ordinals) this.toHide.push(o);
+  }
+
+  /** See hideWhenInstalled. */
+  private toHide: number[] = [];
+
+  /** Installs a prepared walker, hiding what was written while it was prepared. */
+  private installWalker(w: GraphWalker): void {
+    for (const o of this.toHide) w.hide(o);
+    this.toHide = [];
+    this.walker = w;
+    this.pendingOutsideWalker = true;
+    this.walkerKnowsLiveness = true;
+    if (this.walkerLeftBehind()) this.needGraph(true);
+  }
+
+  /**
+   * True when a writer's writes have moved its vectors out of the memory the walker's graph
+   * is laid out in (a copy-on-write copy, a grown array): its walks would run in JavaScript
+   * from then on, so the deferred hnswlib load had better start.
+   */
+  private walkerLeftBehind(): boolean {
+    const w = this.walker;
+    if (this.host.persist === undefined || !w?.walksInWasm) return false;
+    return !w.walksInWasmOver(this.table.vectors);
   }
 
   /** Ordinals ingested (new or rewritten), after their commit. */
@@ -258,9 +305,13 @@ export class GraphMaintainer {
     }
     if (this.loading || this.walking || (!this.graph && this.walker)) {
       for (const o of ordinals) this.pending.add(o);
-      // A rewritten member would come out of the walker with its old place in the graph.
-      this.pendingOutsideWalker = false;
-      this.needGraph();
+      // A rewritten member would come out of the walker with its old place in the graph: an
+      // installed walker skips it from now on (the scan of pending ones answers for it);
+      // one still being prepared cannot be told, so its walks filter out pending ones.
+      const w = this.walker;
+      if (w && !this.walkerSteps) for (const o of ordinals) w.hide(o);
+      else this.hideWhenInstalled(ordinals, 'pending');
+      this.needGraph(this.walkerLeftBehind());
       return;
     }
     if (this.thread && this.building) {
@@ -303,7 +354,10 @@ export class GraphMaintainer {
 
   /** Ordinals that became invisible. */
   hidden(ordinals: readonly number[]): void {
-    if (ordinals.length > 0) this.walkerKnowsLiveness = false;
+    // An installed walker skips them from now on; one still being prepared cannot be told.
+    const w = this.walker;
+    if (w && !this.walkerSteps) for (const o of ordinals) w.hide(o);
+    else if (ordinals.length > 0) this.hideWhenInstalled(ordinals, 'liveness');
     const g = this.graph;
     if (!g || this.loading) return;
     for (const o of ordinals) g.markDeleted(o);
@@ -448,6 +502,7 @@ export class GraphMaintainer {
       this.walker = undefined;
       // With hnswlib loading it, the load on the worker reports the same failure itself;
       // a walker meant for good reports it here, and where hnswlib exists a graph is built.
+      if (parentStore) this.seededFromParent = false;
       if (verify) {
         this.rebuildReason = `saved index not used: ${(e as Error).message}`;
         this.saved = 'none';
@@ -459,6 +514,7 @@ export class GraphMaintainer {
     } finally {
       this.walkerSteps = undefined;
       this.walkerFailure = undefined;
+      this.toHide = [];
       snapshot?.release();
       this.walking = undefined;
     }
@@ -526,7 +582,8 @@ export class GraphMaintainer {
         if (r.done) {
           this.walkerSteps = undefined;
           // Without hnswlib the walker is the index for good; with it, only until hnswlib has it.
-          if (!this.closed && !this.graph && (this.walkerForGood || this.loading)) this.walker = r.value;
+          if (!this.closed && !this.graph && (this.walkerForGood || this.loading))
+            this.installWalker(r.value);
           return true;
         }
         if (performance.now() >= deadline) return false;

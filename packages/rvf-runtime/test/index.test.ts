@@ -236,7 +236,9 @@ describe('HNSW in the store', () => {
       const reopened = (await r.query(q(0), 3)).map((x) => x.id);
       console.log(JSON.stringify({ near0, near1, engine, all, reopened, after: r.status().engine }));
       await r.close();`);
-    expect(out.engine).toBe('hnsw-js');
+    // The walk skips the rewritten and the deleted member and stays in WebAssembly; the
+    // rewritten one answers from the scan beside it.
+    expect(out.engine).toBe('hnsw-wasm');
     expect((out.near0 as [number, number][])[0]).toEqual([5, 0]);
     expect((out.near1 as [number, number][])[0]).toEqual([N + 1, 0]);
     expect(out.all as number[]).not.toContain(9);
@@ -276,7 +278,7 @@ describe('HNSW in branches', () => {
     await again.close();
   });
 
-  it("a child seeds its graph from the parent's saved one and inserts only its own edits", async () => {
+  it("a child walks its parent's saved graph, its own edits answered beside it, and builds nothing", async () => {
     const parentCopy = join(work.dir, 'bp.rvf');
     writeFileSync(parentCopy, readFileSync(path));
     const parent = await RvfStore.open(parentCopy);
@@ -305,16 +307,19 @@ describe('HNSW in branches', () => {
     vids.forEach((id, i) => {
       flat.set(view.get(id)!, i * DIM);
     });
-    const check = async (s: RvfStore, engine: string) => {
+    const check = async (s: RvfStore, engines: string[]) => {
       let sum = 0;
       for (let q = 0; q < 40; q++) {
         const query = queries.subarray(q * DIM, (q + 1) * DIM);
         sum += recall(await s.query(query, 10), bruteForce(flat, vids, DIM, 'l2', query, 10));
       }
       expect(sum / 40).toBeGreaterThanOrEqual(0.95);
-      expect(s.status().engine.lastQueryEngine).toBe(engine);
+      expect(engines).toContain(s.status().engine.lastQueryEngine);
     };
-    await check(child, 'hnsw');
+    // A writable child too, its few edits scanned beside the walk; unless its first write
+    // copied the inherited vectors out of the memory the walk was laid out in (copy-on-write),
+    // which starts the deferred load of the graph into hnswlib.
+    await check(child, ['hnsw-wasm', 'hnsw']);
     await child.close();
 
     // Reopened read-only: few own edits, so the child saved no graph copy; it walks the
@@ -326,7 +331,7 @@ describe('HNSW in branches', () => {
     await again.waitForIndex();
     expect(again.status().engine).toMatchObject({ index: 'complete' });
     expect(again.status().engine.rebuildReason).toBeUndefined();
-    await check(again, 'hnsw-wasm');
+    await check(again, ['hnsw-wasm']);
     // Nothing was built or inserted.
     expect(totals).toEqual([]);
     expect(again.segments().some((x) => x.segType === 'rvfjs_hnsw_graph')).toBe(false);
