@@ -159,7 +159,8 @@ export class GraphWalker {
   hide(ordinal: number): boolean {
     const id = ordinal < this.internal.length ? this.internal[ordinal]! : -1;
     if (id < 0) return false;
-    (this.hiddenLater ??= new Uint8Array(this.header.count))[id] = 1;
+    this.hiddenLater ??= new Uint8Array(this.header.count);
+    this.hiddenLater[id] = 1;
     this.simd?.hide(id);
     return true;
   }
