@@ -325,6 +325,27 @@ describe('incremental saves', () => {
     await r.close();
   });
 
+  it('a writer whose vectors move to another memory loads hnswlib instead of walking in TypeScript', async () => {
+    const p = join(work.dir, 'moved.rvf');
+    copyFileSync(base, p);
+    const s = await RvfStore.open(p);
+    await s.waitForIndex();
+    const q = queries.subarray(0, DIM);
+    await s.query(q, 5);
+    expect(s.status().engine.lastQueryEngine).toBe('hnsw-wasm');
+    // A branch shares the vectors copy-on-write, and the first of the two to append does so
+    // in place: the child here, so the writer's append copies its vectors into a new memory,
+    // where the graph laid out in the old one cannot be walked in WebAssembly.
+    const child = await s.branch(join(work.dir, 'moved-child.rvf'));
+    await child.ingestBatch(Float32Array.from(q), [500_000]);
+    await s.ingestBatch(Float32Array.from(q), [400_000]);
+    await s.waitForIndex();
+    expect((await s.query(q, 1))[0]).toMatchObject({ id: 400_000, distance: 0 });
+    expect(s.status().engine).toMatchObject({ lastQueryEngine: 'hnsw', index: 'complete' });
+    await child.close();
+    await s.close();
+  });
+
   it('closing right after an open and a small ingest writes no graph, even before the saved one has loaded', async () => {
     const p = join(work.dir, 'quick-close.rvf');
     copyFileSync(base, p);
