@@ -1,6 +1,6 @@
 import { type Metric, rvfError } from '@rvfjs/types';
 import { distanceFn } from './distance.js';
-import { type SimdScan, simdScan } from './simd-memory.js';
+import { type SimdScan, simdKernel, simdScan } from './simd-memory.js';
 import { type Neighbour, TopK } from './top-k.js';
 
 /** The inputs of an exact (brute-force) k-NN scan. */
@@ -44,6 +44,10 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
   if (!(count > 0)) return [];
 
   const kernel = distanceFn(metric);
+  if (candidates && candidates.length >= SIMD_CANDIDATES_FROM) {
+    const fast = simdCandidates(params, candidates, count, k);
+    if (fast) return fast;
+  }
   const top = new TopK(Math.min(k, candidates ? candidates.length : count));
   if (candidates) {
     for (let i = 0; i < candidates.length; i++) {
@@ -67,6 +71,40 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
   } else {
     for (let o = 0, off = 0; o < count; o++, off += dim) top.push(o, kernel(vectors, off, query, 0, dim));
   }
+  return top.drain();
+}
+
+/** Fewer candidates than this are ranked by the exact kernels alone (setting up costs more). */
+const SIMD_CANDIDATES_FROM = 32;
+
+/**
+ * A candidate list over vectors in a SIMD memory (a writer's pending vectors, a branch
+ * child's own): ranked by SIMD distances, the k + SIMD_SLACK nearest kept and ordered by
+ * their exact distances, as simdExact does for a whole scan. Undefined where the vectors
+ * are not in a SIMD memory.
+ */
+function simdCandidates(
+  params: ExactSearchParams,
+  candidates: ArrayLike<number>,
+  count: number,
+  k: number,
+): Neighbour[] | undefined {
+  const { vectors, dimension: dim, metric, query, accept } = params;
+  const simd = simdKernel(vectors, metric, dim);
+  if (!simd) return undefined;
+  simd.load(query);
+  const { fn, base } = simd;
+  const rowBytes = dim * 4;
+  const rough = new TopK(Math.min(k + SIMD_SLACK, candidates.length));
+  for (let i = 0; i < candidates.length; i++) {
+    const o = candidates[i]!;
+    if (o >>> 0 !== o || o >= count) continue;
+    if (accept && !accept(o)) continue;
+    rough.pushUnique(o, fn(base + o * rowBytes, 0, dim));
+  }
+  const kernel = distanceFn(metric);
+  const top = new TopK(Math.min(k, candidates.length));
+  for (const { ordinal } of rough.drain()) top.push(ordinal, kernel(vectors, ordinal * dim, query, 0, dim));
   return top.drain();
 }
 

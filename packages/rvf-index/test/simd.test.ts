@@ -243,6 +243,55 @@ describe('exact scans in WebAssembly with a filter that turns few rows away', ()
   );
 });
 
+describe('exact scans of a candidate list in WebAssembly', () => {
+  it.each(METRICS)(
+    '%s: the same answers as the scalar ranking, repeats, strays, ties and NaN included',
+    (metric) => {
+      const rng = mulberry32(79);
+      const count = 3_000;
+      const dim = 24;
+      const flat = simdFloats(count * dim)!;
+      flat.set(randomVectors(count, dim, rng));
+      for (let o = 200; o < 230; o++) flat.copyWithin(o * dim, 17 * dim, 18 * dim); // ties with row 17
+      flat.fill(Number.NaN, 40 * dim, 41 * dim);
+      const plain = Float32Array.from(flat);
+      const ids = Array.from({ length: 400 }, () => Math.floor(rng() * count));
+      const candidates = [
+        ...ids,
+        ...ids.slice(0, 50),
+        17,
+        ...Array.from({ length: 30 }, (_, i) => 200 + i),
+        40,
+        -1,
+        2.5,
+        count + 7,
+      ];
+      const queries = [
+        row(flat, 17, dim).slice(),
+        ...Array.from({ length: 4 }, () => randomVectors(1, dim, rng)),
+      ];
+      for (const query of queries) {
+        for (const k of [1, 10, 45, 1000]) {
+          for (const accept of [undefined, (o: number) => o % 5 !== 0]) {
+            const args = {
+              dimension: dim,
+              metric,
+              query,
+              k,
+              count,
+              candidates,
+              ...(accept ? { accept } : {}),
+            };
+            expect(exactSearch({ vectors: flat, ...args }), `k ${k}`).toEqual(
+              exactSearch({ vectors: plain, ...args }),
+            );
+          }
+        }
+      }
+    },
+  );
+});
+
 describe('graph walks in WebAssembly', () => {
   const dim = 16;
   const n = 40;
