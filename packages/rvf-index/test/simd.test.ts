@@ -193,8 +193,7 @@ describe('exact scans in WebAssembly with a filter that turns few rows away', ()
       const rng = mulberry32(73);
       const count = 5_000;
       const dim = 20;
-      const flat = simdFloats(count * dim)!;
-      flat.set(randomVectors(count, dim, rng));
+      const flat = inSimdMemory(randomVectors(count, dim, rng));
       const plain = Float32Array.from(flat);
       const query = randomVectors(1, dim, rng);
       const byDistance = exactSearch({ vectors: plain, dimension: dim, metric, query, k: count, count }).map(
@@ -250,8 +249,7 @@ describe('exact scans of a candidate list in WebAssembly', () => {
       const rng = mulberry32(79);
       const count = 3_000;
       const dim = 24;
-      const flat = simdFloats(count * dim)!;
-      flat.set(randomVectors(count, dim, rng));
+      const flat = inSimdMemory(randomVectors(count, dim, rng));
       for (let o = 200; o < 230; o++) flat.copyWithin(o * dim, 17 * dim, 18 * dim); // ties with row 17
       flat.fill(Number.NaN, 40 * dim, 41 * dim);
       const plain = Float32Array.from(flat);
