@@ -17,7 +17,7 @@
  *   - legacy witness links in WITNESS segments written by the reference.
  * Never use it for anything new; use `shake256_256` instead.
  */
-import { HASH_SIZE } from '@rvfjs/types';
+import { base64Bytes, HASH_SIZE } from '@rvfjs/types';
 import { checkBytes } from './bytes.js';
 import { SIMPLE_HASH_WASM_BASE64 } from './simple-hash-wasm.js';
 
@@ -58,8 +58,9 @@ function wasmAbsorber(): Absorber | undefined {
   if (absorber === undefined) {
     absorber = null;
     try {
-      const bytes = Uint8Array.from(atob(SIMPLE_HASH_WASM_BASE64), (c) => c.charCodeAt(0));
-      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      const { exports } = new WebAssembly.Instance(
+        new WebAssembly.Module(base64Bytes(SIMPLE_HASH_WASM_BASE64)),
+      );
       // The memory never grows, so this view stays valid.
       absorber = {
         memory: new Uint8Array((exports.memory as WebAssembly.Memory).buffer),

@@ -1,4 +1,4 @@
-import type { Metric } from '@rvfjs/types';
+import { base64Bytes, type Metric } from '@rvfjs/types';
 import { SIMD_KERNELS_WASM_BASE64 } from './simd-kernels-wasm.js';
 
 /**
@@ -109,7 +109,7 @@ function kernelModule(): WebAssembly.Module | null {
   if (env?.[DISABLE_SIMD_ENV] === '1') return compiled;
   try {
     if (typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function') {
-      const bytes = base64Bytes(SIMD_KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>;
+      const bytes = base64Bytes(SIMD_KERNELS_WASM_BASE64);
       // Validation fails on engines without SIMD or threads: the scalar path stays.
       if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
     }
@@ -117,13 +117,6 @@ function kernelModule(): WebAssembly.Module | null {
     compiled = null;
   }
   return compiled;
-}
-
-function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const out = new Uint8Array(new ArrayBuffer(binary.length));
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }
 
 /**

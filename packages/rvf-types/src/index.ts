@@ -1,3 +1,4 @@
+export * from './base64.js';
 export * from './cow.js';
 export * from './errors.js';
 export * from './filter.js';

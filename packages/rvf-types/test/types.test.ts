@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  base64Bytes,
   ErrorCode,
   errorName,
   isKnownSegmentType,
@@ -125,5 +126,17 @@ describe('metrics', () => {
   it('use the manifest byte of spec §7 and load unknown bytes as L2', () => {
     expect(MetricCode).toEqual({ l2: 0, inner_product: 1, cosine: 2 });
     expect([0, 1, 2, 3, 255].map(metricFromCode)).toEqual(['l2', 'inner_product', 'cosine', 'l2', 'l2']);
+  });
+});
+
+describe('base64Bytes', () => {
+  it('decodes RFC 4648 base64, padded or not, into a plain Uint8Array', () => {
+    expect([...base64Bytes('')]).toEqual([]);
+    expect([...base64Bytes('Zm9vYmFy')]).toEqual([...new TextEncoder().encode('foobar')]);
+    expect([...base64Bytes('Zm9vYg==')]).toEqual([...new TextEncoder().encode('foob')]);
+    expect([...base64Bytes('AP+A')]).toEqual([0, 255, 128]);
+    const bytes = base64Bytes('AGFzbQ==');
+    expect(bytes.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...bytes]).toEqual([0, 0x61, 0x73, 0x6d]);
   });
 });
