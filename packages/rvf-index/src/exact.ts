@@ -62,7 +62,7 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
   // A filter is asked before the arithmetic, which a selective one mostly saves: only an
   // unfiltered scan computes every row's distance, and then does it in WebAssembly if it can.
   const simd = accept && !params.acceptRejectsFew ? undefined : simdScan(vectors, metric, dim);
-  const fast = simd && simdExact(simd, query, count, k, params);
+  const fast = simd && simdExact(simd, count, k, params);
   if (fast) return fast;
   if (accept) {
     for (let o = 0; o < count; o++) {
@@ -102,9 +102,25 @@ function simdCandidates(
     if (accept && !accept(o)) continue;
     rough.pushUnique(o, fn(base + o * rowBytes, 0, dim));
   }
+  return rankedExactly(
+    rough.drain().map((n) => n.ordinal),
+    params,
+    Math.min(k, candidates.length),
+  );
+}
+
+/**
+ * The `k` nearest of `ordinals` (a first pass's pick) by the exact kernels' distances, equal
+ * ones by ordinal: what a WebAssembly first pass hands to the answer.
+ */
+function rankedExactly(ordinals: ArrayLike<number>, params: ExactSearchParams, k: number): Neighbour[] {
+  const { vectors, dimension: dim, metric, query } = params;
   const kernel = distanceFn(metric);
-  const top = new TopK(Math.min(k, candidates.length));
-  for (const { ordinal } of rough.drain()) top.push(ordinal, kernel(vectors, ordinal * dim, query, 0, dim));
+  const top = new TopK(k);
+  for (let i = 0; i < ordinals.length; i++) {
+    const o = ordinals[i]!;
+    top.push(o, kernel(vectors, o * dim, query, 0, dim));
+  }
   return top.drain();
 }
 
@@ -123,24 +139,18 @@ const SIMD_SLACK = 16;
  */
 function simdExact(
   simd: SimdScan,
-  query: Float32Array,
   count: number,
   k: number,
-  { vectors, dimension: dim, metric, accept }: ExactSearchParams,
+  params: ExactSearchParams,
 ): Neighbour[] | undefined {
+  const { query, accept } = params;
   const wanted = Math.min(count, k + SIMD_SLACK);
   if (wanted > simd.maxKeep) return undefined;
   // With a filter that turns few rows away, room for as many rejections again.
   const keep = accept ? Math.min(count, 2 * wanted, simd.maxKeep) : wanted;
-  const kernel = distanceFn(metric);
-  const top = new TopK(Math.min(k, count));
-  let kept = 0;
-  for (const o of simd.nearest(query, count, keep)) {
-    if (accept && !accept(o)) continue;
-    kept++;
-    top.push(o, kernel(vectors, o * dim, query, 0, dim));
-  }
+  const nearest = simd.nearest(query, count, keep);
+  const kept = accept ? nearest.filter((o) => accept(o)) : nearest;
   // Exact only if the accepted rows still reach past the rounding slack, or every row was kept.
-  if (accept && kept < wanted && keep < count) return undefined;
-  return top.drain();
+  if (accept && kept.length < wanted && keep < count) return undefined;
+  return rankedExactly(kept, params, Math.min(k, count));
 }
