@@ -261,17 +261,24 @@ export class GraphMaintainer {
   }
 
   /**
-   * Ordinals rewritten or deleted while the walker is being prepared: its layout may already
-   * hold them as they were, so until it is installed and has hidden them (see installWalker),
-   * walks must filter them out. Without a walker on the way there is nothing to tell.
+   * Members rewritten (`pending`) or deleted (`liveness`) that the walker must not return: an
+   * installed walker skips them from now on (the scan of pending ones answers for rewritten
+   * ones). One still being prepared may already hold them as they were, so until it is
+   * installed and has hidden them (see installWalker) walks must filter them out. Without a
+   * walker on the way there is nothing to tell.
    */
-  private hideWhenInstalled(ordinals: readonly number[], what: 'pending' | 'liveness'): void {
+  private hideInWalker(ordinals: readonly number[], what: 'pending' | 'liveness'): void {
+    const w = this.walker;
+    if (w) {
+      for (const o of ordinals) w.hide(o);
+      return;
+    }
     if (what === 'pending') this.pendingOutsideWalker = false;
     else this.walkerKnowsLiveness = false;
     if (this.walking) for (const o of ordinals) this.toHide.push(o);
   }
 
-  /** See hideWhenInstalled. */
+  /** See hideInWalker. */
   private toHide: number[] = [];
 
   /** Installs a prepared walker, hiding what was written while it was prepared. */
@@ -305,12 +312,8 @@ export class GraphMaintainer {
     }
     if (this.loading || this.walking || (!this.graph && this.walker)) {
       for (const o of ordinals) this.pending.add(o);
-      // A rewritten member would come out of the walker with its old place in the graph: an
-      // installed walker skips it from now on (the scan of pending ones answers for it);
-      // one still being prepared cannot be told, so its walks filter out pending ones.
-      const w = this.walker;
-      if (w && !this.walkerSteps) for (const o of ordinals) w.hide(o);
-      else this.hideWhenInstalled(ordinals, 'pending');
+      // A rewritten member would come out of the walker with its old place in the graph.
+      this.hideInWalker(ordinals, 'pending');
       this.needGraph(this.walkerLeftBehind());
       return;
     }
@@ -354,10 +357,7 @@ export class GraphMaintainer {
 
   /** Ordinals that became invisible. */
   hidden(ordinals: readonly number[]): void {
-    // An installed walker skips them from now on; one still being prepared cannot be told.
-    const w = this.walker;
-    if (w && !this.walkerSteps) for (const o of ordinals) w.hide(o);
-    else if (ordinals.length > 0) this.hideWhenInstalled(ordinals, 'liveness');
+    if (ordinals.length > 0) this.hideInWalker(ordinals, 'liveness');
     const g = this.graph;
     if (!g || this.loading) return;
     for (const o of ordinals) g.markDeleted(o);
