@@ -125,6 +125,13 @@ describe('simpleHash in WebAssembly (inputs of 1 KiB and more)', () => {
     }
   });
 
+  it('matches on all-0xff input, where every slot carries its largest sums', () => {
+    for (const n of [1024, 4096 + 5, 65536 + 63]) {
+      const data = new Uint8Array(n).fill(0xff);
+      expect(hex(simpleHash(data)), `length ${n}`).toBe(hex(naiveSimpleHash(data)));
+    }
+  });
+
   it('starts each digest afresh and never returns a view of its memory', () => {
     const a = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff);
     const first = simpleHash(a);

@@ -126,8 +126,10 @@ export interface BranchParent {
  *    will be after it: the pin names the record's manifest, and the reference's parent hash
  *    covers the record's bytes (computed from memory and the parent's committed tail).
  * 2. Then, at once: the parent commits its record (data → fsync → manifest → fsync), the
- *    child's writer lock is taken, and the child's contents are worked out and written whole
- *    under a private name, with one fsync (the private name needs no lock; linking it does).
+ *    child's writer lock is taken on the thread pool, and the child's contents are worked out
+ *    (CPU, and a read of the parent's committed tail, which the record does not touch) and
+ *    written whole under a private name, with one fsync (the private name needs no lock;
+ *    linking it does).
  * 3. Once both are durable the child is linked into place and its folder fsynced. A crash
  *    before the link leaves no child (a record without a child only makes compact() ask for
  *    force); after it, a child whose parent already records it.
@@ -149,48 +151,36 @@ export async function branchChild(
   const record = parent.records
     ? layOut(parent.snap, childCountCommit(parent.snap, 1, parent.graph?.blob), parent.file.signer)
     : undefined;
-  // From here three things run at once: the parent's record (its fsyncs), the child's lock,
-  // and the child's file, worked out (CPU, and a read of the parent's committed tail, which
-  // the record does not touch) and written under a private name (which needs no lock).
+  // The child's lock is taken on the thread pool, and the record's first fsync is under way,
+  // while the child is worked out.
+  const locking = acquireWriterLock(childPath, lock, 'thread-pool');
   const recording = record ? writeCommit(parent.file, record) : Promise.resolve(undefined);
-  const locking = acquireWriterLock(childPath, lock);
-  const opening = openPrivateFile(childPath, fsys);
-  // Both are awaited below; this only keeps a failure that comes meanwhile from counting as unhandled.
-  locking.catch(() => undefined);
-  opening.catch(() => undefined);
   const childWritten = (async () => {
-    let args: CreateArgs;
-    let laid: { bytes: Uint8Array; snapshot: Snapshot };
-    try {
-      const pinned = record
-        ? { snap: record.next, ...(await stateAfter(parent.file.fh, record)) }
-        : { snap: parent.snap, ...(await stateNow(parent.file.fh, parent.snap)) };
-      args = childCreateArgs(
-        {
-          path: parent.path,
-          fsys,
-          signer: parent.file.signer,
-          savedGraphCurrent: parent.savedGraphCurrent || parent.graph !== undefined,
-          ...pinned,
-        },
-        childPath,
-        members,
-        clock,
-        lock,
-      );
-      laid = layOutNewFile(args);
-    } catch (e) {
-      await opening.then((f) => discardPrivateFile(f, fsys)).catch(() => undefined);
-      throw e;
-    }
-    const file = await opening;
+    const pinned = record
+      ? { snap: record.next, ...(await stateAfter(parent.file.fh, record)) }
+      : { snap: parent.snap, ...(await stateNow(parent.file.fh, parent.snap)) };
+    const args = childCreateArgs(
+      {
+        path: parent.path,
+        fsys,
+        signer: parent.file.signer,
+        savedGraphCurrent: parent.savedGraphCurrent || parent.graph !== undefined,
+        ...pinned,
+      },
+      childPath,
+      members,
+      clock,
+      lock,
+    );
+    const laid = layOutNewFile(args);
+    const file = await openPrivateFile(childPath, fsys);
     try {
       await writePrivateFile(file, childPath, laid.bytes);
     } catch (e) {
       await discardPrivateFile(file, fsys);
       throw e;
     }
-    return { file, snapshot: laid.snapshot, args };
+    return { file, laid, args };
   })();
   const [child, recorded, locked] = await Promise.allSettled([childWritten, recording, locking]);
   if (recorded.status === 'fulfilled' && recorded.value) {
@@ -209,17 +199,15 @@ export async function branchChild(
         ? recorded.reason
         : (locked as PromiseRejectedResult).reason;
   }
-  const reserved: ReservedFile = { ...child.value.file, lock: locked.value };
+  const { file, laid, args } = child.value;
+  const reserved: ReservedFile = { ...file, lock: locked.value };
   try {
     await publishFile(reserved, childPath, fsys);
   } catch (e) {
     await abandonFile(reserved, fsys);
     throw e;
   }
-  return {
-    created: { fh: reserved.fh, lock: reserved.lock, snapshot: child.value.snapshot },
-    args: child.value.args,
-  };
+  return { created: { fh: reserved.fh, lock: reserved.lock, snapshot: laid.snapshot }, args };
 }
 
 /** The parent as a child pins it when it records nothing: its manifest and tail hash now. */

@@ -11,6 +11,7 @@ import {
 } from '@rvfjs/index';
 import type { Metric } from '@rvfjs/types';
 import { acquireBuildSlot } from './build-slots.js';
+import type { SavedGraphRead } from './lineage.js';
 import { PendingOrdinals } from './pending-ordinals.js';
 import type { VectorTable } from './vector-table.js';
 
@@ -27,8 +28,8 @@ export type IndexProgress = (done: number, total: number) => void;
 
 /** Where a branch child can get a graph for its inherited vectors: its parent's saved one. */
 export interface ParentGraphSeed {
-  /** Reads the parent's saved graph (at the pinned state), if it has one. */
-  load: () => Promise<Uint8Array | undefined>;
+  /** Reads the parent's saved graph (at the pinned state), if it has one, while `wanted` says so. */
+  load: SavedGraphRead;
   /** The parent's vectors as the child inherited them (the graph is verified against these). */
   store: VectorStore;
 }
@@ -181,10 +182,12 @@ export class GraphMaintainer {
     // beside it: a reader for good, a writer until its writes call for hnswlib (needGraph),
     // rather than loading the graph into hnswlib on a worker right away.
     if (!saved && seed && simdWalksAvailable(this.table.vectors)) {
-      const read = seed.load().then((blob) => {
-        if (!blob) throw new Error('parent has no saved index');
-        return blob;
-      });
+      const read = seed
+        .load(() => !this.closed && !this.closeStarted)
+        .then((blob) => {
+          if (!blob) throw new Error('parent has no saved index');
+          return blob;
+        });
       // The graph is the parent's: a child owning few of its vectors saves no copy of it
       // (graphIsParents), and what the walk lacks is pending, not an unsaved tail.
       this.seededFromParent = true;
@@ -249,7 +252,7 @@ export class GraphMaintainer {
   /** Loads a branch parent's saved graph into hnswlib over the child's vectors. */
   private seedLoad(seed: ParentGraphSeed): () => Promise<HnswIndex | undefined> {
     return async () => {
-      const blob = await seed.load();
+      const blob = await seed.load(() => !this.closed);
       if (!blob) {
         this.rebuildReason = 'parent has no saved index';
         return undefined;
@@ -500,6 +503,9 @@ export class GraphMaintainer {
       if (this.walkerFailure !== undefined) throw this.walkerFailure;
     } catch (e) {
       this.walker = undefined;
+      // A closing store drops the walk (its read may have stopped short): nothing to report,
+      // and a child's graph stays its parent's, so its close saves no copy.
+      if (this.closed || this.closeStarted) return;
       // With hnswlib loading it, the load on the worker reports the same failure itself;
       // a walker meant for good reports it here, and where hnswlib exists a graph is built.
       if (parentStore) this.seededFromParent = false;

@@ -44,26 +44,51 @@ export interface ParentView {
   fields: FieldTable;
   fileId: Uint8Array;
   depth: number;
-  /** Reads the parent's saved HNSW graph as of the pinned state, if it saved one. */
-  graph?: () => Promise<Uint8Array | undefined>;
+  /** Reads the parent's saved HNSW graph as of the pinned state, if it saved one (see savedGraphReader). */
+  graph?: SavedGraphRead;
 }
+
+/**
+ * Reads a saved graph; `wanted` is asked again once the file is open and once its bytes are
+ * in, and a read no longer wanted ends there with undefined. A child closed right after
+ * branch() thus stops reading its parent's graph (megabytes, and a checksum over them on the
+ * event loop) instead of finishing it for nobody.
+ */
+export type SavedGraphRead = (wanted?: () => boolean) => Promise<Uint8Array | undefined>;
 
 /** A lazy reader of the last saved graph a manifest lists (a branch seeds its index from it). */
 export function savedGraphReader(
   path: string,
   directory: readonly DirectoryEntry[],
-): (() => Promise<Uint8Array | undefined>) | undefined {
+): SavedGraphRead | undefined {
   const entry = directory.filter((e) => e.segType === SegmentType.RvfjsHnswGraph).at(-1);
   if (!entry) return undefined;
-  return async () => {
+  return async (wanted = () => true) => {
     const fh = await fs.open(path, 'r');
     try {
-      return (await readSegmentAt(fileHandleSource(fh, (await fh.stat()).size), entry)).payload.slice();
+      if (!wanted()) return undefined;
+      const file = fileHandleSource(fh, (await fh.stat()).size);
+      // The checks after the read (header, content hash) run only if the bytes are still wanted.
+      const source: ByteSource = {
+        size: file.size,
+        read: async (offset, length) => {
+          const bytes = await file.read(offset, length);
+          if (!wanted()) throw UNWANTED;
+          return bytes;
+        },
+      };
+      return (await readSegmentAt(source, entry)).payload.slice();
+    } catch (e) {
+      if (e === UNWANTED) return undefined;
+      throw e;
     } finally {
       await fh.close();
     }
   };
 }
+
+/** Ends a saved-graph read that is no longer wanted (see savedGraphReader). */
+const UNWANTED = new Error('saved graph no longer wanted');
 
 const MAX_DEPTH = 64;
 

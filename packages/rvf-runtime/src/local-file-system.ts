@@ -8,8 +8,8 @@ import {
   openSync,
   read,
   renameSync,
-  rmSync,
   statSync,
+  unlinkSync,
   write,
   writeSync,
 } from 'node:fs';
@@ -47,7 +47,12 @@ export const nodeFileSystem: StoreFileSystem = {
     renameSync(from, to);
   },
   async remove(path) {
-    rmSync(path, { force: true });
+    // unlink, a missing file being no error (rmSync's force, without its lstat and JavaScript walk).
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   },
   async stat(path) {
     return statSync(path);

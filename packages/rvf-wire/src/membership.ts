@@ -88,9 +88,30 @@ const BYTE_BITS = Uint8Array.from({ length: 256 }, (_, v) => {
   return n;
 });
 
-/** The number of set bits in `bitmap`. */
+/**
+ * The number of set bits in `bitmap`. Whole 32-bit words are counted at once (a branch counts
+ * its parent's members on a cold path, where V8 may still interpret this loop: a quarter of
+ * the iterations is a quarter of the time); the bytes before the first aligned word and after
+ * the last go through the table.
+ */
 export function bitmapCount(bitmap: Uint8Array): number {
+  const { length, byteOffset } = bitmap;
   let n = 0;
-  for (let i = 0; i < bitmap.length; i++) n += BYTE_BITS[bitmap[i]!]!;
+  let i = 0;
+  const head = Math.min(length, (4 - (byteOffset & 3)) & 3);
+  for (; i < head; i++) n += BYTE_BITS[bitmap[i]!]!;
+  const words = (length - i) >>> 2;
+  if (words > 0) {
+    const w32 = new Uint32Array(bitmap.buffer, byteOffset + i, words);
+    for (let w = 0; w < words; w++) {
+      // Bits per pair, per nibble, per byte; then the four byte counts summed into the top byte.
+      let v = w32[w]!;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    i += words * 4;
+  }
+  for (; i < length; i++) n += BYTE_BITS[bitmap[i]!]!;
   return n;
 }

@@ -18,6 +18,23 @@ describe('membership bitmaps', () => {
     );
   });
 
+  it('bitmapCount counts views at every alignment, across whole words and ragged ends', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 200 }),
+        fc.nat(7),
+        fc.nat(7),
+        (bytes, from, cut) => {
+          const view = bytes.subarray(Math.min(from, bytes.length), Math.max(from, bytes.length - cut));
+          expect(bitmapCount(view)).toBe(naiveCount(view));
+        },
+      ),
+    );
+    const full = new Uint8Array(4099).fill(0xff);
+    expect(bitmapCount(full)).toBe(4099 * 8);
+    expect(bitmapCount(full.subarray(1))).toBe(4098 * 8);
+  });
+
   it('bitmapHas agrees for numbers and bigints, in and out of range', () => {
     fc.assert(
       fc.property(
