@@ -268,7 +268,7 @@ interface PinnedParent {
 function childCreateArgs(
   parent: PinnedParent,
   childPath: string,
-  members: { bitmap: Uint8Array; capacity: number },
+  members: { bitmap: Uint8Array; capacity: number; count: number },
   clock: () => bigint,
   lock: LockOptions | undefined,
 ): CreateArgs {
@@ -296,7 +296,11 @@ function childCreateArgs(
     ? savedGraphReader(parent.path, snap.manifest.directory)
     : undefined;
   const state = childState(snap);
-  const link: BranchLink = { cow, membership: membershipOf(members.bitmap, BigInt(members.capacity)), pin };
+  const link: BranchLink = {
+    cow,
+    membership: membershipOf(members.bitmap, BigInt(members.capacity), members.count),
+    pin,
+  };
   const segments: PendingSegment[] = [
     { segType: SegmentType.CowMap, payload: encodeCowMapPayload(cow) },
     { segType: SegmentType.Membership, payload: encodeMembershipPayload(link.membership) },

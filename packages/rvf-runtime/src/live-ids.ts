@@ -1,4 +1,4 @@
-import { emptyBitmap } from '@rvfjs/wire';
+import { bitmapCount, emptyBitmap } from '@rvfjs/wire';
 import type { IdKey } from './ids.js';
 
 /** Ids a branch's dense MEMBERSHIP bitmap can hold (2^28 bits = 32 MiB). */
@@ -16,20 +16,41 @@ const ALWAYS_DENSE = 2 ** 20;
 export class LiveIds {
   private bits: Uint8Array;
   private readonly outside = new Set<IdKey>();
+  /**
+   * How many ids are in the set, kept as they come and go: a branch writes it into its
+   * MEMBERSHIP header, and counting a bitmap's bits on that cold path (interpreted) took
+   * longer than the rest of branching a 100k-vector parent.
+   */
+  private count: number;
 
-  constructor(bits = new Uint8Array(0)) {
+  /** `count`: how many ids the set holds once built (by default, the bits set in `bits`). */
+  constructor(bits = new Uint8Array(0), count = bitmapCount(bits)) {
     this.bits = bits;
+    this.count = count;
+  }
+
+  /** The number of ids in the set. */
+  get size(): number {
+    return this.count;
   }
 
   /** `entries` bounds how sparse the bitmap may get: about 16 bits per vector. */
   set(id: IdKey, live: boolean, entries: number): void {
     if (typeof id === 'number' && id < this.bits.length * 8) {
-      if (live) this.bits[id >>> 3]! |= 1 << (id & 7);
-      else this.bits[id >>> 3]! &= ~(1 << (id & 7));
+      const byte = id >>> 3;
+      const bit = 1 << (id & 7);
+      const was = (this.bits[byte]! & bit) !== 0;
+      if (live && !was) {
+        this.bits[byte]! |= bit;
+        this.count++;
+      } else if (!live && was) {
+        this.bits[byte]! &= ~bit;
+        this.count--;
+      }
       return;
     }
     if (!live) {
-      this.outside.delete(id);
+      if (this.outside.delete(id)) this.count--;
       return;
     }
     if (typeof id === 'number' && this.fitsBitmap(id, entries)) {
@@ -37,7 +58,10 @@ export class LiveIds {
       this.set(id, true, entries);
       return;
     }
-    this.outside.add(id);
+    if (!this.outside.has(id)) {
+      this.outside.add(id);
+      this.count++;
+    }
   }
 
   /** Whether set() would widen the bitmap to take `id` rather than park it outside. */
@@ -75,7 +99,7 @@ export class LiveIds {
   }
 
   clone(): LiveIds {
-    const twin = new LiveIds(this.bits.slice());
+    const twin = new LiveIds(this.bits.slice(), this.count);
     for (const k of this.outside) twin.outside.add(k);
     return twin;
   }
@@ -84,7 +108,7 @@ export class LiveIds {
    * The live ids as a MEMBERSHIP bitmap of `capacity` = highest id + 1 bits, or the first id
    * that cannot be a member (≥ 2^28, or a bigint). Costs the bitmap's size, not the store's.
    */
-  toMembership(): { bitmap: Uint8Array; capacity: number } | { unrepresentable: IdKey } {
+  toMembership(): { bitmap: Uint8Array; capacity: number; count: number } | { unrepresentable: IdKey } {
     let maxId = -1;
     for (let byte = this.bits.length - 1; byte >= 0; byte--) {
       const b = this.bits[byte]!;
@@ -101,6 +125,6 @@ export class LiveIds {
     const bitmap = emptyBitmap(capacity);
     bitmap.set(this.bits.subarray(0, Math.min(this.bits.length, bitmap.length)));
     for (const k of this.outside) bitmap[(k as number) >>> 3]! |= 1 << ((k as number) & 7);
-    return { bitmap, capacity };
+    return { bitmap, capacity, count: this.count };
   }
 }

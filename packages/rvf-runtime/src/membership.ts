@@ -19,13 +19,17 @@ export interface MembershipInfo {
 }
 
 /** The MEMBERSHIP record for a dense bitmap covering `capacity` ids. */
-export function membershipOf(bitmap: Uint8Array, capacity: bigint): Membership {
+export function membershipOf(
+  bitmap: Uint8Array,
+  capacity: bigint,
+  memberCount: number = bitmapCount(bitmap),
+): Membership {
   return {
     version: 1,
     filterType: 0,
     filterMode: 0,
     vectorCount: capacity,
-    memberCount: BigInt(bitmapCount(bitmap)),
+    memberCount: BigInt(memberCount),
     filterOffset: 96n,
     generationId: 0,
     filterHash: simpleHash(bitmap),
@@ -39,7 +43,7 @@ export function membershipOf(bitmap: Uint8Array, capacity: bigint): Membership {
  * A new child's members: the table's visible ids as a dense bitmap. The table keeps them as
  * one, so this costs the bitmap's size, not a pass over the vectors.
  */
-export function childMembers(table: VectorTable): { bitmap: Uint8Array; capacity: number } {
+export function childMembers(table: VectorTable): { bitmap: Uint8Array; capacity: number; count: number } {
   const members = table.live.toMembership();
   if ('unrepresentable' in members) {
     throw rvfError(

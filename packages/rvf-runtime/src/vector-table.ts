@@ -323,7 +323,7 @@ export class VectorTable {
     const gated = membership.slice();
     child.membership = gated;
     if (exact) {
-      child.live = new LiveIds(gated.slice());
+      child.live = new LiveIds(gated.slice(), this.live.size);
       return child;
     }
     // A bitmap from a file may also name ids the parent never had: they are not live either.

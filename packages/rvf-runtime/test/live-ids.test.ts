@@ -92,6 +92,7 @@ function expectedMembership(model: ReadonlySet<IdKey>) {
 
 function expectAgrees(live: LiveIds, model: ReadonlySet<IdKey>, probes: Iterable<IdKey>): void {
   for (const k of model) if (!live.has(k)) throw new Error(`has(${String(k)}) is false but the id is live`);
+  if (live.size !== model.size) throw new Error(`size ${live.size}, model ${model.size}`);
   for (const k of probes) {
     if (live.has(k) !== model.has(k))
       throw new Error(`has(${String(k)}) = ${live.has(k)}, model ${model.has(k)}`);
@@ -106,6 +107,7 @@ function expectAgrees(live: LiveIds, model: ReadonlySet<IdKey>, probes: Iterable
   }
   if (!('bitmap' in got)) throw new Error(`toMembership refused ${String(got.unrepresentable)}`);
   expect(got.capacity).toBe(want.capacity);
+  expect(got.count).toBe(model.size);
   expect(got.bitmap.length).toBe(want.bitmap.length);
   // Buffer compare: these bitmaps reach 32 MiB, too big for toEqual's element walk.
   if (
@@ -199,11 +201,15 @@ describe('LiveIds against a Set model', () => {
 
   it('toMembership: empty, a lone id 0, padding to 8 bytes, and the 2^28 boundary', () => {
     const empty = new LiveIds().toMembership();
-    expect(empty).toEqual({ bitmap: new Uint8Array(0), capacity: 0 });
+    expect(empty).toEqual({ bitmap: new Uint8Array(0), capacity: 0, count: 0 });
 
     const zero = new LiveIds();
     zero.set(0, true, 0);
-    expect(zero.toMembership()).toEqual({ bitmap: Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0), capacity: 1 });
+    expect(zero.toMembership()).toEqual({
+      bitmap: Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0),
+      capacity: 1,
+      count: 1,
+    });
 
     // 64 ids need exactly one 8-byte word; id 64 needs a second one.
     const word = new LiveIds();
@@ -231,7 +237,11 @@ describe('LiveIds against a Set model', () => {
     big.set(1n << 60n, true, 0);
     expect(big.toMembership()).toEqual({ unrepresentable: 1n << 60n });
     big.set(1n << 60n, false, 0);
-    expect(big.toMembership()).toEqual({ bitmap: Uint8Array.of(8, 0, 0, 0, 0, 0, 0, 0), capacity: 4 });
+    expect(big.toMembership()).toEqual({
+      bitmap: Uint8Array.of(8, 0, 0, 0, 0, 0, 0, 0),
+      capacity: 4,
+      count: 1,
+    });
   });
 
   it('a bitmap passed to the constructor is taken as the live set; clones do not share it', () => {
