@@ -125,11 +125,10 @@ export interface BranchParent {
  *    see childCountCommit) is laid out in memory first, so the child can pin the parent as it
  *    will be after it: the pin names the record's manifest, and the reference's parent hash
  *    covers the record's bytes (computed from memory and the parent's committed tail).
- * 2. Then, at once: the parent commits its record (data → fsync → manifest → fsync), the
- *    child's writer lock is taken on the thread pool, and the child's contents are worked out
- *    (CPU, and a read of the parent's committed tail, which the record does not touch) and
- *    written whole under a private name, with one fsync (the private name needs no lock;
- *    linking it does).
+ * 2. The child's writer lock is taken; then, at once: the parent commits its record (data →
+ *    fsync → manifest → fsync) while the child's contents are worked out (CPU, and a read of
+ *    the parent's committed tail, which the record does not touch) and written whole under a
+ *    private name, with one fsync (the private name needs no lock; linking it does).
  * 3. Once both are durable the child is linked into place and its folder fsynced. A crash
  *    before the link leaves no child (a record without a child only makes compact() ask for
  *    force); after it, a child whose parent already records it.
@@ -151,9 +150,11 @@ export async function branchChild(
   const record = parent.records
     ? layOut(parent.snap, childCountCommit(parent.snap, 1, parent.graph?.blob), parent.file.signer)
     : undefined;
-  // The child's lock is taken on the thread pool, and the record's first fsync is under way,
-  // while the child is worked out.
-  const locking = acquireWriterLock(childPath, lock, 'thread-pool');
+  // The child's lock first: its calls are inline and take microseconds now, while no commit
+  // of ours is under way (on ext4, creating or removing a name waits behind a journal commit
+  // in progress, so taking it while the fsyncs below run took longer, even on the thread pool).
+  // The record's first fsync is then under way while the child is worked out.
+  const locking = acquireWriterLock(childPath, lock);
   const recording = record ? writeCommit(parent.file, record) : Promise.resolve(undefined);
   const childWritten = (async () => {
     const pinned = record

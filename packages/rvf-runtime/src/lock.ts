@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { close, promises as fs, link, open, readFileSync, unlink, write, writeFileSync } from 'node:fs';
+import { promises as fs, linkSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import {
   LOCK_STALE_OTHER_HOST_NS,
@@ -57,67 +57,16 @@ export interface WriterLock {
  * writers exclude each other: O_EXCL create of a 104-byte record; an existing lock is
  * broken only when stale by the reference's rules, otherwise LockHeld names the holder.
  */
-export async function acquireWriterLock(
-  path: string,
-  options: LockOptions = {},
-  calls: LockCalls = 'inline',
-): Promise<WriterLock> {
+export async function acquireWriterLock(path: string, options: LockOptions = {}): Promise<WriterLock> {
   try {
-    return await takeLock(path, options, LOCK_CALLS[calls]);
+    return await takeLock(path, options);
   } catch (e) {
     // A missing folder, a read-only file system, no permission: the OS's error, coded.
     throw RvfError.is(e) ? e : ioError(e, `cannot take the writer lock ${path}.lock`);
   }
 }
 
-/**
- * Where the lock's three file-system calls (write the record under a private name, link it
- * into place, remove the private name) run. Inline by default: they only change the kernel's
- * caches and take microseconds, less than a trip through libuv's thread pool (see
- * nodeFileSystem). A branch takes its child's lock on the thread pool instead, while its own
- * CPU work and fsyncs proceed: there the calls cost the event loop nothing (each creates or
- * removes a name, which on ext4 can wait behind a journal commit under way).
- */
-export type LockCalls = 'inline' | 'thread-pool';
-
-interface LockFileCalls {
-  write(path: string, bytes: Uint8Array): Promise<void>;
-  link(existing: string, path: string): Promise<void>;
-  remove(path: string): Promise<void>;
-}
-
-const LOCK_CALLS: Record<LockCalls, LockFileCalls> = {
-  inline: {
-    write: async (path, bytes) => writeFileSync(path, bytes, { mode: 0o644 }),
-    link: (existing, path) => nodeFileSystem.link(existing, path),
-    remove: (path) => nodeFileSystem.remove(path),
-  },
-  'thread-pool': {
-    // The plain callback calls: fs.promises.writeFile spends more of the event loop on its
-    // own JavaScript than the inline write it replaces.
-    write: (path, bytes) =>
-      new Promise((resolve, reject) =>
-        open(path, 'w', 0o644, (e, fd) => {
-          if (e) return reject(e);
-          write(fd, bytes, 0, bytes.length, 0, (we, n) =>
-            close(fd, (ce) => {
-              const failed = we ?? ce ?? (n === bytes.length ? null : new Error(`short write to ${path}`));
-              if (failed) reject(failed);
-              else resolve();
-            }),
-          );
-        }),
-      ),
-    link: (existing, path) =>
-      new Promise((resolve, reject) => link(existing, path, (e) => (e ? reject(e) : resolve()))),
-    remove: (path) =>
-      new Promise((resolve, reject) =>
-        unlink(path, (e) => (e && e.code !== 'ENOENT' ? reject(e) : resolve())),
-      ),
-  },
-};
-
-async function takeLock(path: string, options: LockOptions, calls: LockFileCalls): Promise<WriterLock> {
+async function takeLock(path: string, options: LockOptions): Promise<WriterLock> {
   const lockPath = `${path}.lock`;
   const writerId = new Uint8Array(randomBytes(16));
   const host = hostName();
@@ -138,19 +87,16 @@ async function takeLock(path: string, options: LockOptions, calls: LockFileCalls
     }
     // The lock appears whole or not at all: written under a private name, then hard-linked
     // into place (link fails if the lock exists). A half-written lock would look stale.
+    // Creating, linking and removing change only the kernel's caches: inline (see nodeFileSystem).
     const tmp = `${lockPath}.${tag}.tmp`;
-    // No fsync: a lock only has to outlive its writer's process, not the machine. After a
-    // power cut every writer is gone, and a lock whose bytes did not reach the disk decodes
-    // as damaged, which counts as stale; an fsync here would cost every writer's open, create
-    // and branch a disk round trip for nothing.
-    await calls.write(tmp, bytes);
+    writeLockRecord(tmp, bytes);
     try {
-      await calls.link(tmp, lockPath);
+      linkSync(tmp, lockPath);
       return { path: lockPath, writerId, release: () => releaseLock(lockPath, writerId) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     } finally {
-      await calls.remove(tmp);
+      await nodeFileSystem.remove(tmp);
     }
     const existing = await fs.readFile(lockPath).catch(() => undefined);
     if (existing === undefined) continue; // released meanwhile: retry
@@ -204,6 +150,17 @@ async function breakStaleLock(lockPath: string, stale: Uint8Array): Promise<void
 const BREAKER_GRACE_MS = 2_000;
 /** How long acquiring keeps retrying while other writers race for the same lock. */
 const RACE_BUDGET_MS = 5_000;
+
+/**
+ * Writes a lock record (under its private name, before the link that publishes it). No fsync:
+ * a lock only has to outlive its writer's process, not the machine. After a power cut every
+ * writer is gone, and a lock whose bytes did not reach the disk decodes as damaged, which
+ * counts as stale; an fsync here would cost every writer's open, create and branch a disk
+ * round trip for nothing.
+ */
+function writeLockRecord(path: string, bytes: Uint8Array): void {
+  writeFileSync(path, bytes, { mode: 0o644 });
+}
 
 function isStale(r: LockRecord, host: string, options: LockOptions, fileMissing: boolean): boolean {
   const ageNs = BigInt(Date.now()) * 1_000_000n - r.timestampNs;
