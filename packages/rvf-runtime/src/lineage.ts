@@ -23,6 +23,7 @@ import {
   fileHandleSource,
   findLatestManifest,
   readSegmentAt,
+  readSegmentPayload,
 } from '@rvfjs/wire';
 import { localFileSource } from './file-io.js';
 import { hexOf } from './identity.js';
@@ -77,7 +78,7 @@ export function savedGraphReader(
           return bytes;
         },
       };
-      return (await readSegmentAt(source, entry)).payload.slice();
+      return await readSegmentPayload(source, entry);
     } catch (e) {
       if (e === UNWANTED) return undefined;
       throw e;

@@ -55,6 +55,21 @@ export async function readSegmentAt(
   return { offset: entry.offset, header, raw: bytes, payload, hash };
 }
 
+/**
+ * The payload of the segment a directory entry names, checked as readSegmentAt checks it,
+ * read into a buffer of its own (header and payload in two reads): a large payload (a saved
+ * graph) can then be kept, or handed to a worker thread, without copying it out of the
+ * segment's bytes.
+ */
+export async function readSegmentPayload(source: ByteSource, entry: DirectoryEntry): Promise<Uint8Array> {
+  checkEntryBounds(source, entry);
+  const header = checkSegmentHeader(await source.read(entry.offset, SEGMENT_HEADER_SIZE), entry);
+  const payload = await source.read(entry.offset + SEGMENT_HEADER_SIZE, entry.payloadLength);
+  if (checkContentHash(header.contentHash, payload) === 'mismatch')
+    throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  return payload;
+}
+
 /** The InvalidChecksum error for a segment that fails a check, naming it and where it is. */
 export function segmentFailure(entry: DirectoryEntry, why: string) {
   return rvfError(
