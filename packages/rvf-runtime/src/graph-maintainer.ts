@@ -494,7 +494,7 @@ export class GraphMaintainer {
       const blob = await read;
       if (this.closed || this.graph) return;
       this.walkerForGood = verify;
-      this.walkerSteps = this.walkerPreparation(blob, snapshot, parentStore !== undefined);
+      this.walkerSteps = this.walkerPreparation(blob, snapshot);
       while (!this.stepWalker(0)) {
         await nextTurn();
         // A closing store will not query again: its close should not wait out these slices.
@@ -534,43 +534,34 @@ export class GraphMaintainer {
   private *walkerPreparation(
     blob: Uint8Array,
     snapshot: VectorStore | undefined,
-    parentGraph: boolean,
   ): Generator<void, GraphWalker> {
     const t = this.table;
-    // In a branch child walking its parent's graph, the members the child has rewritten
-    // (its own ordinals among the inherited ones) sit where the parent's vectors put them:
-    // the walk skips them like deleted members, and the scan of pending ones answers for them.
-    const rewritten = parentGraph ? (o: number) => t.isOwn(o) : undefined;
     // Given the vectors, the graph is laid out beside them for walks run in WebAssembly, with
-    // the members deleted since it was saved marked there like its own deleted ones.
-    const hidden =
-      t.allLive && !rewritten ? undefined : (o: number) => !t.isLive(o) || rewritten?.(o) === true;
+    // the members deleted since it was saved marked there like its own deleted ones. (In a
+    // branch child walking its parent's graph, the members the child has rewritten are among
+    // them: their ids moved to own ordinals, outside the graph, which the scan of pending
+    // ones answers for; see VectorTable's superseded ordinals.)
+    const hidden = t.allLive ? undefined : (o: number) => !t.isLive(o);
     // Set first: a delete while the layout is made (between its slices) clears it.
     this.walkerKnowsLiveness = true;
     const walker = yield* GraphWalker.prepare(blob, t.count, undefined, t.vectors, hidden);
     // Slices of plain-function work: V8 optimises a running loop in a function, not in a
     // generator (see checkGraph in @rvfjs/index). A graph of every ordinal, none deleted
     // (a store as its writer closed it), leaves none to ask about.
-    const all = !rewritten && walker.holdsAll(t.count);
+    const all = walker.holdsAll(t.count);
     for (let from = 0; from < t.count && !all; from += 65_536) {
       if (from > 0) yield;
-      this.queueUnwalked(walker, from, Math.min(t.count, from + 65_536), rewritten);
+      this.queueUnwalked(walker, from, Math.min(t.count, from + 65_536));
     }
     if (snapshot) yield* walker.verify(snapshot.flat);
     return walker;
   }
 
   /** Queues as pending the live ordinals `from`..`to` that `walker` cannot return (or skips). */
-  private queueUnwalked(
-    walker: GraphWalker,
-    from: number,
-    to: number,
-    rewritten: ((ordinal: number) => boolean) | undefined,
-  ): void {
+  private queueUnwalked(walker: GraphWalker, from: number, to: number): void {
     const t = this.table;
     for (let ord = from; ord < to; ord++) {
-      if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord) || rewritten?.(ord)))
-        this.pending.add(ord);
+      if (t.isLive(ord) && (!walker.has(ord) || walker.isDeleted(ord))) this.pending.add(ord);
     }
   }
 
@@ -669,7 +660,7 @@ export class GraphMaintainer {
         if (g.has(o) && !g.isDeleted(o)) g.markDeleted(o);
         if (this.table.isLive(o)) this.pending.add(o);
       }
-      this.catchUp(g, this.seededFromParent);
+      this.catchUp(g);
       this.scheduleDrain();
     };
     this.loading = run();
@@ -677,18 +668,13 @@ export class GraphMaintainer {
 
   /**
    * Queues what the graph lacks: ordinals it does not hold, and liveness it does not know.
-   * With `ownChanged`, the table's own ordinals are re-added too (a branch's overrides
-   * replace vectors the parent's graph was built over).
+   * (A branch's rewrites of inherited ids are at own ordinals the parent's graph does not
+   * hold, and the inherited ordinals they superseded are not live.)
    */
-  private catchUp(g: HnswIndex, ownChanged: boolean): void {
+  private catchUp(g: HnswIndex): void {
     const t = this.table;
     for (let ord = 0; ord < t.count; ord++) {
       const live = t.isLive(ord);
-      if (ownChanged && t.isOwn(ord) && g.has(ord)) {
-        if (!g.isDeleted(ord)) g.markDeleted(ord);
-        if (live) this.pending.add(ord);
-        continue;
-      }
       if (!g.has(ord)) {
         if (live) this.pending.add(ord);
       } else if (!live) {
@@ -763,7 +749,7 @@ export class GraphMaintainer {
 
   private buildOnEventLoop(): void {
     this.graph = this.newGraph();
-    this.catchUp(this.graph, false);
+    this.catchUp(this.graph);
     this.scheduleDrain();
   }
 
@@ -831,7 +817,7 @@ export class GraphMaintainer {
         if (g.has(o) && !g.isDeleted(o)) g.markDeleted(o);
         this.pending.add(o);
       }
-      this.catchUp(g, false);
+      this.catchUp(g);
       if (this.host.persist && written.length === 0) {
         const count = g.count;
         const limit = this.table.count;
@@ -849,7 +835,7 @@ export class GraphMaintainer {
     if (this.closed || this.closing) return;
     this.rebuildReason ??= `graph worker failed: ${thread.failure?.message ?? 'unknown'}`;
     this.graph = this.newGraph();
-    this.catchUp(this.graph, false);
+    this.catchUp(this.graph);
     this.scheduleDrain();
   }
 

@@ -27,8 +27,11 @@ export interface IngestPlan {
   rejected: number;
   /** Absent when no row was accepted (nothing to write). */
   commit?: Commit;
-  /** Puts the accepted rows into the table once the commit is durable; returns their ordinals. */
-  apply?: (table: VectorTable) => number[];
+  /**
+   * Puts the accepted rows into the table once the commit is durable; returns their ordinals,
+   * and the inherited ordinals a branch superseded (ids it rewrote, now at `added` ones).
+   */
+  apply?: (table: VectorTable) => { added: number[]; superseded: number[] };
 }
 
 /**
@@ -121,12 +124,13 @@ export function planIngest(
       next: { lastWitness: witness, ...(grouped.namesAdded ? { fields } : {}) },
     },
     apply: (t) => {
+      const before = t.supersededCount;
       const ords = t.putBlock(acceptedKeys, flat.flat);
       ords.forEach((ord, i) => {
         t.metadata.set(ord, acceptedMeta[i]);
         t.undelete(acceptedKeys[i]!);
       });
-      return Array.from(ords);
+      return { added: Array.from(ords), superseded: t.supersededSince(before) };
     },
   };
 }

@@ -383,7 +383,12 @@ export class RvfStore {
       const plan = planIngest(this.snap, this.settings.clock, vectors, ids, metadata, options);
       if (!plan.commit || !plan.apply) return { accepted: 0, rejected: plan.rejected, epoch: this.epoch };
       const apply = plan.apply;
-      await this.write(plan.commit, (next) => this.graphs.added(apply(next.table)));
+      await this.write(plan.commit, (next) => {
+        const { added, superseded } = apply(next.table);
+        // A rewritten inherited id's old member leaves the graph as a deleted one would.
+        if (superseded.length > 0) this.graphs.hidden(superseded);
+        this.graphs.added(added);
+      });
       return { accepted: plan.accepted, rejected: plan.rejected, epoch: plan.commit.epoch };
     });
   }

@@ -15,7 +15,9 @@ const denseBound = (entries: number): number => Math.max(4096, 4 * entries);
  * grows with the entry count live in a typed array (no hashing, no rehash on growth);
  * the rest go in a Map. A branch's index starts as an overlay on its parent's (no copy, so
  * branching stays constant-time): parent entries count only below the fork point, because
- * ordinals never change once given and the parent's later ids get ordinals past it.
+ * the parent's later ids get ordinals past it. A parent that is itself a branch may move an
+ * id it inherited to a new ordinal after the fork (see VectorTable's superseded ordinals);
+ * the overlay then finds the ordinal the id had at the fork one level further down.
  */
 export class IdIndex {
   private readonly sparse = new Map<IdKey, number>();
@@ -30,10 +32,16 @@ export class IdIndex {
   ) {}
 
   get(id: IdKey): number | undefined {
-    const o = this.ownGet(id);
-    if (o !== undefined || !this.base) return o;
+    return this.ownGet(id) ?? this.atFork(id);
+  }
+
+  /** The ordinal the base had for `id` when this index forked from it (see the class note). */
+  private atFork(id: IdKey): number | undefined {
+    if (!this.base) return undefined;
     const b = this.base.get(id);
-    return b !== undefined && b < this.limit ? b : undefined;
+    // Past the fork point: an id new to the base since, or one the base has moved since,
+    // whose ordinal at the fork its own base still holds.
+    return b === undefined || b < this.limit ? b : this.base.atFork(id);
   }
 
   has(id: IdKey): boolean {
@@ -112,16 +120,24 @@ export class IdIndex {
   }
 }
 
+/** An inherited ordinal's flag (see VectorTable.inherited); own ordinals have 0. */
+const INHERITED = 1;
+const SUPERSEDED = 2;
+
 /**
  * What a store can see: user id ↔ dense ordinal, vectors flat by ordinal, metadata by
  * ordinal. Ordinals are assigned in first-appearance order while records are replayed, so a
  * reopened store rebuilds exactly the ordinals its writer had (a saved index relies on
- * that). A re-ingested id keeps its ordinal; its vector and metadata are replaced.
+ * that). A re-ingested id keeps its ordinal (in a branch, its own one: see below); its
+ * vector and metadata are replaced.
  *
  * A branch child starts from a copy of its parent's table (the parent's view at the pinned
  * manifest): those ordinals are *inherited* and visible only while the child's MEMBERSHIP
  * bitmap has their id. Ordinals the child writes are its *own*, hidden only by its own
  * tombstones. Inherited ordinals keep the parent's numbering, so they are stable across opens.
+ * A child that rewrites an inherited id gives it a new own ordinal and *supersedes* the
+ * inherited one (never visible again): the parent's vectors, shared copy-on-write, are never
+ * written, so the child never copies them (50 MB at 100k × 128) for a few edits.
  */
 export class VectorTable {
   ordinalOf = new IdIndex();
@@ -140,8 +156,13 @@ export class VectorTable {
   metadata = new MetadataColumn();
   /** Tombstoned own ids (the manifest's deleted list). */
   readonly deleted = new Set<IdKey>();
-  /** 1 where the ordinal's current version comes from the parent; absent for a root store. */
+  /**
+   * INHERITED where the ordinal's vector comes from the parent, SUPERSEDED where it did but
+   * the child has since written the id at an own ordinal; absent for a root store.
+   */
   inherited: Uint8Array | undefined;
+  /** The superseded ordinals (a grandchild hides them too). */
+  private superseded: number[] = [];
   /** The child's MEMBERSHIP bitmap (include mode); absent for a root store. */
   membership: Uint8Array | undefined;
   /** Own ordinals (the file's own vector table size, tombstoned included). */
@@ -242,22 +263,33 @@ export class VectorTable {
     return ords;
   }
 
-  /** The ordinal for `id`: a new one, or an existing one that becomes this table's own. */
+  /**
+   * The ordinal for `id`: its own one if it has one, else a new one, superseding the
+   * inherited ordinal of an id the parent had.
+   */
   private claim(id: IdKey): number {
     const known = this.ordinalOf.get(id);
-    if (known === undefined) {
-      const ord = this.count;
-      this.growInheritedFlags(ord + 1);
-      this.ownIds.push(id);
-      this.ordinalOf.set(id, ord);
-      this.ownCount++;
-      return ord;
+    if (known !== undefined && !this.inherited?.[known]) return known;
+    if (known !== undefined) {
+      this.inherited![known] = SUPERSEDED;
+      this.superseded.push(known);
     }
-    if (this.inherited?.[known]) {
-      this.inherited[known] = 0;
-      this.ownCount++;
-    }
-    return known;
+    const ord = this.count;
+    this.growInheritedFlags(ord + 1);
+    this.ownIds.push(id);
+    this.ordinalOf.set(id, ord);
+    this.ownCount++;
+    return ord;
+  }
+
+  /** How many inherited ordinals the child has superseded so far (see supersededSince). */
+  get supersededCount(): number {
+    return this.superseded.length;
+  }
+
+  /** The ordinals superseded since supersededCount was `count` (a write's, for the index). */
+  supersededSince(count: number): number[] {
+    return this.superseded.slice(count);
   }
 
   isOwn(ord: number): boolean {
@@ -299,8 +331,10 @@ export class VectorTable {
   }
 
   isLive(ord: number): boolean {
+    const from = this.inherited?.[ord];
+    if (from === SUPERSEDED) return false;
     const id = this.idOf(ord);
-    if (this.inherited?.[ord]) return this.membership !== undefined && bitmapHas(this.membership, id);
+    if (from === INHERITED) return this.membership !== undefined && bitmapHas(this.membership, id);
     return !this.deleted.has(id);
   }
 
@@ -318,7 +352,11 @@ export class VectorTable {
     child.ordinalOf = new IdIndex(this.ordinalOf, this.count);
     child.metadata = this.metadata.fork();
     child.inherited = new Uint8Array(Math.max(16, this.count * 2));
-    child.inherited.fill(1, 0, this.count);
+    child.inherited.fill(INHERITED, 0, this.count);
+    // Ordinals this table superseded hold an old vector of an id it still shows elsewhere:
+    // the bitmap cannot hide them (it names the id), so the flag does.
+    for (const ord of this.superseded) child.inherited[ord] = SUPERSEDED;
+    child.superseded = this.superseded.slice();
     // A parent vector that the parent itself hides stays hidden even if a bit claims it.
     const gated = membership.slice();
     child.membership = gated;
@@ -329,6 +367,7 @@ export class VectorTable {
     // A bitmap from a file may also name ids the parent never had: they are not live either.
     const live = new LiveIds();
     for (let ord = 0; ord < this.count; ord++) {
+      if (child.inherited[ord] === SUPERSEDED) continue;
       const id = this.idOf(ord);
       if (typeof id !== 'number' || id >= gated.length * 8) continue;
       if (!this.isLive(ord)) gated[id >>> 3]! &= ~(1 << (id & 7));

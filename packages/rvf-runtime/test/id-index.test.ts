@@ -282,9 +282,17 @@ describe('IdIndex overlay on a base index', () => {
     child.set(50, 10);
     const grand = new IdIndex(child, 11);
     expect(grand.get(0)).toBe(0);
-    expect(grand.get(3)).toBeUndefined(); // the child's own entry, but ordinal 100 is past the grandchild's limit
+    // The child moved id 3 past the grandchild's fork point: the grandchild keeps the ordinal
+    // 3 had at its fork, the root's (a branch rewriting an inherited id after the fork).
+    expect(grand.get(3)).toBe(3);
     expect(grand.get(5)).toBe(5);
     expect(grand.get(7)).toBeUndefined(); // hidden by the child's limit
     expect(grand.get(50)).toBe(10);
+    // An id new to the child after the fork was not there at it, at any level.
+    child.set(60, 20);
+    expect(grand.get(60)).toBeUndefined();
+    // Moved before the fork: the child's new ordinal is the one the grandchild sees.
+    child.set(4, 8);
+    expect(new IdIndex(child, 11).get(4)).toBe(8);
   });
 });

@@ -282,6 +282,60 @@ describe('table.live stays equal to isLive() through writes, branches and reopen
   });
 });
 
+describe("a child's rewrites of inherited ids", () => {
+  it("go to new ordinals: the parent's vectors stay shared, uncopied, and both sides answer exactly", async () => {
+    const path = fresh('shared-parent');
+    const parent = await RvfStore.create(path, { dimension: DIM });
+    const r = rng(5);
+    const vec = () => Array.from({ length: DIM }, () => Math.fround(r() * 2 - 1));
+    const parentModel: Model = new Map();
+    const ids = Array.from({ length: 300 }, (_, i) => i);
+    const vecs = ids.map(() => vec());
+    await parent.ingestBatch(vecs, ids);
+    ids.forEach((id, i) => {
+      parentModel.set(id, { vec: Float32Array.from(vecs[i]!), tag: undefined });
+    });
+    const child = await parent.branch(fresh('shared-child'));
+    const shared = tableOf(parent).vectors.buffer;
+    expect(tableOf(child).vectors.buffer).toBe(shared);
+    // Rewrites of inherited ids, twice for some, and new ids: the child's own ordinals.
+    const childModel: Model = new Map(parentModel);
+    for (const batch of [
+      [3, 4, 5, 1000],
+      [4, 250, 1001],
+    ]) {
+      const bv = batch.map(() => vec());
+      await child.ingestBatch(bv, batch);
+      batch.forEach((id, i) => {
+        childModel.set(id, { vec: Float32Array.from(bv[i]!), tag: undefined });
+      });
+    }
+    await child.delete([5, 6]);
+    childModel.delete(5);
+    childModel.delete(6);
+    // Nothing was written over an inherited ordinal, so neither side copied the array.
+    expect(tableOf(child).vectors.buffer).toBe(shared);
+    expect(tableOf(parent).vectors.buffer).toBe(shared);
+    const q = Float32Array.from(vec());
+    await checkQuery({ name: 'parent', path, store: parent, model: parentModel }, q, 'parent');
+    await checkQuery({ name: 'child', path, store: child, model: childModel }, q, 'child');
+    checkHandle({ name: 'child', path, store: child, model: childModel }, 'child');
+    checkHandle({ name: 'parent', path, store: parent, model: parentModel }, 'parent');
+    // The same after the child is reopened (its records replayed onto the parent's table).
+    const childPath = child.path;
+    await child.close();
+    const again = await RvfStore.open(childPath);
+    checkHandle({ name: 'child', path: childPath, store: again, model: childModel }, 'child reopened');
+    await checkQuery(
+      { name: 'child', path: childPath, store: again, model: childModel },
+      q,
+      'child reopened',
+    );
+    await again.close();
+    await parent.close();
+  });
+});
+
 describe('edge cases of the live set at branch time', () => {
   it('a store whose vectors are all deleted branches an empty child (a MEMBERSHIP of capacity 0)', async () => {
     const path = fresh('empty');
