@@ -536,7 +536,8 @@ function branchMd(s, cfg) {
       rows,
     ),
     '',
-    `Ours: each repetition in a fresh process (parent opened read-write and its graph loaded, branch code warmed on a scratch store, then one untimed branch of the same parent); ` +
+    `The page cache is written out (\`sync\`) before each engine's timed calls, so that neither waits behind the writeback of files the bench wrote just before. ` +
+      `Ours: each repetition in a fresh process (parent opened read-write and its graph loaded, branch code warmed on a scratch store, then one untimed branch of the same parent); ` +
       `the child is left unclosed (its close() may wait for background graph work; measured below) and deleted. ` +
       `Reference: one process, parent opened read-write, one warm-up branch, then ${cfg.branchReps} timed (each child closed untimed).`,
     '',
