@@ -141,3 +141,69 @@ describe('children of parents with a saved graph, read by the reference', () => 
     expectReferenceAnswers(childPath, childModel, 0, 'unfrozen child');
   });
 });
+
+describe("a child's size on the same work as the reference's", () => {
+  const DIM = 128;
+  /**
+   * The issue's work: 100 upserts (50 overriding inherited ids, 50 new) and 50 deletes of
+   * inherited ids, in a child of an n × 128 parent. Both parents are written by their own
+   * engine; ours defers its graph (opt-out), which changes nothing in the child's file and
+   * keeps a 100k parent and its child from building graphs here.
+   */
+  it.each([1_000, 20_000, 100_000])(
+    'n = %i: our child is no larger than the reference child, after the edits and after close',
+    async (n) => {
+      const vectors = randomVectors(n, DIM, 21);
+      const ids = [...Array(n).keys()];
+      const editIds = [
+        ...Array.from({ length: 50 }, (_, i) => i),
+        ...Array.from({ length: 50 }, (_, i) => n + i),
+      ];
+      const edits = randomVectors(100, DIM, 22);
+      const deletes = Array.from({ length: 50 }, (_, i) => 50 + i);
+      const size = (p: string) => readFileSync(p).length;
+
+      const ourParent = fresh(`size-ours-parent-${n}-`);
+      const built = await RvfStore.create(ourParent, { dimension: DIM, deferIndex: true });
+      for (let at = 0; at < n; at += 10_000) {
+        const to = Math.min(n, at + 10_000);
+        await built.ingestBatch(vectors.subarray(at * DIM, to * DIM), ids.slice(at, to));
+      }
+      await built.close();
+      const parent = await RvfStore.open(ourParent, { deferIndex: true });
+      const ourChild = fresh(`size-ours-child-${n}-`);
+      const child = await parent.branch(ourChild);
+      await child.ingestBatch(edits, editIds);
+      await child.delete(deletes);
+      const oursAfterEdits = size(ourChild);
+      expect(child.status().totalVectors).toBe(n + 50 - 50);
+      await child.close();
+      await parent.close();
+      const oursAfterClose = size(ourChild);
+
+      const refParent = fresh(`size-ref-parent-${n}-`);
+      const db = RvfDatabase.create(refParent, { dimension: DIM, metric: 'l2' });
+      for (let at = 0; at < n; at += 10_000) {
+        const to = Math.min(n, at + 10_000);
+        db.ingestBatch(vectors.slice(at * DIM, to * DIM), ids.slice(at, to));
+      }
+      db.close();
+      const refDb = RvfDatabase.open(refParent);
+      const refChild = fresh(`size-ref-child-${n}-`);
+      const rc = refDb.branch(refChild);
+      rc.ingestBatch(edits, editIds);
+      rc.delete(deletes);
+      const refAfterEdits = size(refChild);
+      rc.close();
+      refDb.close();
+      const refAfterClose = size(refChild);
+
+      console.log(
+        `n=${n}: child after edits ${oursAfterEdits} B (reference ${refAfterEdits} B), after close ${oursAfterClose} B (reference ${refAfterClose} B)`,
+      );
+      expect(oursAfterEdits).toBeLessThanOrEqual(refAfterEdits);
+      expect(oursAfterClose).toBeLessThanOrEqual(refAfterClose);
+    },
+    120_000,
+  );
+});
