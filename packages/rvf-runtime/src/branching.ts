@@ -280,7 +280,9 @@ function childCreateArgs(
   const entry = snap.manifestEntry;
   const cow = branchCowMap({
     dimension,
-    parentVectorCount: t.count,
+    // One per vector of the parent's, as the reference counts them: an id the parent (itself a
+    // branch) rewrote is one vector, though it holds two ordinals (see VectorTable).
+    parentVectorCount: t.count - t.supersededCount,
     baseFileId: identity.fileId,
     baseFileHash: parentHash,
     parentPath: relativeParentPath(childPath, parent.path),
@@ -362,13 +364,15 @@ export function cowStats(snap: Snapshot): CowStats | undefined {
   const vpc = cow.vectorsPerCluster;
   const t = snap.table;
   const local = new Set<number>();
+  const clusters = cow.entries.length;
   for (let ord = 0; ord < snap.parent.table.count; ord++) {
-    if (t.isOwn(ord) || !t.isLive(ord)) local.add(Math.floor(ord / vpc));
+    const cluster = Math.floor(ord / vpc);
+    if (cluster < clusters && (t.isOwn(ord) || !t.isLive(ord))) local.add(cluster);
   }
   return {
-    clusterCount: cow.entries.length,
+    clusterCount: clusters,
     localClusters: local.size,
-    inheritedClusters: cow.entries.length - local.size,
+    inheritedClusters: clusters - local.size,
     clusterSizeBytes: cow.clusterSizeBytes,
     vectorsPerCluster: vpc,
     frozen: cow.frozen || snap.state.frozen,

@@ -336,6 +336,32 @@ describe("a child's rewrites of inherited ids", () => {
   });
 });
 
+describe("a grandchild's COW_MAP", () => {
+  it("counts one vector per id of its parent, however many ordinals the parent's rewrites took", async () => {
+    // 256 vectors of dimension 4 fill exactly one 4 KiB cluster (256 per cluster).
+    const root = await RvfStore.create(fresh('cow-root'), { dimension: DIM });
+    const ids = Array.from({ length: 256 }, (_, i) => i);
+    await root.ingestBatch(
+      ids.map((i) => [i, 0, 0, 1]),
+      ids,
+    );
+    const child = await root.branch(fresh('cow-child'));
+    await child.ingestBatch(
+      [
+        [1, 1, 1, 1],
+        [2, 2, 2, 2],
+      ],
+      [0, 1],
+    );
+    const grandchild = await child.branch(fresh('cow-grandchild'));
+    expect(grandchild.cowStats()).toMatchObject({ clusterCount: 1, vectorsPerCluster: 256 });
+    await child.ingestBatch([[3, 3, 3, 3]], [9999]);
+    const second = await child.branch(fresh('cow-grandchild2'));
+    expect(second.cowStats()).toMatchObject({ clusterCount: 2 });
+    for (const s of [second, grandchild, child, root]) await s.close();
+  });
+});
+
 describe('edge cases of the live set at branch time', () => {
   it('a store whose vectors are all deleted branches an empty child (a MEMBERSHIP of capacity 0)', async () => {
     const path = fresh('empty');
