@@ -45,7 +45,13 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
 
   const kernel = distanceFn(metric);
   if (candidates && candidates.length >= SIMD_CANDIDATES_FROM) {
-    const fast = simdCandidates(params, candidates, count, k);
+    // Candidates that are one run of consecutive rows (a branch child's own vectors, a
+    // writer's latest ingest) are scanned as rows, in one call.
+    const run = consecutiveRun(candidates, count);
+    const simd = run && simdScan(vectors, metric, dim);
+    const fast =
+      (simd && run && simdExact(simd, run.end, k, params, run.start)) ||
+      simdCandidates(params, candidates, count, k);
     if (fast) return fast;
   }
   const top = new TopK(Math.min(k, candidates ? candidates.length : count));
@@ -72,6 +78,18 @@ export function exactSearch(params: ExactSearchParams): Neighbour[] {
     for (let o = 0, off = 0; o < count; o++, off += dim) top.push(o, kernel(vectors, off, query, 0, dim));
   }
   return top.drain();
+}
+
+/** The rows `start`..`end` when `candidates` lists exactly them, in order (and they exist). */
+function consecutiveRun(
+  candidates: ArrayLike<number>,
+  count: number,
+): { start: number; end: number } | undefined {
+  const start = candidates[0]!;
+  const end = start + candidates.length;
+  if (start >>> 0 !== start || end > count) return undefined;
+  for (let i = 1; i < candidates.length; i++) if (candidates[i] !== start + i) return undefined;
+  return { start, end };
 }
 
 /** Fewer candidates than this are ranked by the exact kernels alone (setting up costs more). */
@@ -142,15 +160,19 @@ function simdExact(
   count: number,
   k: number,
   params: ExactSearchParams,
+  /** The first row scanned (rows from..count). */
+  from = 0,
 ): Neighbour[] | undefined {
   const { query, accept } = params;
-  const wanted = Math.min(count, k + SIMD_SLACK);
+  const rows = count - from;
+  const wanted = Math.min(rows, k + SIMD_SLACK);
   if (wanted > simd.maxKeep) return undefined;
   // With a filter that turns few rows away, room for as many rejections again.
-  const keep = accept ? Math.min(count, 2 * wanted, simd.maxKeep) : wanted;
-  const nearest = simd.nearest(query, count, keep);
+  const keep = accept ? Math.min(rows, 2 * wanted, simd.maxKeep) : wanted;
+  const nearest = simd.nearest(query, count, keep, from);
   const kept = accept ? nearest.filter((o) => accept(o)) : nearest;
   // Exact only if the accepted rows still reach past the rounding slack, or every row was kept.
-  if (accept && kept.length < wanted && keep < count) return undefined;
-  return rankedExactly(kept, params, Math.min(k, count));
+  if (accept && kept.length < wanted && keep < rows) return undefined;
+  // The nearest `wanted` accepted ones (nearest first) are all the exact ranking needs.
+  return rankedExactly(kept.subarray(0, wanted), params, Math.min(k, rows));
 }

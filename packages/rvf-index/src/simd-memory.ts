@@ -170,10 +170,10 @@ export interface SimdScan {
   /** Most candidates one pass keeps. */
   readonly maxKeep: number;
   /**
-   * The `keep` nearest of rows 0..`count` to `query` by SIMD distance, equal distances by
-   * ordinal, unordered: their ordinals, valid until the next call on this memory.
+   * The `keep` nearest of rows `from`..`count` (from 0 by default) to `query` by SIMD
+   * distance, equal distances by ordinal: their ordinals, nearest first.
    */
-  nearest(query: Float32Array, count: number, keep: number): Uint32Array;
+  nearest(query: Float32Array, count: number, keep: number, from?: number): Uint32Array;
 }
 
 /** How simd-kernels.wat numbers the metrics. */
@@ -199,13 +199,23 @@ export function simdScan(vectors: Float32Array, metric: Metric, dimension: numbe
   const base = vectors.byteOffset;
   return {
     maxKeep,
-    nearest(query, count, keep) {
+    nearest(query, count, keep, from = 0) {
       k.scratch.set(query.subarray(0, dimension));
-      const n = k.scanTop(base, dimension, code, count, Math.min(keep, maxKeep), heap);
-      // u64 keys, little-endian: the ordinal is each one's low word.
-      const words = new Uint32Array(k.scratch.buffer, heap, 2 * n);
+      // A scan of rows from..count is a scan of count - from rows that start further in.
+      const n = k.scanTop(
+        base + from * dimension * 4,
+        dimension,
+        code,
+        count - from,
+        Math.min(keep, maxKeep),
+        heap,
+      );
+      // u64 keys that order as (distance, ordinal) do, so a numeric sort puts them nearest
+      // first; little-endian, the ordinal (within the scanned rows) is each one's low word.
+      const keys = new BigUint64Array(k.scratch.buffer, heap, n).slice().sort();
+      const words = new Uint32Array(keys.buffer);
       const out = new Uint32Array(n);
-      for (let i = 0; i < n; i++) out[i] = words[2 * i]!;
+      for (let i = 0; i < n; i++) out[i] = words[2 * i]! + from;
       return out;
     },
   };

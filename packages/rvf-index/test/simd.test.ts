@@ -290,6 +290,49 @@ describe('exact scans of a candidate list in WebAssembly', () => {
   );
 });
 
+describe('exact scans of a run of consecutive rows in WebAssembly', () => {
+  it.each(METRICS)(
+    '%s: the same answers as the scalar ranking, at either end, ties, NaN and filters included',
+    (metric) => {
+      const rng = mulberry32(83);
+      const count = 2_000;
+      const dim = 20;
+      const flat = inSimdMemory(randomVectors(count, dim, rng));
+      for (let o = 1_500; o < 1_530; o++) flat.copyWithin(o * dim, 1_490 * dim, 1_491 * dim); // ties
+      flat.fill(Number.NaN, 1_600 * dim, 1_601 * dim);
+      const plain = Float32Array.from(flat);
+      const run = (start: number, length: number) => Array.from({ length }, (_, i) => start + i);
+      // A child's own rows at the end, a run inside, the whole table, and one running past it.
+      const runs = [run(1_480, 520), run(0, 40), run(100, 900), run(0, count), run(1_990, 40)];
+      const queries = [
+        row(flat, 1_490, dim).slice(),
+        ...Array.from({ length: 3 }, () => randomVectors(1, dim, rng)),
+      ];
+      for (const candidates of runs) {
+        for (const query of queries) {
+          for (const k of [1, 10, 60, 5_000]) {
+            for (const accept of [undefined, (o: number) => o % 7 !== 0, (o: number) => o % 97 === 0]) {
+              const args = {
+                dimension: dim,
+                metric,
+                query,
+                k,
+                count,
+                candidates,
+                ...(accept ? { accept } : {}),
+              };
+              expect(
+                exactSearch({ vectors: flat, ...args }),
+                `run ${candidates[0]}+${candidates.length} k ${k}`,
+              ).toEqual(exactSearch({ vectors: plain, ...args }));
+            }
+          }
+        }
+      }
+    },
+  );
+});
+
 describe('graph walks in WebAssembly', () => {
   const dim = 16;
   const n = 40;
