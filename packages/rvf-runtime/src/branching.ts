@@ -282,7 +282,7 @@ function childCreateArgs(
     dimension,
     // One per vector of the parent's, as the reference counts them: an id the parent (itself a
     // branch) rewrote is one vector, though it holds two ordinals (see VectorTable).
-    parentVectorCount: t.count - t.supersededCount,
+    parentVectorCount: t.idCount,
     baseFileId: identity.fileId,
     baseFileHash: parentHash,
     parentPath: relativeParentPath(childPath, parent.path),

@@ -18,5 +18,5 @@ export function graphSaveCommit(snap: Snapshot, blob: Uint8Array): Commit {
  * save a copy: reopening seeds it from the parent again, which keeps the child file small.
  */
 export function graphIsParents(snap: Snapshot, graphs: GraphMaintainer): boolean {
-  return snap.link !== undefined && graphs.seededFromParent && snap.table.ownCount * 4 < snap.table.count;
+  return snap.link !== undefined && graphs.seededFromParent && snap.table.ownCount * 4 < snap.table.idCount;
 }

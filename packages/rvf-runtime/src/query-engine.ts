@@ -120,7 +120,7 @@ export class QueryEngine {
       m.hurryWalker(2 * scanCostMs(t.count, t.dimension, simdWalksAvailable(t.vectors)));
     }
     // A graph that answers for less than half the store is not worth a walk plus a scan.
-    const usable = plan !== 'exact' && pending.size * 2 < t.count;
+    const usable = plan !== 'exact' && pending.size * 2 < t.idCount;
     const graph = usable ? m.graph : undefined;
     const walker = usable && !graph ? m.walker : undefined;
     if (!filter) {

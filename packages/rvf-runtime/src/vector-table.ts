@@ -282,6 +282,15 @@ export class VectorTable {
     return ord;
   }
 
+  /**
+   * One per id the table holds a vector for, visible or hidden: its ordinals less the
+   * superseded ones (a branch's rewritten id holds two ordinals). What "how many vectors"
+   * means in ratios and in the reference's COW_MAP.
+   */
+  get idCount(): number {
+    return this.count - this.superseded.length;
+  }
+
   /** How many inherited ordinals the child has superseded so far (see supersededSince). */
   get supersededCount(): number {
     return this.superseded.length;

@@ -278,6 +278,32 @@ describe('HNSW in branches', () => {
     await again.close();
   });
 
+  it('a child that rewrote a third of its inherited vectors saves a graph of its own; one that rewrote a tenth does not', async () => {
+    // Rewrites take new ordinals (the inherited ones are superseded), so the child's ordinals
+    // outnumber its vectors: "owns few of its vectors" counts vectors, not ordinals.
+    for (const [share, ownGraph] of [
+      [0.3, true],
+      [0.1, false],
+    ] as const) {
+      const parentCopy = join(work.dir, `share-${share}-parent.rvf`);
+      writeFileSync(parentCopy, readFileSync(path));
+      const parent = await RvfStore.open(parentCopy);
+      const childPath = join(work.dir, `share-${share}-child.rvf`);
+      const child = await parent.branch(childPath);
+      const n = Math.round(N * share);
+      await child.ingestBatch(clustered(n, DIM, 31), [...Array(n).keys()]);
+      await child.waitForIndex();
+      await child.close();
+      await parent.close();
+      const again = await RvfStore.open(childPath, { readOnly: true });
+      expect(
+        again.segments().some((x) => x.segType === 'rvfjs_hnsw_graph'),
+        `rewrote ${share}`,
+      ).toBe(ownGraph);
+      await again.close();
+    }
+  });
+
   it("a child walks its parent's saved graph, its own edits answered beside it, and builds nothing", async () => {
     const parentCopy = join(work.dir, 'bp.rvf');
     writeFileSync(parentCopy, readFileSync(path));
