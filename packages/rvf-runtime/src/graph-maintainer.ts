@@ -82,6 +82,8 @@ export class GraphMaintainer {
   rebuildReason: string | undefined;
   /** True when the graph came from the parent's saved one (a branch with few own edits need not save it). */
   seededFromParent = false;
+  /** True when a branch was offered its parent's saved graph at all (used or not). */
+  parentGraphOffered = false;
 
   /** The graph the file holds matches `graph` up to appended ordinals ('stale': a saved vector changed). */
   private saved: 'none' | 'current' | 'stale' = 'none';
@@ -170,6 +172,7 @@ export class GraphMaintainer {
     peekSavedCount?: () => Promise<number | undefined>,
   ): void {
     this.peekSavedCount = peekSavedCount;
+    this.parentGraphOffered = seed !== undefined;
     if (this.table.count < this.host.params.threshold) return;
     // A reader whose saved graph can be walked in WebAssembly never needs hnswlib: it does not
     // load the add-on (a dlopen of about 6 ms, on the path to its first answer).

@@ -14,6 +14,23 @@ export function graphSaveCommit(snap: Snapshot, blob: Uint8Array): Commit {
 }
 
 /**
+ * A branch offered no graph by its parent (the parent's was still being built when it
+ * branched) that owns few of its vectors, closed before its own graph is complete: it saves
+ * none, and its next open takes up the graph the parent saved meanwhile (see
+ * graphSavedSincePin in lineage.ts), where closing would otherwise first build a graph of
+ * every inherited vector (tens of seconds at 100k). A parent graph that was offered and not
+ * used (it failed its check) does not count: then the branch's own graph is saved.
+ */
+export function graphLeftToParent(snap: Snapshot, graphs: GraphMaintainer): boolean {
+  return (
+    snap.link !== undefined &&
+    !graphs.parentGraphOffered &&
+    snap.table.ownCount * 4 < snap.table.idCount &&
+    graphs.state() !== 'complete'
+  );
+}
+
+/**
  * A branch whose graph came from its parent's and that owns few of its vectors does not
  * save a copy: reopening seeds it from the parent again, which keeps the child file small.
  */

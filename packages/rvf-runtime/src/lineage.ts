@@ -208,7 +208,9 @@ export async function loadParentView(
     if (seen.has(key)) throw rvfError('LineageCyclic', `lineage of ${childPath} loops back to ${parentPath}`);
     seen.add(key);
     const loaded = await loadLayer(parentPath, source, found, seen);
-    const graph = savedGraphReader(parentPath, found.manifest.directory);
+    const graph =
+      savedGraphReader(parentPath, found.manifest.directory) ??
+      (link.pin ? await graphSavedSincePin(parentPath, source, found.offset) : undefined);
     return {
       path: parentPath,
       table: loaded.table,
@@ -220,6 +222,26 @@ export async function loadParentView(
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * A child pinned to a parent manifest that lists no saved graph (the parent's graph was still
+ * being built when it branched) can use the one the parent saved after the pin, typically at
+ * its close: saving a graph changes no vector. It is only a candidate: a graph of a parent
+ * that has changed vectors since the pin fails the digest check against the vectors the child
+ * inherited, and the child builds its own instead.
+ */
+async function graphSavedSincePin(
+  parentPath: string,
+  source: ByteSource,
+  pinnedOffset: number,
+): Promise<SavedGraphRead | undefined> {
+  const latest = await findLatestManifest(source).catch(() => undefined);
+  if (!latest || latest.offset <= pinnedOffset) return undefined;
+  return savedGraphReader(
+    parentPath,
+    latest.manifest.directory.filter((e) => e.offset > pinnedOffset),
+  );
 }
 
 /** Loads one file's view at a given manifest: its parent's view (if a branch) plus its own records. */

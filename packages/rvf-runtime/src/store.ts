@@ -18,7 +18,7 @@ import type { StoreFileHandle } from './file-system.js';
 import { type FilterInput, parseFilter } from './filter.js';
 import { freezeCommit } from './freeze.js';
 import type { GraphMaintainer } from './graph-maintainer.js';
-import { graphIsParents, graphSaveCommit } from './graph-saves.js';
+import { graphIsParents, graphLeftToParent, graphSaveCommit } from './graph-saves.js';
 import { hexOf, wallClockNs } from './identity.js';
 import { type IdInput, type IdKey, toIdKey, toIdKeys } from './ids.js';
 import { type IngestOptions, planIngest } from './ingest.js';
@@ -211,7 +211,13 @@ export class RvfStore {
     // Whether a branch child's graph is its parent's is known once the seed has loaded: a
     // child closed right after branch() must not save a whole graph of its own meanwhile.
     if (this.snap.link && !this.settings.deferIndex) await this.graphs.whenLoaded();
-    if (!this.readOnly && !this.snap.state.frozen && this.engine && !graphIsParents(this.snap, this.graphs)) {
+    if (
+      !this.readOnly &&
+      !this.snap.state.frozen &&
+      this.engine &&
+      !graphIsParents(this.snap, this.graphs) &&
+      !graphLeftToParent(this.snap, this.graphs)
+    ) {
       // The graph is finished and saved here unless deferred (see CreateOptions.deferIndex).
       const blob = await this.graphs.blobForClose(this.settings.deferIndex).catch(() => undefined);
       if (blob) await this.queue.run(() => this.persistGraph(blob)).catch(() => undefined);

@@ -210,6 +210,82 @@ describe('the graph is there by default', () => {
   });
 });
 
+describe("a child branched while its parent's graph is still being built", () => {
+  /** A parent mid-build: everything ingested, its graph on the worker, nothing saved yet. */
+  async function buildingParent(path: string): Promise<RvfStore> {
+    const p = await RvfStore.create(path, { dimension: DIM, metric: 'l2' });
+    await p.ingestBatch(vecs, ids);
+    expect(p.status().engine.index).toBe('building');
+    return p;
+  }
+  const mine = clustered(5, DIM, 91);
+  const mineIds = [0, 1, 2, N + 1, N + 2];
+
+  async function expectSelfHits(s: RvfStore): Promise<void> {
+    for (const [i, id] of mineIds.entries()) {
+      const [hit] = await s.query(mine.subarray(i * DIM, (i + 1) * DIM), 1);
+      expect(hit).toMatchObject({ id, distance: 0 });
+    }
+  }
+
+  it('closes without building a graph of its own, then walks the graph its parent saved after the branch', async () => {
+    const parent = await buildingParent(join(work.dir, 'mid-build-parent.rvf'));
+    const childPath = join(work.dir, 'mid-build-child.rvf');
+    const child = await parent.branch(childPath);
+    await child.ingestBatch(mine, mineIds);
+    await child.close(); // no graph to inherit, and few vectors of its own: none saved
+    await parent.close(); // saves the parent's graph, after the child's pin
+    const again = await RvfStore.open(childPath, { readOnly: true });
+    expect(again.segments().some((x) => x.segType === 'rvfjs_hnsw_graph')).toBe(false);
+    await again.waitForIndex();
+    expect(again.status().engine).toMatchObject({ index: 'complete', indexedVectors: N });
+    expect(again.status().engine.rebuildReason).toBeUndefined();
+    await expectSelfHits(again);
+    expect(again.status().engine.lastQueryEngine).toBe('hnsw-wasm');
+    // Its answers over the inherited vectors are the parent's graph's: recall against brute force.
+    const view = new Map<number, Float32Array>();
+    for (let i = 0; i < N; i++) view.set(i, vecs.subarray(i * DIM, (i + 1) * DIM));
+    mineIds.forEach((id, i) => {
+      view.set(id, mine.subarray(i * DIM, (i + 1) * DIM));
+    });
+    const flat = new Float32Array(view.size * DIM);
+    const viewIds = [...view.keys()];
+    viewIds.forEach((id, i) => {
+      flat.set(view.get(id)!, i * DIM);
+    });
+    let found = 0;
+    for (let q = 0; q < 30; q++) {
+      const query = queries.subarray(q * DIM, (q + 1) * DIM);
+      const want = new Set(bruteForce(flat, viewIds, DIM, 'l2', query, 10).map((h) => Number(h.id)));
+      for (const h of await again.query(query, 10)) if (want.has(Number(h.id))) found++;
+    }
+    expect(found / 300).toBeGreaterThan(0.9);
+    await again.close();
+  });
+
+  it('a parent graph saved after the parent changed vectors fails its check: the child builds and saves its own', async () => {
+    const parent = await buildingParent(join(work.dir, 'mid-build-parent2.rvf'));
+    const childPath = join(work.dir, 'mid-build-child2.rvf');
+    const child = await parent.branch(childPath);
+    await child.ingestBatch(mine, mineIds);
+    await child.close();
+    // The parent rewrites inherited vectors before its graph is saved: that graph is not the
+    // child's (its digest covers other vectors).
+    await parent.ingestBatch(clustered(10, DIM, 92), [...Array(10).keys()]);
+    await parent.close();
+    const again = await RvfStore.open(childPath);
+    await again.waitForIndex();
+    expect(again.status().engine.rebuildReason).toMatch(/not used/);
+    expect(again.status().engine.index).toBe('complete');
+    await expectSelfHits(again);
+    await again.close(); // offered a parent graph it could not use: saves its own
+    const third = await RvfStore.open(childPath, { readOnly: true });
+    expect(third.segments().some((x) => x.segType === 'rvfjs_hnsw_graph')).toBe(true);
+    await expectSelfHits(third);
+    await third.close();
+  });
+});
+
 describe('several stores building at once', () => {
   it('builds take turns for the cores, and each store still closes with its complete graph', async () => {
     const paths = [0, 1, 2].map((i) => join(work.dir, `turns-${i}.rvf`));
