@@ -50,8 +50,7 @@ export async function readSegmentAt(
   }
   const header = checkSegmentHeader(bytes, entry);
   const payload = bytes.subarray(SEGMENT_HEADER_SIZE);
-  const hash = checkContentHash(header.contentHash, payload);
-  if (hash === 'mismatch') throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  const hash = refuseMismatch(entry, checkContentHash(header.contentHash, payload));
   return { offset: entry.offset, header, raw: bytes, payload, hash };
 }
 
@@ -65,9 +64,14 @@ export async function readSegmentPayload(source: ByteSource, entry: DirectoryEnt
   checkEntryBounds(source, entry);
   const header = checkSegmentHeader(await source.read(entry.offset, SEGMENT_HEADER_SIZE), entry);
   const payload = await source.read(entry.offset + SEGMENT_HEADER_SIZE, entry.payloadLength);
-  if (checkContentHash(header.contentHash, payload) === 'mismatch')
-    throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  refuseMismatch(entry, checkContentHash(header.contentHash, payload));
   return payload;
+}
+
+/** A content hash check that failed is the InvalidChecksum error saying the payload is damaged. */
+export function refuseMismatch(entry: DirectoryEntry, hash: HashCheck): HashCheck {
+  if (hash === 'mismatch') throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  return hash;
 }
 
 /** The InvalidChecksum error for a segment that fails a check, naming it and where it is. */

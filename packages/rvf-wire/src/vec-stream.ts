@@ -8,7 +8,7 @@ import {
 import type { ByteSource } from './byte-source.js';
 import { checkContentHashCrc, type HashCheck } from './content-hash.js';
 import { crc32 } from './crc32.js';
-import { checkEntryBounds, checkSegmentHeader, segmentFailure } from './read-segment.js';
+import { checkEntryBounds, checkSegmentHeader, refuseMismatch, segmentFailure } from './read-segment.js';
 import { type DecodedVecBlock, vecRecords } from './vec-seg.js';
 
 /** What streaming a VEC segment reports: its header, hash check, dimension and record count. */
@@ -82,8 +82,7 @@ export async function streamVecSegment(
   } finally {
     if (buffer && buffer !== own) giveBack(buffer);
   }
-  const hash = checkContentHashCrc(header.contentHash, crc);
-  if (hash === 'mismatch') throw segmentFailure(entry, 'content hash mismatch (the payload is damaged)');
+  const hash = refuseMismatch(entry, checkContentHashCrc(header.contentHash, crc));
   return { header, hash, dimension, count };
 }
 
