@@ -32,7 +32,7 @@ import { makeFileId, relativeParentPath, tailHash } from './identity.js';
 import type { BranchLink } from './lineage.js';
 import { savedGraphReader } from './lineage.js';
 import { acquireWriterLock, type LockOptions } from './lock.js';
-import { childMembers, membershipOf } from './membership.js';
+import { type ChildMembers, childMembers, membershipOf } from './membership.js';
 import type { Signer } from './signing.js';
 import { DEFAULT_STATE, identityOf, type Snapshot, sameState } from './snapshot.js';
 
@@ -269,7 +269,7 @@ interface PinnedParent {
 function childCreateArgs(
   parent: PinnedParent,
   childPath: string,
-  members: { bitmap: Uint8Array; capacity: number; count: number },
+  members: ChildMembers,
   clock: () => bigint,
   lock: LockOptions | undefined,
 ): CreateArgs {

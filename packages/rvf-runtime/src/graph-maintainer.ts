@@ -491,7 +491,7 @@ export class GraphMaintainer {
   ): Promise<void> {
     const t = this.table;
     // The digest is taken over the vectors as they were at open (a parent's graph: over the
-    // parent's, which the child has rewritten in places); later writes are pending.
+    // parent's vectors as the child inherited them); later writes are pending.
     const snapshot = verify ? (parentStore ?? t.store).fork() : undefined;
     try {
       const blob = await read;

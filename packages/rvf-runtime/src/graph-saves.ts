@@ -22,12 +22,7 @@ export function graphSaveCommit(snap: Snapshot, blob: Uint8Array): Commit {
  * used (it failed its check) does not count: then the branch's own graph is saved.
  */
 export function graphLeftToParent(snap: Snapshot, graphs: GraphMaintainer): boolean {
-  return (
-    snap.link !== undefined &&
-    !graphs.parentGraphOffered &&
-    snap.table.ownCount * 4 < snap.table.idCount &&
-    graphs.state() !== 'complete'
-  );
+  return ownsFewOfItsVectors(snap) && !graphs.parentGraphOffered && graphs.state() !== 'complete';
 }
 
 /**
@@ -35,5 +30,10 @@ export function graphLeftToParent(snap: Snapshot, graphs: GraphMaintainer): bool
  * save a copy: reopening seeds it from the parent again, which keeps the child file small.
  */
 export function graphIsParents(snap: Snapshot, graphs: GraphMaintainer): boolean {
-  return snap.link !== undefined && graphs.seededFromParent && snap.table.ownCount * 4 < snap.table.idCount;
+  return ownsFewOfItsVectors(snap) && graphs.seededFromParent;
+}
+
+/** A branch that owns less than a quarter of its vectors (the rest are its parent's). */
+function ownsFewOfItsVectors(snap: Snapshot): boolean {
+  return snap.link !== undefined && snap.table.ownCount * 4 < snap.table.idCount;
 }

@@ -39,11 +39,18 @@ export function membershipOf(
   };
 }
 
+/** A new child's MEMBERSHIP bitmap, the ids it covers (`capacity`), and how many are set. */
+export interface ChildMembers {
+  bitmap: Uint8Array;
+  capacity: number;
+  count: number;
+}
+
 /**
  * A new child's members: the table's visible ids as a dense bitmap. The table keeps them as
  * one, so this costs the bitmap's size, not a pass over the vectors.
  */
-export function childMembers(table: VectorTable): { bitmap: Uint8Array; capacity: number; count: number } {
+export function childMembers(table: VectorTable): ChildMembers {
   const members = table.live.toMembership();
   if ('unrepresentable' in members) {
     throw rvfError(
