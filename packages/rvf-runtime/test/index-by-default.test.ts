@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RvfStore } from '../src/index.js';
@@ -77,6 +78,38 @@ describe('the graph is there by default', () => {
     expect(r.status().engine).toMatchObject({ index: 'complete', indexedVectors: N });
     expect(r.status().engine.rebuildReason).toBeUndefined();
     await r.close();
+  });
+
+  it('writes that land while the worker is still being sent the store are sent to it once, not twice', async () => {
+    // A large first batch starts the build; the small ones queued behind it commit while the
+    // worker is still being sent the table, a few thousand vectors per turn of the event
+    // loop. hnswlib takes a second insert of a label as an update that re-links it, so every
+    // vector sent twice costs its insert again (a tenth of a 100k build, before).
+    const path = join(work.dir, 'racing-sends.rvf');
+    const dim = 64;
+    const first = 30000;
+    const small = 50;
+    const n = first + small * 20;
+    const data = clustered(n, dim, 21);
+    const sent: number[] = [];
+    const s = await RvfStore.create(path, {
+      dimension: dim,
+      indexThreshold: 1000,
+      // Close leaves the graph to a later writer: the test is about what the worker is sent.
+      deferIndex: true,
+      onIndexProgress: (_d, t) => sent.push(t),
+    });
+    const rows = (from: number, to: number) =>
+      [data.subarray(from * dim, to * dim), Array.from({ length: to - from }, (_, i) => from + i)] as const;
+    const writes = [s.ingestBatch(...rows(0, first))];
+    for (let from = first; from < n; from += small) writes.push(s.ingestBatch(...rows(from, from + small)));
+    await Promise.all(writes);
+    // The worker reports after each batch it inserts, with how many it has been sent so far.
+    const reports = sent.length;
+    for (let waited = 0; sent.length === reports && waited < 20000; waited += 10) await sleep(10);
+    await s.close();
+    expect(sent.length).toBeGreaterThan(reports);
+    expect(Math.max(...sent)).toBe(n);
   });
 
   it('a fresh read-only process answering back to back switches to the saved graph within a bounded number of queries', () => {
