@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCodeValue, RvfError } from '@rvfjs/types';
+import { askToStop, type GraphThreadFlags, guardOnExit, newGraphThreadFlags } from './graph-thread-flags.js';
 import type { GraphBuildParams, GraphReply, GraphRequest } from './graph-thread-protocol.js';
 
 export type { GraphBuildParams } from './graph-thread-protocol.js';
@@ -49,8 +50,8 @@ function scratchPath(): string {
  */
 export class GraphThread {
   private readonly worker: Worker;
-  /** Shared with the worker: non-zero asks it to stop between two inserts. */
-  private readonly stop: Int32Array;
+  /** Shared with the worker: when it may be stopped (see graph-thread-flags.ts). */
+  private readonly flags: GraphThreadFlags;
   private exited: Promise<void>;
   private nextId = 1;
   private readonly waiting = new Map<
@@ -65,10 +66,11 @@ export class GraphThread {
   /** Called after each batch the worker has inserted (inserted so far, sent so far). */
   onProgress: ((inserted: number, sent: number) => void) | undefined;
 
-  private constructor(worker: Worker, stop: Int32Array) {
+  private constructor(worker: Worker, flags: GraphThreadFlags) {
     this.worker = worker;
-    this.stop = stop;
+    this.flags = flags;
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    guardOnExit(flags, this.exited);
     worker.unref();
     worker.on('message', (msg: GraphReply) => this.receive(msg));
     worker.on('error', (err) => this.fail(err));
@@ -83,11 +85,11 @@ export class GraphThread {
   static start(): GraphThread | undefined {
     if (!graphThreadAvailable()) return undefined;
     try {
-      const stop = new Int32Array(new SharedArrayBuffer(4));
+      const flags = newGraphThreadFlags();
       // The host's flags for evaluated input (`node --input-type=module -e …`) make no sense
       // for a worker script and would stop it from starting.
       const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      return new GraphThread(new Worker(workerScript!, { workerData: { stop }, execArgv }), stop);
+      return new GraphThread(new Worker(workerScript!, { workerData: { flags }, execArgv }), flags);
     } catch {
       return undefined;
     }
@@ -184,7 +186,7 @@ export class GraphThread {
     if (this.ended) return;
     this.ended = true;
     this.fail(new Error('graph worker stopped'));
-    Atomics.store(this.stop, 0, 1);
+    askToStop(this.flags);
     this.worker.ref(); // whoever awaits this waits for the exit
     // A message wakes a worker waiting for one; it sees the flag and closes its port.
     this.worker.postMessage({ op: 'stop' });

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RvfError } from '@rvfjs/types';
+import { type GraphThreadFlags, runBusy, stopAsked } from './graph-thread-flags.js';
 import type { GraphReply, GraphRequest } from './graph-thread-protocol.js';
 import { HnswIndex, writeLoadFile } from './hnsw.js';
 import { VectorStore } from './vector-store.js';
@@ -13,12 +14,11 @@ const port = parentPort;
 if (!port) throw new Error('graph-worker.js runs only as a worker thread');
 
 /**
- * Set by the event-loop side to stop: checked between inserts, so the thread leaves between
- * native calls. (Terminating a worker while the add-on runs aborts the whole process: the
- * add-on throws into an environment that is going away.)
+ * Shared with the event-loop side (see graph-thread-flags.ts): a stop is checked between
+ * inserts, so the thread leaves between native calls, never inside one.
  */
-const stopFlag = (workerData as { stop: Int32Array }).stop;
-const stopping = () => Atomics.load(stopFlag, 0) !== 0;
+const flags = (workerData as { flags: GraphThreadFlags }).flags;
+const stopping = () => stopAsked(flags);
 
 let graph: HnswIndex | undefined;
 let inserted = 0;
@@ -40,16 +40,16 @@ function failure(err: unknown, id?: number): GraphReply {
 }
 
 port.on('message', (msg: GraphRequest) => {
-  if (stopping()) {
-    // Between native calls: leaving now is safe (see stopFlag).
-    process.exit(0);
-  }
+  let ran = false;
   try {
-    handle(msg);
+    ran = runBusy(flags, () => handle(msg));
   } catch (err) {
     // A failed request is answered under its id; a failed build step has none.
     reply(failure(err, 'id' in msg ? msg.id : undefined));
+    return;
   }
+  // Asked to stop before the request began: leaving now is safe, no native call is under way.
+  if (!ran) process.exit(0);
 });
 
 function handle(msg: GraphRequest): void {

@@ -3,6 +3,9 @@
  * code builds and loads. The independent answers are the in-process loader (deserializeHnsw)
  * and brute force; refusals must arrive as RvfError with the code the worker saw.
  */
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bruteForce, METRICS, mulberry32, randomVectors, row } from './helpers.js';
 import {
@@ -119,4 +122,33 @@ describe('GraphThread', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(thread.failure?.message).toMatch(/stopped/);
   });
+
+  it('process.exit() while the worker builds never aborts the process', async () => {
+    // Node terminates workers at exit without asking; inside an add-on call that read its
+    // arguments, that aborted the process (SIGABRT, a fatal napi_throw) in one exit of eight.
+    // Each child starts a build and exits at a different moment of it; all must exit cleanly.
+    const graphThread = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '../dist/index.js')).href;
+    const script = (delayMs: number) => `
+      const { GraphThread } = await import(${JSON.stringify(graphThread)});
+      const dim = 64, n = 6000;
+      const thread = GraphThread.start();
+      thread.build({ dimension: dim, metric: 'l2', m: 16, efConstruction: 200, efSearch: 64, capacity: n });
+      let x = 7;
+      const v = new Float32Array(n * dim).map(() => ((x = (x * 48271) % 2147483647) / 2147483647));
+      for (let first = 0; first < n; first += 500)
+        thread.add(Uint32Array.from({ length: 500 }, (_, i) => first + i), v.slice(first * dim, (first + 500) * dim));
+      setTimeout(() => process.exit(3), ${delayMs});
+    `;
+    const run = (delayMs: number) =>
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+        const child = execFile(process.execPath, ['--input-type=module', '-e', script(delayMs)], (err) => {
+          resolve({ code: child.exitCode, signal: child.signalCode, stderr: err ? String(err) : '' });
+        });
+      });
+    const outcomes = [];
+    // Two at a time (this machine has two cores): delays spread over the first 300 ms of the build.
+    for (let i = 0; i < 32; i += 2) outcomes.push(...(await Promise.all([run(i * 9), run(i * 9 + 5)])));
+    const unclean = outcomes.filter((o) => o.code !== 3 || o.signal !== null);
+    expect(unclean).toEqual([]);
+  }, 120_000);
 });
