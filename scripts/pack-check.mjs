@@ -43,8 +43,13 @@ const wireDir = tryInstall('wire', [tarball.types, tarball.wire], {
 });
 void wireDir;
 tryInstall('crypto', [tarball.types, tarball.crypto], {
-  esm: `import { shake256_256 } from '@rvfjs/crypto'; console.log(Buffer.from(shake256_256(new Uint8Array())).toString('hex').slice(0, 16));`,
-  cjs: `const { simpleHash } = require('@rvfjs/crypto'); console.log(simpleHash(new Uint8Array([1])).length);`,
+  // The root, and its two halves (hashes without the Ed25519 code; the Ed25519 code).
+  esm: `import { shake256_256 } from '@rvfjs/crypto'; import { simpleHash } from '@rvfjs/crypto/hashes';
+    import { generateSigningKey, signSegment, verifySegmentSignature } from '@rvfjs/crypto/signature';
+    const k = generateSigningKey(new Uint8Array(32).fill(1)); const seg = new Uint8Array([1, 2, 3]);
+    if (!verifySegmentSignature(k.publicKey, seg, signSegment(k.secretKey, seg))) throw new Error('signature');
+    console.log(Buffer.from(shake256_256(new Uint8Array())).toString('hex').slice(0, 16), simpleHash(seg).length);`,
+  cjs: `const { simpleHash } = require('@rvfjs/crypto'); const h = require('@rvfjs/crypto/hashes'); console.log(simpleHash(new Uint8Array([1])).length, typeof h.shake256_256);`,
 });
 // The runtime without the object-storage layer (and so without the AWS SDK).
 const withoutObjectStore = Object.entries(tarball)

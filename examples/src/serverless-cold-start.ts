@@ -6,7 +6,12 @@
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createWitnessChain, hashAction, verifyWitnessChain, type WitnessEntryInput } from '@rvfjs/crypto';
+import {
+  createWitnessChain,
+  hashAction,
+  verifyWitnessChain,
+  type WitnessEntryInput,
+} from '@rvfjs/crypto/hashes';
 import { F, RvfStore } from '@rvfjs/runtime';
 import { fileHandleSource, findLatestManifest } from '@rvfjs/wire';
 import { randomVectors, seededRandom } from './seeded-vectors.js';

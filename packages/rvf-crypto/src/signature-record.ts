@@ -14,7 +14,7 @@
  */
 import { rvfError } from '@rvfjs/types';
 import { checkBytes, U64_MAX, viewOf } from './bytes.js';
-import { ED25519_PUBLIC_KEY_SIZE, ED25519_SIGNATURE_SIZE } from './signature.js';
+import { ED25519_PUBLIC_KEY_SIZE, ED25519_SIGNATURE_SIZE } from './ed25519-sizes.js';
 
 /** The signature record format version written and accepted. */
 export const SIGNATURE_RECORD_VERSION = 1;

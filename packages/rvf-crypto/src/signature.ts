@@ -13,14 +13,10 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { HASH_SIZE } from '@rvfjs/types';
 import { checkBytes } from './bytes.js';
+import { ED25519_PUBLIC_KEY_SIZE, ED25519_SECRET_KEY_SIZE, ED25519_SIGNATURE_SIZE } from './ed25519-sizes.js';
 import { shake256_256 } from './shake256.js';
 
-/** Size of an Ed25519 secret key (the RFC 8032 seed), in bytes. */
-export const ED25519_SECRET_KEY_SIZE = 32;
-/** Size of an Ed25519 public key, in bytes. */
-export const ED25519_PUBLIC_KEY_SIZE = 32;
-/** Size of an Ed25519 signature, in bytes. */
-export const ED25519_SIGNATURE_SIZE = 64;
+export { ED25519_PUBLIC_KEY_SIZE, ED25519_SECRET_KEY_SIZE, ED25519_SIGNATURE_SIZE } from './ed25519-sizes.js';
 
 /** The domain-separation prefix of every signed message: ASCII text ending in one NUL. */
 export const SEGMENT_SIGNATURE_DOMAIN = 'rvfjs-segment-signature-v1\0';

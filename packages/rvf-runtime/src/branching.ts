@@ -1,4 +1,4 @@
-import { shake256_256 } from '@rvfjs/crypto';
+import { shake256_256 } from '@rvfjs/crypto/hashes';
 import { type FileIdentity, metricFromCode, SEGMENT_HEADER_SIZE, SegmentType } from '@rvfjs/types';
 import {
   type BranchPin,

@@ -50,7 +50,11 @@ export interface CreatedFile {
 }
 
 /** Validates create() options into what creating a root file needs. */
-export function rootCreateArgs(path: string, options: CreateOptions, clock: () => bigint): CreateArgs {
+export async function rootCreateArgs(
+  path: string,
+  options: CreateOptions,
+  clock: () => bigint,
+): Promise<CreateArgs> {
   const { dimension } = options ?? ({} as CreateOptions);
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 0xffff) {
     throw rvfError(
@@ -83,7 +87,7 @@ export function rootCreateArgs(path: string, options: CreateOptions, clock: () =
     state,
     lock: options.lock,
     fileSystem: options.fileSystem ?? nodeFileSystem,
-    signer: signerFrom(options.signingKey),
+    signer: await signerFrom(options.signingKey),
   };
 }
 

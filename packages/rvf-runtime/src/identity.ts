@@ -1,5 +1,5 @@
 import { basename, dirname, relative, resolve } from 'node:path';
-import { simpleHash } from '@rvfjs/crypto';
+import { simpleHash } from '@rvfjs/crypto/hashes';
 
 /** Wall-clock nanoseconds; the store takes a clock option so tests can pin it. */
 export const wallClockNs = (): bigint =>

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { shake256_256, simpleHash } from '@rvfjs/crypto';
+import { shake256_256, simpleHash } from '@rvfjs/crypto/hashes';
 import {
   type CowMap,
   type DirectoryEntry,

@@ -1,4 +1,4 @@
-import { simpleHash } from '@rvfjs/crypto';
+import { simpleHash } from '@rvfjs/crypto/hashes';
 import { type Membership, rvfError, SegmentType } from '@rvfjs/types';
 import { bitmapCount, bitmapSet, encodeMembershipPayload } from '@rvfjs/wire';
 import type { PendingSegment } from './commit.js';

@@ -1,22 +1,23 @@
-import {
-  decodeSignatureRecord,
-  ED25519_SECRET_KEY_SIZE,
-  encodeSignatureRecord,
-  publicKeyFromSecret,
-  signSegment,
-  verifySegmentSignature,
-} from '@rvfjs/crypto';
+import { decodeSignatureRecord, ED25519_SECRET_KEY_SIZE, encodeSignatureRecord } from '@rvfjs/crypto/hashes';
 import { type DirectoryEntry, rvfError, SegmentType } from '@rvfjs/types';
 import { type ByteSource, readSegmentAt } from '@rvfjs/wire';
+
+/**
+ * The Ed25519 code, loaded on first use: the curve arithmetic takes about 20 ms to load,
+ * which a store that neither signs nor verifies (most opens) never pays.
+ */
+const ed25519 = () => import('@rvfjs/crypto/signature');
 
 /** The key a writer signs its segments with (see CreateOptions.signingKey). */
 export interface Signer {
   secretKey: Uint8Array;
   publicKey: Uint8Array;
+  /** The 64-byte signature of a segment's stored bytes. */
+  sign(segmentBytes: Uint8Array): Uint8Array;
 }
 
 /** A signer from a 32-byte Ed25519 secret key, refused with InvalidArgument if it is not one. */
-export function signerFrom(secretKey: Uint8Array | undefined): Signer | undefined {
+export async function signerFrom(secretKey: Uint8Array | undefined): Promise<Signer | undefined> {
   if (secretKey === undefined) return undefined;
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== ED25519_SECRET_KEY_SIZE) {
     throw rvfError(
@@ -26,7 +27,13 @@ export function signerFrom(secretKey: Uint8Array | undefined): Signer | undefine
       }`,
     );
   }
-  return { secretKey: secretKey.slice(), publicKey: publicKeyFromSecret(secretKey) };
+  const { publicKeyFromSecret, signSegment } = await ed25519();
+  const key = secretKey.slice();
+  return {
+    secretKey: key,
+    publicKey: publicKeyFromSecret(key),
+    sign: (segmentBytes) => signSegment(key, segmentBytes),
+  };
 }
 
 /** A segment as it is written: where, its id, and its bytes (header and payload). */
@@ -43,7 +50,7 @@ export function signaturePayloads(signer: Signer, targets: readonly SignedTarget
       targetOffset: t.offset,
       targetSegmentId: t.segId,
       publicKey: signer.publicKey,
-      signature: signSegment(signer.secretKey, t.bytes),
+      signature: signer.sign(t.bytes),
     }),
   );
 }
@@ -85,6 +92,7 @@ export async function verifySignatures(
   directory: readonly DirectoryEntry[],
   signer?: Uint8Array,
 ): Promise<SignatureReport> {
+  const { verifySegmentSignature } = await ed25519();
   const byOffset = new Map<number, DirectoryEntry>();
   for (const e of directory) byOffset.set(e.offset, e);
   const signers: string[] = [];

@@ -120,7 +120,7 @@ export class RvfStore {
    */
   static async create(path: string, options: CreateOptions): Promise<RvfStore> {
     const clock = options?.clock ?? wallClockNs;
-    const args = rootCreateArgs(path, options, clock);
+    const args = await rootCreateArgs(path, options, clock);
     return RvfStore.created(path, await createFile(path, args), args, {
       readOnly: false,
       clock,
@@ -169,7 +169,7 @@ export class RvfStore {
     const fsys =
       options.fileSystem ??
       (inS3 ? s3FileSystem(options.s3) : remote ? httpFileSystem(options.http) : nodeFileSystem);
-    const signer = readOnly ? undefined : signerFrom(options.signingKey);
+    const signer = readOnly ? undefined : await signerFrom(options.signingKey);
     const fh = await openStoreFile(fsys, path, readOnly);
     let lock: WriterLock | undefined;
     try {

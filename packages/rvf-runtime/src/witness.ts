@@ -1,4 +1,4 @@
-import { classifyWitnessLink, shake256_256, type WitnessLinkKind } from '@rvfjs/crypto';
+import { classifyWitnessLink, shake256_256, type WitnessLinkKind } from '@rvfjs/crypto/hashes';
 import { type DirectoryEntry, SegmentType } from '@rvfjs/types';
 import { type ByteSource, decodeWitnessPayload, encodeWitnessPayload, readSegmentAt } from '@rvfjs/wire';
 

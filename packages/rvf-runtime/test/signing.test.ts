@@ -5,8 +5,10 @@
  * makes it fail. The reference opens a signed file and answers as before. Independent
  * answers: keys from @rvfjs/crypto, segments re-encoded by hand.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateSigningKey } from '@rvfjs/crypto';
 import { ErrorCode, RvfError } from '@rvfjs/types';
 import { encodeSegment } from '@rvfjs/wire';
@@ -128,5 +130,57 @@ describe('signed segments', () => {
     } finally {
       ref.close();
     }
+  });
+});
+
+describe('the Ed25519 code loads only for stores that sign or verify', () => {
+  // Loading @noble/curves takes about 20 ms, half of what importing the runtime took; a
+  // process that opens and queries (a serverless reader) must not pay for it. A resolve hook
+  // in a fresh process lists every module of @noble/curves the process loads.
+  const dist = join(dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+  const run = (body: string) => {
+    const log = join(work.dir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
+    writeFileSync(log, '');
+    const hook = `
+      import { appendFileSync } from 'node:fs';
+      export async function resolve(specifier, context, next) {
+        const r = await next(specifier, context);
+        if (r.url.includes('@noble/curves')) appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+        return r;
+      }`;
+    const script = `
+      import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+      const { RvfStore } = await import(${JSON.stringify(pathToFileURL(dist).href)});
+      ${body}`;
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  };
+
+  it('create, ingest, query and reopen without a key: never loaded; with a key or verifySignatures: loaded', () => {
+    const plain = join(work.dir, 'unsigned-loads.rvf');
+    expect(
+      run(`
+        const s = await RvfStore.create(${JSON.stringify(plain)}, { dimension: 2 });
+        await s.ingestBatch([[1, 2], [3, 4]], [1, 2]);
+        await s.close();
+        const r = await RvfStore.open(${JSON.stringify(plain)}, { readOnly: true });
+        if ((await r.query([1, 2], 1))[0].id !== 1) throw new Error('wrong answer');
+        await r.close();`),
+    ).toEqual([]);
+    expect(
+      run(`
+        const r = await RvfStore.open(${JSON.stringify(plain)}, { readOnly: true });
+        const report = await r.verifySignatures();
+        if (report.signatures !== 0) throw new Error('signatures in an unsigned file');
+        await r.close();`).length,
+    ).toBeGreaterThan(0);
+    const signed = join(work.dir, 'signed-loads.rvf');
+    expect(
+      run(`
+        const s = await RvfStore.create(${JSON.stringify(signed)}, { dimension: 2, signingKey: new Uint8Array(32).fill(7) });
+        await s.ingestBatch([[1, 2]], [1]);
+        await s.close();`).length,
+    ).toBeGreaterThan(0);
   });
 });
