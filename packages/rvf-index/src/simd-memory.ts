@@ -102,13 +102,35 @@ const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
 const kernelsOf = new WeakMap<WebAssembly.Memory, Kernels>();
 let compiled: WebAssembly.Module | null | undefined;
 
+const wasmHost = typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function';
+
+/**
+ * The kernels compiled off the main thread while the rest of the program loads: a store's
+ * first table needs them (its vectors live in their memory), and compiling them there took
+ * 0.8 ms of a 20k-vector open. Rejected on engines without SIMD or threads (the scalar path
+ * stays); undefined until done, when kernelModule compiles them itself.
+ */
+let precompiled: WebAssembly.Module | undefined;
+if (wasmHost && typeof WebAssembly.compile === 'function') {
+  WebAssembly.compile(base64Bytes(SIMD_KERNELS_WASM_BASE64)).then(
+    (m) => {
+      precompiled = m;
+    },
+    () => undefined,
+  );
+}
+
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (env?.[DISABLE_SIMD_ENV] === '1') return compiled;
+  if (precompiled) {
+    compiled = precompiled;
+    return compiled;
+  }
   try {
-    if (typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function') {
+    if (wasmHost) {
       const bytes = base64Bytes(SIMD_KERNELS_WASM_BASE64);
       // Validation fails on engines without SIMD or threads: the scalar path stays.
       if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);

@@ -70,6 +70,29 @@ export class LiveIds {
   }
 
   /**
+   * Adds the ids `first .. first + n - 1`, none of which it holds (a load's run of new ids,
+   * see IdIndex.assignRun): whole bytes of the bitmap at once where it covers them.
+   */
+  addRun(first: number, n: number, entries: number): void {
+    if (n <= 0) return;
+    const last = first + n - 1;
+    if (last >= this.bits.length * 8) this.reserve(last, entries);
+    if (last >= this.bits.length * 8) {
+      for (let id = first; id <= last; id++) this.set(id, true, entries);
+      return;
+    }
+    const bits = this.bits;
+    let id = first;
+    for (; id <= last && (id & 7) !== 0; id++) bits[id >>> 3]! |= 1 << (id & 7);
+    if (last - id >= 7) {
+      bits.fill(0xff, id >>> 3, (last + 1) >>> 3);
+      id = ((last + 1) >>> 3) << 3;
+    }
+    for (; id <= last; id++) bits[id >>> 3]! |= 1 << (id & 7);
+    this.count += n;
+  }
+
+  /**
    * Widens the bitmap once for a block of ids up to `maxId` that set() would put there
    * (`entries` as it will be after the block), instead of doubling step by step inside it.
    */

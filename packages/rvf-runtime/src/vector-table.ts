@@ -24,6 +24,8 @@ export class IdIndex {
   /** dense[id] = ordinal + 1, 0 when absent. */
   private dense = new Int32Array(0);
   private size = 0;
+  /** The largest numeric id ever set here (-1: none): ids above it are new. */
+  private maxId = -1;
 
   constructor(
     private readonly base?: IdIndex,
@@ -54,6 +56,7 @@ export class IdIndex {
   }
 
   set(id: IdKey, ordinal: number): void {
+    if (typeof id === 'number' && id > this.maxId) this.maxId = id;
     if (typeof id === 'number' && id < this.dense.length) {
       if (this.dense[id] === 0) this.size++;
       this.dense[id] = ordinal + 1;
@@ -109,6 +112,30 @@ export class IdIndex {
       out[i] = o;
     }
     return out;
+  }
+
+  /**
+   * When `keys` are `first, first + 1, …` and every one is new here (all above any numeric id
+   * set so far), gives them ordinals `next, next + 1, …` and returns true; otherwise changes
+   * nothing and returns false. How a load replays the usual VEC segment (ids appended in
+   * order): a fill of the dense range instead of a lookup and a store per id, in a fresh
+   * process where those loops run before V8 has compiled them.
+   */
+  assignRun(keys: ArrayLike<IdKey>, next: number): boolean {
+    const n = keys.length;
+    const first = keys[0];
+    if (n === 0 || typeof first !== 'number' || !Number.isInteger(first) || first <= this.maxId) return false;
+    for (let i = 1; i < n; i++) if (keys[i] !== first + i) return false;
+    const last = first + n - 1;
+    if (last >= this.dense.length) {
+      if (last >= denseBound(this.size + n)) return false;
+      this.grow(last);
+    }
+    const dense = this.dense;
+    for (let i = 0; i < n; i++) dense[first + i] = next + i + 1;
+    this.size += n;
+    this.maxId = last;
+    return true;
   }
 
   private ownGet(id: IdKey): number | undefined {
@@ -228,6 +255,19 @@ export class VectorTable {
       const entries = this.count + keys.length;
       this.ordinalOf.reserve(maxId, entries);
       this.live.reserve(maxId, entries);
+      if (this.deleted.size === 0 && this.ordinalOf.assignRun(keys, this.count)) {
+        // New ids in order (the usual VEC segment): every record is a new, visible ordinal.
+        const start = this.count; // grows with ownIds below
+        ords = new Uint32Array(keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          ords[i] = start + i;
+          this.ownIds.push(keys[i]!);
+        }
+        this.live.addRun(keys[0] as number, keys.length, entries);
+        this.ownCount += keys.length;
+        this.store.fillBlock(start, keys.length, (dst, at) => copy(dst, at, 0, keys.length));
+        return ords;
+      }
       ords = this.ordinalOf.assign(keys, this.count, fresh);
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;

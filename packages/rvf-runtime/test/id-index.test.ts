@@ -32,7 +32,9 @@ type Op =
   /** Assigns a run of consecutive ids: grows the entry count fast, which moves the dense bound. */
   | { kind: 'run'; start: number; length: number }
   /** Widens the dense range ahead of a block (storage only: answers must not change). */
-  | { kind: 'reserve'; maxId: number; entries: number };
+  | { kind: 'reserve'; maxId: number; entries: number }
+  /** assignRun first (a load's fast path), assign when it declines, as putBlock does. */
+  | { kind: 'fastRun'; start: number; length: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), id: idArb, ord: ordArb }) },
@@ -45,6 +47,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('run' as const),
+      start: fc.integer({ min: 0, max: 30_000 }),
+      length: fc.integer({ min: 1, max: 3000 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('fastRun' as const),
       start: fc.integer({ min: 0, max: 30_000 }),
       length: fc.integer({ min: 1, max: 3000 }),
     }),
@@ -89,6 +99,7 @@ function expectMatches(index: IdIndex, model: Map<IdKey, number>, probes: readon
 }
 
 describe('IdIndex against a Map model', () => {
+  const fastRuns = { taken: 0, declined: 0 };
   it('random set / get / has / assign sequences', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 60 }), fc.array(idArb, { maxLength: 30 }), (ops, probes) => {
@@ -97,6 +108,27 @@ describe('IdIndex against a Map model', () => {
         let next = 0;
         for (const op of ops) {
           switch (op.kind) {
+            case 'fastRun': {
+              const keys = Array.from({ length: op.length }, (_, i) => op.start + i);
+              const unseen = keys.every((k) => !model.has(k));
+              if (index.assignRun(keys, next)) {
+                // Taken only for ids the index never had: they count up from next, in order.
+                expect(unseen).toBe(true);
+                fastRuns.taken++;
+                expect(modelAssign(model, keys, next).fresh.every((f) => f === 1)).toBe(true);
+                next += keys.length;
+              } else {
+                // Declined: nothing changed, and the ordinary path gives the model's answer.
+                fastRuns.declined++;
+                expectMatches(index, model, keys);
+                const fresh = new Uint8Array(keys.length);
+                const got = index.assign(keys, next, fresh);
+                const want = modelAssign(model, keys, next);
+                expect(Array.from(got)).toEqual(want.out);
+                next = want.next;
+              }
+              break;
+            }
             case 'set':
               index.set(op.id, op.ord);
               model.set(op.id, op.ord);
@@ -127,6 +159,9 @@ describe('IdIndex against a Map model', () => {
       }),
       { numRuns: 300 },
     );
+    // assignRun was both taken and declined (ids already seen, or below the largest one).
+    expect(fastRuns.taken).toBeGreaterThan(0);
+    expect(fastRuns.declined).toBeGreaterThan(0);
   });
 
   it('a number id and a bigint id of different values never collide; absent ids read undefined', () => {

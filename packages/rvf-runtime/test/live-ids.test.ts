@@ -182,6 +182,35 @@ describe('LiveIds against a Set model', () => {
     expect(seen.parkedThenCovered).toBeGreaterThan(0);
   });
 
+  it('addRun of ids it does not hold answers as setting each one would, at any alignment', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 30 }),
+        fc.integer({ min: 0, max: 4000 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 5000 }),
+        (before, first, n, entries) => {
+          const live = new LiveIds();
+          const model = new Set<IdKey>();
+          for (const id of before) {
+            if (id >= first && id < first + n) continue; // addRun is for ids the set lacks
+            live.set(id, true, entries);
+            model.add(id);
+          }
+          live.addRun(first, n, entries);
+          for (let id = first; id < first + n; id++) model.add(id);
+          const probes = [first - 1, first, first + n - 1, first + n, ...before];
+          expectAgrees(
+            live,
+            model,
+            probes.filter((k) => k >= 0),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('an id parked in the Set moves into the bitmap when growth covers it, and keeps answering', () => {
     const live = new LiveIds();
     const parked = 2 ** 20 + 5; // above the always-dense range, and far sparser than 16 × 1 entry

@@ -130,13 +130,30 @@ describe('metrics', () => {
 });
 
 describe('base64Bytes', () => {
-  it('decodes RFC 4648 base64, padded or not, into a plain Uint8Array', () => {
+  const decodes = () => {
     expect([...base64Bytes('')]).toEqual([]);
     expect([...base64Bytes('Zm9vYmFy')]).toEqual([...new TextEncoder().encode('foobar')]);
     expect([...base64Bytes('Zm9vYg==')]).toEqual([...new TextEncoder().encode('foob')]);
     expect([...base64Bytes('AP+A')]).toEqual([0, 255, 128]);
     const bytes = base64Bytes('AGFzbQ==');
+    // Its own buffer, exactly as long (not a view into Node's shared pool).
     expect(bytes.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(4);
     expect([...bytes]).toEqual([0, 0x61, 0x73, 0x6d]);
+  };
+
+  it("decodes RFC 4648 base64, padded or not, into a plain Uint8Array (the host's decoder)", decodes);
+
+  it('gives the same bytes through atob where the host has no decoder of its own (a browser)', () => {
+    const g = globalThis as { Buffer?: unknown };
+    const saved = g.Buffer;
+    delete g.Buffer;
+    try {
+      expect((Uint8Array as { fromBase64?: unknown }).fromBase64).toBeUndefined();
+      decodes();
+    } finally {
+      g.Buffer = saved;
+    }
   });
 });
