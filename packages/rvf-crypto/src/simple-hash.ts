@@ -54,12 +54,27 @@ interface Absorber {
 /** undefined: not tried yet; null: this host cannot run it. */
 let absorber: Absorber | null | undefined;
 
+/**
+ * The module compiled off the main thread while the program loads, so a first branch does
+ * not compile it on its way (undefined until then, or where that fails: wasmAbsorber
+ * compiles it itself, or takes the JavaScript loop).
+ */
+let precompiled: WebAssembly.Module | undefined;
+if (typeof WebAssembly === 'object' && typeof WebAssembly.compile === 'function') {
+  WebAssembly.compile(base64Bytes(SIMPLE_HASH_WASM_BASE64)).then(
+    (m) => {
+      precompiled = m;
+    },
+    () => undefined,
+  );
+}
+
 function wasmAbsorber(): Absorber | undefined {
   if (absorber === undefined) {
     absorber = null;
     try {
       const { exports } = new WebAssembly.Instance(
-        new WebAssembly.Module(base64Bytes(SIMPLE_HASH_WASM_BASE64)),
+        precompiled ?? new WebAssembly.Module(base64Bytes(SIMPLE_HASH_WASM_BASE64)),
       );
       // The memory never grows, so this view stays valid.
       absorber = {
