@@ -17,7 +17,7 @@
  *   - legacy witness links in WITNESS segments written by the reference.
  * Never use it for anything new; use `shake256_256` instead.
  */
-import { base64Bytes, HASH_SIZE } from '@rvfjs/types';
+import { base64Bytes, compileInBackground, HASH_SIZE } from '@rvfjs/types';
 import { checkBytes } from './bytes.js';
 import { SIMPLE_HASH_WASM_BASE64 } from './simple-hash-wasm.js';
 
@@ -55,26 +55,18 @@ interface Absorber {
 let absorber: Absorber | null | undefined;
 
 /**
- * The module compiled off the main thread while the program loads, so a first branch does
- * not compile it on its way (undefined until then, or where that fails: wasmAbsorber
- * compiles it itself, or takes the JavaScript loop).
+ * The module, compiled off the main thread while the program loads so that a first branch
+ * does not compile it on its way; until then (or where that fails) wasmAbsorber compiles it
+ * itself, or takes the JavaScript loop.
  */
-let precompiled: WebAssembly.Module | undefined;
-if (typeof WebAssembly === 'object' && typeof WebAssembly.compile === 'function') {
-  WebAssembly.compile(base64Bytes(SIMPLE_HASH_WASM_BASE64)).then(
-    (m) => {
-      precompiled = m;
-    },
-    () => undefined,
-  );
-}
+const precompiled = compileInBackground(SIMPLE_HASH_WASM_BASE64);
 
 function wasmAbsorber(): Absorber | undefined {
   if (absorber === undefined) {
     absorber = null;
     try {
       const { exports } = new WebAssembly.Instance(
-        precompiled ?? new WebAssembly.Module(base64Bytes(SIMPLE_HASH_WASM_BASE64)),
+        precompiled() ?? new WebAssembly.Module(base64Bytes(SIMPLE_HASH_WASM_BASE64)),
       );
       // The memory never grows, so this view stays valid.
       absorber = {

@@ -1,4 +1,4 @@
-import { base64Bytes, type Metric } from '@rvfjs/types';
+import { base64Bytes, compileInBackground, type Metric } from '@rvfjs/types';
 import { SIMD_KERNELS_WASM_BASE64 } from './simd-kernels-wasm.js';
 
 /**
@@ -107,26 +107,19 @@ const wasmHost = typeof WebAssembly === 'object' && typeof SharedArrayBuffer ===
 /**
  * The kernels compiled off the main thread while the rest of the program loads: a store's
  * first table needs them (its vectors live in their memory), and compiling them there took
- * 0.8 ms of a 20k-vector open. Rejected on engines without SIMD or threads (the scalar path
- * stays); undefined until done, when kernelModule compiles them itself.
+ * 0.8 ms of a 20k-vector open. Never there on engines without SIMD or threads (the scalar path
+ * stays); until it is, kernelModule compiles them itself.
  */
-let precompiled: WebAssembly.Module | undefined;
-if (wasmHost && typeof WebAssembly.compile === 'function') {
-  WebAssembly.compile(base64Bytes(SIMD_KERNELS_WASM_BASE64)).then(
-    (m) => {
-      precompiled = m;
-    },
-    () => undefined,
-  );
-}
+const precompiled = wasmHost ? compileInBackground(SIMD_KERNELS_WASM_BASE64) : () => undefined;
 
 function kernelModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (env?.[DISABLE_SIMD_ENV] === '1') return compiled;
-  if (precompiled) {
-    compiled = precompiled;
+  const ready = precompiled();
+  if (ready) {
+    compiled = ready;
     return compiled;
   }
   try {

@@ -11,4 +11,5 @@ export * from './node-builtin.js';
 export * from './segment-header.js';
 export * from './segment-types.js';
 export * from './vec.js';
+export * from './wasm-module.js';
 export * from './witness.js';

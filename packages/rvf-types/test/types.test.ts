@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   base64Bytes,
+  compileInBackground,
   ErrorCode,
   errorName,
   isKnownSegmentType,
@@ -155,5 +156,31 @@ describe('base64Bytes', () => {
     } finally {
       g.Buffer = saved;
     }
+  });
+});
+
+describe('compileInBackground', () => {
+  const settle = async (get: () => WebAssembly.Module | undefined) => {
+    for (let i = 0; i < 200 && get() === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    return get();
+  };
+
+  it('gives the compiled module once it is ready, a module that instantiates', async () => {
+    // The smallest module with one exported function: (func (export "f") (result i32) i32.const 7)
+    const bytes = [
+      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0, 7, 5, 1, 1, 0x66, 0, 0, 10, 6,
+      1, 4, 0, 0x41, 7, 0x0b,
+    ];
+    const get = compileInBackground(Buffer.from(bytes).toString('base64'));
+    const module = await settle(get);
+    expect(module).toBeInstanceOf(WebAssembly.Module);
+    const { exports } = new WebAssembly.Instance(module!);
+    expect((exports.f as () => number)()).toBe(7);
+  });
+
+  it('gives undefined, and throws nothing, for bytes this engine will not compile', async () => {
+    const get = compileInBackground(Buffer.from('not a module').toString('base64'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(get()).toBeUndefined();
   });
 });
