@@ -332,7 +332,7 @@ export class GraphMaintainer {
     }
     if (this.thread && this.building) {
       const sent = this.sentBelow;
-      this.sendToThread(ordinals.every((o) => o < sent) ? ordinals : ordinals.filter((o) => o < sent));
+      this.sendToThread(sent === Number.POSITIVE_INFINITY ? ordinals : ordinals.filter((o) => o < sent));
       if (this.writtenDuringSave) this.writtenDuringSave.push(...ordinals);
       return;
     }
